@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "warren",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "warren", targets: ["warren"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"])]),
+        .target(name: "CLinux", linkerSettings: [.linkedLibrary("mnl")]),
+
+        // Leaves: primitives and wire vocabulary.
+        .target(name: "WarrenCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+        .target(name: "WarrenWire", swiftSettings: strict),
+
+        // Sans-I/O protocol cores.
+        .target(name: "WarrenNoise", dependencies: ["WarrenCrypto"], swiftSettings: strict),
+        .target(name: "WarrenPKI", dependencies: ["WarrenCrypto", "WarrenWire"], swiftSettings: strict),
+        .target(name: "WarrenSession",
+                dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI"],
+                swiftSettings: strict),
+
+        // The only module that makes syscalls.
+        .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], swiftSettings: strict),
+
+        // Wiring: config, threads, control socket.
+        .target(name: "WarrenDaemon",
+                dependencies: [
+                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenLinux",
+                    .product(name: "Logging", package: "swift-log"),
+                    .product(name: "TOMLKit", package: "TOMLKit"),
+                ],
+                swiftSettings: strict),
+        .executableTarget(name: "warren",
+                          dependencies: [
+                              "WarrenDaemon", "WarrenPKI", "WarrenCrypto",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                              .product(name: "Logging", package: "swift-log"),
+                          ],
+                          swiftSettings: strict),
+
+        .testTarget(name: "WarrenCryptoTests", dependencies: ["WarrenCrypto"],
+                    resources: [.copy("Vectors")]),
+        .testTarget(name: "WarrenWireTests", dependencies: ["WarrenWire"]),
+        .testTarget(name: "WarrenNoiseTests", dependencies: ["WarrenNoise", "WarrenCrypto"],
+                    resources: [.copy("Vectors")]),
+        .testTarget(name: "WarrenPKITests", dependencies: ["WarrenPKI", "WarrenCrypto", "WarrenWire"]),
+        .testTarget(name: "WarrenSessionTests",
+                    dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"]),
+        .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto"]),
+    ]
+)
