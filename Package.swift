@@ -53,10 +53,11 @@ let package = Package(
                           ],
                           swiftSettings: strict),
 
-        .testTarget(name: "WarrenCryptoTests", dependencies: ["WarrenCrypto"],
+        .target(name: "WarrenTestSupport", path: "Tests/WarrenTestSupport"),
+        .testTarget(name: "WarrenCryptoTests", dependencies: ["WarrenCrypto", "WarrenTestSupport"],
                     resources: [.copy("Vectors")]),
         .testTarget(name: "WarrenWireTests", dependencies: ["WarrenWire"]),
-        .testTarget(name: "WarrenNoiseTests", dependencies: ["WarrenNoise", "WarrenCrypto"],
+        .testTarget(name: "WarrenNoiseTests", dependencies: ["WarrenNoise", "WarrenCrypto", "WarrenTestSupport"],
                     resources: [.copy("Vectors")]),
         .testTarget(name: "WarrenPKITests", dependencies: ["WarrenPKI", "WarrenCrypto", "WarrenWire"]),
         .testTarget(name: "WarrenSessionTests",
