@@ -28,6 +28,13 @@ public struct SecretBytes: ~Copyable, @unchecked Sendable {
         self.init(count: raw.count) { $0.copyMemory(from: raw) }
     }
 
+    /// Copies bytes held in an ordinary collection; the caller wipes its own copy.
+    public init(copying bytes: some Collection<UInt8>) {
+        self.init(count: bytes.count) { region in
+            for (i, b) in bytes.enumerated() { region[i] = b }
+        }
+    }
+
     /// `count` fresh bytes from libsodium's CSPRNG.
     public init(randomCount count: Int) {
         Sodium.ensureReady()

@@ -36,6 +36,9 @@ public struct NoiseIKResult: ~Copyable, Sendable {
     /// own reply).
     public let payload: [UInt8]
     public var keys: TransportKeys
+
+    /// Hands over the transport keys (the payload has been read by then).
+    public consuming func takeKeys() -> TransportKeys { keys }
 }
 
 public struct IKInitiator: ~Copyable {

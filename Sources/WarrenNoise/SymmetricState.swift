@@ -70,3 +70,17 @@ public struct TransportKeys: ~Copyable, Sendable {
     public var responderToInitiator: SecretBytes
     public let handshakeHash: [UInt8]
 }
+
+extension TransportKeys {
+    /// The keys from one side's point of view: what it sends with and what it receives with.
+    public consuming func oriented(isInitiator: Bool) -> DirectionalKeys {
+        isInitiator
+            ? DirectionalKeys(send: initiatorToResponder, receive: responderToInitiator)
+            : DirectionalKeys(send: responderToInitiator, receive: initiatorToResponder)
+    }
+}
+
+public struct DirectionalKeys: ~Copyable, Sendable {
+    public let send: SecretBytes
+    public let receive: SecretBytes
+}

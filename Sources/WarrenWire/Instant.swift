@@ -27,3 +27,17 @@ extension Duration {
 
     public var secondsValue: Double { Double(nanosecondsValue) / 1e9 }
 }
+
+/// The time as a core sees it: the monotonic clock for timers, and the wall clock for
+/// certificate validity and handshake timestamps. Read once by the caller, passed in.
+public struct Moment: Sendable {
+    public var instant: Instant
+    public var unixNanoseconds: UInt64
+
+    public init(instant: Instant, unixNanoseconds: UInt64) {
+        self.instant = instant
+        self.unixNanoseconds = unixNanoseconds
+    }
+
+    public var unixSeconds: UInt64 { unixNanoseconds / 1_000_000_000 }
+}

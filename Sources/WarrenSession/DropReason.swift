@@ -1,0 +1,46 @@
+import Synchronization
+
+/// Why the packet path dropped a packet. Each is counted, none is logged per packet.
+public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConvertible {
+    case malformed
+    case unknownIndex
+    case authenticationFailed
+    case replayed
+    case expiredKeypair
+    case sourceNotOwned
+    case noRoute
+    case noSession
+    case unknownType
+    case queueFull
+
+    public var description: String {
+        switch self {
+        case .malformed: "malformed"
+        case .unknownIndex: "unknown_index"
+        case .authenticationFailed: "authentication_failed"
+        case .replayed: "replayed"
+        case .expiredKeypair: "expired_keypair"
+        case .sourceNotOwned: "source_not_owned"
+        case .noRoute: "no_route"
+        case .noSession: "no_session"
+        case .unknownType: "unknown_type"
+        case .queueFull: "queue_full"
+        }
+    }
+}
+
+/// One counter per drop reason. Drops are the exception on the packet path, so a short
+/// uncontended lock here costs nothing that matters, and keeps the counters in one array.
+public final class DropCounters: Sendable {
+    private let counts = Mutex([UInt64](repeating: 0, count: DropReason.allCases.count))
+
+    public init() {}
+
+    public func count(_ reason: DropReason, times: UInt64 = 1) {
+        counts.withLock { $0[reason.rawValue] &+= times }
+    }
+
+    public subscript(reason: DropReason) -> UInt64 {
+        counts.withLock { $0[reason.rawValue] }
+    }
+}

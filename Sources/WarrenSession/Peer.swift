@@ -1,0 +1,78 @@
+public import WarrenCrypto
+public import WarrenNoise
+public import WarrenPKI
+public import WarrenWire
+
+/// A peer as configured (a static peer: its key and endpoint) or as learned from an accepted
+/// handshake.
+public struct PeerConfig: Sendable {
+    public var publicKey: Key32
+    public var endpoint: Endpoint?
+    /// Send a keepalive when nothing was sent for this long (for NAT mappings); nil = off.
+    public var persistentKeepalive: Duration?
+
+    public init(publicKey: Key32, endpoint: Endpoint?, persistentKeepalive: Duration? = nil) {
+        self.publicKey = publicKey
+        self.endpoint = endpoint
+        self.persistentKeepalive = persistentKeepalive
+    }
+}
+
+/// A handshake this side started and is waiting to hear back about.
+struct PendingHandshake: ~Copyable {
+    let initiator: IKInitiator
+    let localIndex: UInt32
+    let retryAt: Instant
+}
+
+/// The control thread's state for one peer: its identity, where to reach it, its keypairs
+/// (the previous one still decrypts late packets, the next one awaits confirmation) and the
+/// handshake in flight.
+final class Peer {
+    let publicKey: Key32
+    let handshakeKey: Key32
+    let isStatic: Bool
+    var endpoint: Endpoint?
+    var persistentKeepalive: Duration?
+
+    /// Set once a certificate verified; routing uses it.
+    var link: PeerLink?
+    var current: Keypair?
+    var previous: Keypair?
+    var next: Keypair?
+
+    var pending: PendingHandshake?
+    /// When the current run of handshake attempts began (for giving up), nil when none.
+    var attemptsStartedAt: Instant?
+    var lastAttemptFailedAt: Instant?
+
+    /// The newest initiation timestamp accepted from this peer (replay protection).
+    var newestInitiation: HandshakePayload?
+    var lastInitiationAcceptedAt: Instant?
+    var lastHandshakeUnix: UInt64?
+    var staged: [[UInt8]] = []
+    var lastError: String?
+
+    static let maxStagedPackets = 64
+
+    init(publicKey: Key32, handshakeKey: Key32, isStatic: Bool, endpoint: Endpoint?, persistentKeepalive: Duration?) {
+        self.publicKey = publicKey
+        self.handshakeKey = handshakeKey
+        self.isStatic = isStatic
+        self.endpoint = endpoint
+        self.persistentKeepalive = persistentKeepalive
+    }
+
+    var keypairs: [Keypair] { [current, previous, next].compactMap { $0 } }
+
+    /// Holds a packet until a session exists, dropping the oldest beyond the bound.
+    func stage(_ packet: [UInt8]) -> Bool {
+        var dropped = false
+        if staged.count >= Self.maxStagedPackets {
+            staged.removeFirst()
+            dropped = true
+        }
+        staged.append(packet)
+        return !dropped
+    }
+}

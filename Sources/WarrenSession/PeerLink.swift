@@ -1,0 +1,60 @@
+public import Synchronization
+public import WarrenCrypto
+public import WarrenPKI
+public import WarrenWire
+
+/// What the data plane needs to know about one peer, shared between the control thread (which
+/// creates it from a verified certificate) and the packet threads (which count into it).
+/// The identity is immutable; counters and activity times are atomics, written without locks.
+public final class PeerLink: Sendable {
+    public let certificate: Certificate
+    /// The peer's Ed25519 key (its identity) and the X25519 key its handshakes use.
+    public let publicKey: Key32
+    public let handshakeKey: Key32
+
+    public let receivedBytes = Atomic<UInt64>(0)
+    public let sentBytes = Atomic<UInt64>(0)
+    public let receivedPackets = Atomic<UInt64>(0)
+    public let sentPackets = Atomic<UInt64>(0)
+    /// Monotonic nanoseconds of the last authenticated packet received / any packet sent /
+    /// the last data (non-keepalive) packet received. Zero means never.
+    public let lastReceived = Atomic<UInt64>(0)
+    public let lastSent = Atomic<UInt64>(0)
+    public let lastDataReceived = Atomic<UInt64>(0)
+    public let lastDataSent = Atomic<UInt64>(0)
+    /// Set by a packet thread that wants a handshake, cleared by the control thread; keeps a
+    /// burst of packets from flooding the control queue with the same request.
+    public let handshakeWanted = Atomic<Bool>(false)
+    /// Set when a packet thread reports a new endpoint, cleared when the control thread has
+    /// published it; one report per move, not one per packet.
+    public let roamReported = Atomic<Bool>(false)
+
+    public init(certificate: Certificate, handshakeKey: Key32) {
+        self.certificate = certificate
+        self.publicKey = certificate.publicKey
+        self.handshakeKey = handshakeKey
+    }
+
+    public var name: String { certificate.name }
+
+    /// Cryptokey routing's receive rule: the inner source must be an address the peer's
+    /// certificate owns.
+    @inline(__always)
+    public func owns(_ address: IPAddress) -> Bool { certificate.owns(address) }
+
+    @inline(__always)
+    func noteSent(bytes: Int, isData: Bool, now: Instant) {
+        sentBytes.add(UInt64(bytes), ordering: .relaxed)
+        sentPackets.add(1, ordering: .relaxed)
+        lastSent.store(now.nanoseconds, ordering: .relaxed)
+        if isData { lastDataSent.store(now.nanoseconds, ordering: .relaxed) }
+    }
+
+    @inline(__always)
+    func noteReceived(bytes: Int, isData: Bool, now: Instant) {
+        receivedBytes.add(UInt64(bytes), ordering: .relaxed)
+        receivedPackets.add(1, ordering: .relaxed)
+        lastReceived.store(now.nanoseconds, ordering: .relaxed)
+        if isData { lastDataReceived.store(now.nanoseconds, ordering: .relaxed) }
+    }
+}

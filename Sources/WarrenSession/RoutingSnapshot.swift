@@ -1,0 +1,49 @@
+public import WarrenWire
+
+/// The tables the packet threads read: which peer owns a destination address (with its
+/// current keypair and endpoint), and which keypair a receiver index names. The control thread
+/// builds a new snapshot whenever anything changes and publishes it whole; a packet thread
+/// takes it once per batch, so lookups need no lock.
+public struct RoutingSnapshot: Sendable {
+    public struct Route: Sendable {
+        public let link: PeerLink
+        /// The keypair to send with, if a confirmed, unexpired one exists.
+        public let keypair: Keypair?
+        public let endpoint: Endpoint?
+    }
+
+    public struct Inbound: Sendable {
+        public let keypair: Keypair
+        /// Where the peer's packets are expected from; a different source is roaming.
+        public let endpoint: Endpoint?
+    }
+
+    struct SubnetRoute: Sendable {
+        let prefix: IPPrefix
+        let route: Route
+    }
+
+    var hosts4: [UInt32: Route] = [:]
+    var hosts6: [IPv6Address: Route] = [:]
+    /// Routed subnets, longest prefix first.
+    var subnets: [SubnetRoute] = []
+    var byIndex: [UInt32: Inbound] = [:]
+
+    public static let empty = RoutingSnapshot()
+
+    /// Cryptokey routing's send rule: the one peer whose certificate owns the address.
+    @inline(__always)
+    public func route(to address: IPAddress) -> Route? {
+        switch address {
+        case .v4(let a): if let r = hosts4[a.value] { return r }
+        case .v6(let a): if let r = hosts6[a] { return r }
+        }
+        for s in subnets where s.prefix.contains(address) { return s.route }
+        return nil
+    }
+
+    @inline(__always)
+    public func inbound(index: UInt32) -> Inbound? { byIndex[index] }
+
+    public var routeCount: Int { hosts4.count + hosts6.count + subnets.count }
+}

@@ -1,0 +1,24 @@
+public import WarrenWire
+
+/// What the session manager asks its caller to do. The control thread performs them in order.
+public enum SessionAction: Sendable {
+    /// Send these bytes (a handshake message, a keepalive, or a held packet) to `endpoint`.
+    case send([UInt8], to: Endpoint)
+    /// A handshake completed: worth one log line.
+    case established(peer: String, endpoint: Endpoint)
+    /// A peer or a message was refused for a reason not reported before: worth one log line.
+    case refused(Refusal)
+    /// A handshake was abandoned after `Timing.rekeyAttemptTime`.
+    case gaveUp(peer: String)
+}
+
+/// A refused handshake, as `warren status` lists it: who (as far as we could tell), from
+/// where, why, how often.
+public struct Refusal: Sendable, Hashable, Codable {
+    public var name: String?
+    public var publicKey: String?
+    public var endpoint: String
+    public var reason: String
+    public var count: Int
+    public var lastUnixSeconds: UInt64
+}

@@ -1,0 +1,116 @@
+import WarrenCrypto
+import WarrenNoise
+import WarrenPKI
+public import WarrenWire
+
+extension SessionManager {
+    /// Sends a fresh initiation to `peer` (a new ephemeral key and index each time, so a
+    /// retransmission is indistinguishable from a new attempt).
+    func initiate(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
+        guard let endpoint = peer.endpoint else {
+            peer.lastError = "no endpoint known"
+            return
+        }
+        if let old = peer.pending.take() { release(old.localIndex) }
+        let index = allocateIndex(for: peer.publicKey)
+        // Timestamps must grow strictly even if the wall clock stands still or steps back.
+        lastTimestampNanoseconds = max(now.unixNanoseconds, lastTimestampNanoseconds + 1)
+        let payload = HandshakePayload(timestampSeconds: lastTimestampNanoseconds / 1_000_000_000,
+                                       timestampNanoseconds: UInt32(lastTimestampNanoseconds % 1_000_000_000),
+                                       certificate: certificate.encoded)
+        let initiator: IKInitiator
+        do {
+            initiator = try IKInitiator(staticKey: handshakeKey, responderStatic: peer.handshakeKey, prologue: Self.prologue,
+                                        ephemeral: X25519PrivateKey(random: &rng), payload: payload.encoded)
+        } catch {
+            release(index)
+            peer.lastError = "cannot start handshake: \(error)"
+            return
+        }
+        var message = HandshakeInitiation(senderIndex: index, noise: initiator.initiation)
+        message.mac1 = HandshakeMAC.mac1(message.bytesBeforeMAC, key: HandshakeMAC.key(for: peer.handshakeKey))
+        let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyTimeoutJitterMilliseconds)))
+        peer.pending = PendingHandshake(initiator: initiator, localIndex: index,
+                                        retryAt: now.instant + Timing.rekeyTimeout + jitter)
+        if peer.attemptsStartedAt == nil { peer.attemptsStartedAt = now.instant }
+        actions.append(.send(message.encoded, to: endpoint))
+    }
+
+    /// Completes a handshake this side started.
+    func handleResponse(_ datagram: [UInt8], from source: Endpoint, now: Moment,
+                        into actions: inout [SessionAction]) -> DropReason? {
+        guard let message = try? HandshakeResponse(parsing: datagram) else { return .malformed }
+        guard HandshakeMAC.verify(message.bytesBeforeMAC, mac: message.mac1, key: ownMACKey) else {
+            return .authenticationFailed
+        }
+        guard let key = indices[message.receiverIndex], let peer = peers[key],
+              peer.pending?.localIndex == message.receiverIndex, let pending = peer.pending.take() else {
+            return .unknownIndex
+        }
+        // The responder addresses this handshake's keypair by the index we offered.
+        let index = pending.localIndex
+        let result: NoiseIKResult
+        do {
+            result = try pending.initiator.readResponse(message.noise, staticKey: handshakeKey)
+        } catch {
+            release(index)
+            // The attempt is spent; the retry timer starts another at once.
+            peer.lastAttemptFailedAt = now.instant
+            return .authenticationFailed
+        }
+        let certificate: Certificate
+        do {
+            let payload = try HandshakePayload(parsing: result.payload)
+            let unchecked = try UncheckedCertificate(parsing: payload.certificate)
+            certificate = try verifyPeer(unchecked, handshakeKey: peer.handshakeKey, now: now)
+        } catch let error as CertificateError {
+            release(index)
+            refuse(name: nil, publicKey: peer.publicKey, endpoint: source, reason: error.description, now: now, into: &actions)
+            return nil
+        } catch {
+            release(index)
+            refuse(name: nil, publicKey: peer.publicKey, endpoint: source, reason: "malformed handshake payload", now: now,
+                   into: &actions)
+            return nil
+        }
+        guard certificate.publicKey == peer.publicKey else {
+            release(index)
+            refuse(name: certificate.name, publicKey: peer.publicKey, endpoint: source,
+                   reason: CertificateError.keyMismatch.description, now: now, into: &actions)
+            return nil
+        }
+        let link = adopt(certificate, for: peer)
+        let keypair = Keypair(keys: result.takeKeys(), isInitiator: true, localIndex: index, remoteIndex: message.senderIndex,
+                              link: link, now: now.instant)
+        install(current: keypair, for: peer)
+        // A response is an authenticated packet: it ends the "sent but heard nothing" timer.
+        link.lastReceived.store(now.instant.nanoseconds, ordering: .relaxed)
+        peer.endpoint = source
+        peer.attemptsStartedAt = nil
+        peer.lastAttemptFailedAt = nil
+        peer.lastHandshakeUnix = now.unixSeconds
+        peer.lastError = nil
+        actions.append(.established(peer: certificate.name, endpoint: source))
+        flushStaged(peer, now: now, into: &actions)
+        return nil
+    }
+
+    /// Sends the packets held during the handshake, or a keepalive so a responder can
+    /// confirm the new keypair at once.
+    func flushStaged(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
+        guard let endpoint = peer.endpoint else { return }
+        let packets = peer.staged.isEmpty ? [[]] : peer.staged
+        peer.staged.removeAll()
+        for packet in packets {
+            if let bytes = sealed(packet, for: peer, now: now) { actions.append(.send(bytes, to: endpoint)) }
+        }
+    }
+
+    func install(current keypair: Keypair, for peer: Peer) {
+        for old in [peer.previous, peer.next].compactMap({ $0 }) { release(old.localIndex) }
+        peer.previous = peer.current
+        peer.current = keypair
+        peer.next = nil
+        routingChanged()
+    }
+}

@@ -1,0 +1,119 @@
+import WarrenCrypto
+import WarrenNoise
+import WarrenPKI
+public import WarrenWire
+
+extension SessionManager {
+    /// Dispatches a handshake datagram from the packet threads. Returns a drop reason for
+    /// messages that are counted but not worth a log line (garbage, wrong mac1, stale index).
+    public func handleHandshake(_ datagram: [UInt8], from source: Endpoint, now: Moment,
+                                into actions: inout [SessionAction]) -> DropReason? {
+        let type = datagram.withUnsafeBytes { MessageType.classify($0) }
+        switch type {
+        case .handshakeInitiation: return handleInitiation(datagram, from: source, now: now, into: &actions)
+        case .handshakeResponse: return handleResponse(datagram, from: source, now: now, into: &actions)
+        default: return .unknownType
+        }
+    }
+
+    /// Answers an initiation from any holder of a valid certificate of our network.
+    func handleInitiation(_ datagram: [UInt8], from source: Endpoint, now: Moment,
+                          into actions: inout [SessionAction]) -> DropReason? {
+        guard let message = try? HandshakeInitiation(parsing: datagram) else { return .malformed }
+        guard HandshakeMAC.verify(message.bytesBeforeMAC, mac: message.mac1, key: ownMACKey) else {
+            return .authenticationFailed
+        }
+        let responder: IKResponder
+        do {
+            responder = try IKResponder(staticKey: handshakeKey, prologue: Self.prologue, initiation: message.noise)
+        } catch {
+            return .authenticationFailed
+        }
+        let payload: HandshakePayload
+        let certificate: Certificate
+        do {
+            payload = try HandshakePayload(parsing: responder.payload)
+        } catch {
+            refuse(name: nil, publicKey: nil, endpoint: source, reason: "malformed handshake payload", now: now, into: &actions)
+            return nil
+        }
+        do {
+            let unchecked = try UncheckedCertificate(parsing: payload.certificate)
+            do {
+                certificate = try verifyPeer(unchecked, handshakeKey: responder.remoteStatic, now: now)
+            } catch {
+                refuse(name: unchecked.body.name, publicKey: unchecked.body.publicKey, endpoint: source,
+                       reason: error.description, now: now, into: &actions)
+                return nil
+            }
+        } catch {
+            refuse(name: nil, publicKey: nil, endpoint: source, reason: error.description, now: now, into: &actions)
+            return nil
+        }
+        guard certificate.publicKey != self.certificate.publicKey else { return .authenticationFailed }
+        guard let peer = peer(for: certificate, handshakeKey: responder.remoteStatic) else { return .queueFull }
+        // A recorded initiation replayed later carries an old timestamp (WireGuard §5.1).
+        guard payload.isNewer(than: peer.newestInitiation) else { return .replayed }
+        if let last = peer.lastInitiationAcceptedAt, now.instant.since(last) < Timing.minInitiationInterval {
+            return .queueFull
+        }
+        peer.newestInitiation = payload
+        peer.lastInitiationAcceptedAt = now.instant
+
+        let link = adopt(certificate, for: peer)
+        let index = allocateIndex(for: peer.publicKey)
+        let reply = HandshakePayload(timestampSeconds: 0, timestampNanoseconds: 0, certificate: self.certificate.encoded)
+        var noise: [UInt8] = []
+        let result: NoiseIKResult
+        do {
+            result = try responder.respond(ephemeral: X25519PrivateKey(random: &rng), payload: reply.encoded, message: &noise)
+        } catch {
+            release(index)
+            return .authenticationFailed
+        }
+        var response = HandshakeResponse(senderIndex: index, receiverIndex: message.senderIndex, noise: noise)
+        response.mac1 = HandshakeMAC.mac1(response.bytesBeforeMAC, key: HandshakeMAC.key(for: peer.handshakeKey))
+        let keypair = Keypair(keys: result.takeKeys(), isInitiator: false, localIndex: index, remoteIndex: message.senderIndex,
+                              link: link, now: now.instant)
+        if let old = peer.next { release(old.localIndex) }
+        peer.next = keypair
+        peer.endpoint = source
+        peer.lastHandshakeUnix = now.unixSeconds
+        peer.lastError = nil
+        routingChanged()
+        actions.append(.send(response.encoded, to: source))
+        actions.append(.established(peer: certificate.name, endpoint: source))
+        return nil
+    }
+
+    /// A certificate from a handshake: valid under our CA now, bound to the key that
+    /// authenticated the handshake, and not blocklisted.
+    func verifyPeer(_ unchecked: UncheckedCertificate, handshakeKey: Key32, now: Moment) throws(CertificateError) -> Certificate {
+        if blocklist.contains(unchecked.fingerprint) { throw .blocklisted(fingerprint: unchecked.fingerprint) }
+        let certificate = try unchecked.verify(authority: authority, atUnixTime: now.unixSeconds)
+        guard let expected = Ed25519.x25519PublicKey(from: certificate.publicKey),
+              expected.constantTimeEquals(handshakeKey) else { throw .keyMismatch }
+        return certificate
+    }
+
+    /// The peer record for a verified certificate, created for a node not configured
+    /// statically, up to `maxPeers`.
+    func peer(for certificate: Certificate, handshakeKey: Key32) -> Peer? {
+        if let existing = peers[certificate.publicKey] { return existing }
+        guard peers.count < Self.maxPeers else { return nil }
+        let peer = Peer(publicKey: certificate.publicKey, handshakeKey: handshakeKey, isStatic: false,
+                        endpoint: nil, persistentKeepalive: nil)
+        peers[certificate.publicKey] = peer
+        return peer
+    }
+
+    /// Makes `certificate` the peer's routing identity. A renewed certificate gets a new link;
+    /// existing keypairs keep the old one until they rotate out.
+    func adopt(_ certificate: Certificate, for peer: Peer) -> PeerLink {
+        if let link = peer.link, link.certificate == certificate { return link }
+        let link = PeerLink(certificate: certificate, handshakeKey: peer.handshakeKey)
+        peer.link = link
+        routingChanged()
+        return link
+    }
+}

@@ -1,0 +1,95 @@
+import WarrenCrypto
+import WarrenPKI
+public import WarrenWire
+
+extension SessionManager {
+    /// How often timers are evaluated when no handshake retry is due sooner. The keepalive and
+    /// rekey rules read activity times that the packet threads store, so they are polled.
+    public static let tick: Duration = .milliseconds(500)
+
+    public func nextDeadline(after now: Instant) -> Instant {
+        var deadline = now + Self.tick
+        for peer in peers.values {
+            if let retry = peer.pending?.retryAt, retry < deadline { deadline = retry }
+        }
+        return deadline
+    }
+
+    /// Applies WireGuard's timer rules to every peer: retransmit or abandon handshakes, rekey,
+    /// send keepalives, and drop keys past their lifetime.
+    public func handleTimers(now: Moment, into actions: inout [SessionAction]) {
+        for peer in peers.values {
+            expireKeypairs(peer, now: now.instant)
+            driveHandshake(peer, now: now, into: &actions)
+            guard let link = peer.link else { continue }
+            if link.handshakeWanted.exchange(false, ordering: .relaxed), peer.pending == nil {
+                initiate(peer, now: now, into: &actions)
+            }
+            keepAlive(peer, link: link, now: now, into: &actions)
+        }
+    }
+
+    private func expireKeypairs(_ peer: Peer, now: Instant) {
+        var changed = false
+        if let k = peer.previous, !k.isUsable(at: now) { release(k.localIndex); peer.previous = nil; changed = true }
+        if let k = peer.next, !k.isUsable(at: now) { release(k.localIndex); peer.next = nil; changed = true }
+        if let k = peer.current, !k.isUsable(at: now) { release(k.localIndex); peer.current = nil; changed = true }
+        if changed { routingChanged() }
+    }
+
+    private func driveHandshake(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
+        let retryDue: Bool
+        if let retryAt = peer.pending?.retryAt { retryDue = now.instant >= retryAt } else { retryDue = peer.lastAttemptFailedAt != nil }
+        let neverReached = peer.isStatic && peer.link == nil
+        if retryDue {
+            // A static peer never reached is retried for as long as we run: it may start later.
+            if let started = peer.attemptsStartedAt, now.instant.since(started) >= Timing.rekeyAttemptTime, !neverReached {
+                giveUp(peer, into: &actions)
+            } else {
+                peer.lastAttemptFailedAt = nil
+                initiate(peer, now: now, into: &actions)
+            }
+        } else if neverReached, peer.pending == nil, peer.endpoint != nil {
+            initiate(peer, now: now, into: &actions)
+        }
+    }
+
+    private func giveUp(_ peer: Peer, into actions: inout [SessionAction]) {
+        if let pending = peer.pending.take() { release(pending.localIndex) }
+        peer.attemptsStartedAt = nil
+        peer.lastAttemptFailedAt = nil
+        peer.staged.removeAll()
+        peer.lastError = "no handshake response for \(Int(Timing.rekeyAttemptTime.secondsValue)) s"
+        actions.append(.gaveUp(peer: peer.link?.name ?? KeyText.publicKey(peer.publicKey)))
+    }
+
+    private func keepAlive(_ peer: Peer, link: PeerLink, now: Moment, into actions: inout [SessionAction]) {
+        let t = now.instant.nanoseconds
+        let lastSent = link.lastSent.load(ordering: .relaxed)
+        let lastReceived = link.lastReceived.load(ordering: .relaxed)
+        let lastDataReceived = link.lastDataReceived.load(ordering: .relaxed)
+        let lastDataSent = link.lastDataSent.load(ordering: .relaxed)
+        let keepalive = UInt64(Timing.keepaliveTimeout.nanosecondsValue)
+        let hasSession = peer.current.map { $0.isUsable(at: now.instant) } ?? false
+
+        // Sent data but heard nothing back for a while: the peer may have restarted or moved.
+        if lastDataSent > lastReceived, t - lastDataSent >= keepalive + UInt64(Timing.rekeyTimeout.nanosecondsValue),
+           peer.pending == nil {
+            initiate(peer, now: now, into: &actions)
+            return
+        }
+        var wantKeepalive = false
+        // Passive keepalive: the peer sent data and we had nothing to say back.
+        if lastDataReceived > lastSent, t - lastDataReceived >= keepalive { wantKeepalive = true }
+        if let interval = peer.persistentKeepalive, t - lastSent >= UInt64(interval.nanosecondsValue) {
+            if !hasSession && peer.pending == nil {
+                initiate(peer, now: now, into: &actions)
+                return
+            }
+            wantKeepalive = true
+        }
+        if wantKeepalive, hasSession, let endpoint = peer.endpoint, let bytes = sealed([], for: peer, now: now) {
+            actions.append(.send(bytes, to: endpoint))
+        }
+    }
+}

@@ -1,0 +1,150 @@
+public import WarrenCrypto
+import WarrenNoise
+public import WarrenPKI
+public import WarrenWire
+
+/// Owns every peer's handshake and keypair state: answers and starts Noise IK handshakes,
+/// verifies certificates, rotates keys on WireGuard's timers and builds the routing snapshot
+/// the packet threads use.
+///
+/// Sans-I/O: it is driven by the control thread with datagrams, packets to hold, and the time
+/// (`Moment`), and answers with `SessionAction`s appended to the caller's array. It never
+/// touches a socket or a clock. Call `handleTimers` at `nextDeadline()` (or sooner).
+public final class SessionManager {
+    static let prologue = Array("warren v1".utf8)
+    public static let maxPeers = 4096
+    static let maxRefusals = 32
+
+    let signingKey: SigningKey
+    let handshakeKey: X25519PrivateKey
+    public let certificate: Certificate
+    public let authority: AuthorityCertificate
+    let blocklist: Set<String>
+    let ownMACKey: [UInt8]
+    var rng: any RandomSource
+
+    var peers: [Key32: Peer] = [:]
+    /// Local index → the peer whose pending handshake or keypair uses it.
+    var indices: [UInt32: Key32] = [:]
+    var refusals: [Refusal] = []
+    var lastTimestampNanoseconds: UInt64 = 0
+
+    /// Bumped whenever the routing snapshot would change; the caller republishes then.
+    public private(set) var routingVersion: UInt64 = 0
+
+    public init(identity: consuming SigningKey, certificate: Certificate, authority: AuthorityCertificate,
+                peers configured: [PeerConfig], blocklist: Set<String>, random: any RandomSource) {
+        handshakeKey = identity.x25519()
+        signingKey = identity
+        self.certificate = certificate
+        self.authority = authority
+        self.blocklist = blocklist
+        self.rng = random
+        ownMACKey = HandshakeMAC.key(for: handshakeKey.publicKey)
+        for c in configured where c.publicKey != certificate.publicKey {
+            guard let hk = Ed25519.x25519PublicKey(from: c.publicKey) else { continue }
+            peers[c.publicKey] = Peer(publicKey: c.publicKey, handshakeKey: hk, isStatic: true,
+                                      endpoint: c.endpoint, persistentKeepalive: c.persistentKeepalive)
+        }
+    }
+
+    /// Starts handshakes with every static peer that has an endpoint.
+    public func start(now: Moment, into actions: inout [SessionAction]) {
+        for peer in peers.values where peer.isStatic && peer.endpoint != nil {
+            initiate(peer, now: now, into: &actions)
+        }
+    }
+
+    // MARK: Snapshot
+
+    public func snapshot(now: Instant) -> RoutingSnapshot {
+        var s = RoutingSnapshot()
+        var subnets: [RoutingSnapshot.SubnetRoute] = []
+        for peer in peers.values {
+            guard let link = peer.link else { continue }
+            let sendable = peer.current.flatMap { $0.isUsable(at: now) && $0.isConfirmed.load(ordering: .relaxed) ? $0 : nil }
+            let route = RoutingSnapshot.Route(link: link, keypair: sendable, endpoint: peer.endpoint)
+            let body = link.certificate.body
+            if case .v4(let a) = body.ipv4.address { s.hosts4[a.value] = route }
+            if case .v6(let a) = body.ipv6.address { s.hosts6[a] = route }
+            for prefix in body.subnets { subnets.append(.init(prefix: prefix, route: route)) }
+            for keypair in peer.keypairs {
+                s.byIndex[keypair.localIndex] = .init(keypair: keypair, endpoint: peer.endpoint)
+            }
+        }
+        s.subnets = subnets.sorted { $0.prefix.length > $1.prefix.length }
+        return s
+    }
+
+    func routingChanged() { routingVersion &+= 1 }
+
+    // MARK: Packet-thread notices
+
+    /// A packet for `link` arrived with no session: hold it and start a handshake.
+    public func hold(packet: [UInt8], for link: PeerLink, now: Moment, into actions: inout [SessionAction]) {
+        guard let peer = peers[link.publicKey] else { return }
+        _ = peer.stage(packet)
+        if peer.pending == nil { initiate(peer, now: now, into: &actions) }
+    }
+
+    /// A responder keypair saw its first packet: promote it to current.
+    public func confirmed(_ keypair: Keypair) {
+        guard let peer = peers[keypair.link.publicKey], peer.next === keypair else { return }
+        if let old = peer.previous { release(old.localIndex) }
+        peer.previous = peer.current
+        peer.current = keypair
+        peer.next = nil
+        routingChanged()
+    }
+
+    /// Authenticated packets from `link` now come from `endpoint`.
+    public func roamed(_ link: PeerLink, to endpoint: Endpoint) {
+        link.roamReported.store(false, ordering: .relaxed)
+        guard let peer = peers[link.publicKey], peer.endpoint != endpoint else { return }
+        peer.endpoint = endpoint
+        routingChanged()
+    }
+
+    // MARK: Helpers shared by the handshake and timer code
+
+    func allocateIndex(for key: Key32) -> UInt32 {
+        while true {
+            let candidate: UInt32 = rng.next()
+            if candidate != 0, indices[candidate] == nil {
+                indices[candidate] = key
+                return candidate
+            }
+        }
+    }
+
+    func release(_ index: UInt32) { indices[index] = nil }
+
+    /// Records a refusal; returns an action only the first time this cause is seen from this
+    /// source, so a misbehaving peer costs one log line, not one per packet.
+    func refuse(name: String?, publicKey: Key32?, endpoint: Endpoint, reason: String, now: Moment,
+                into actions: inout [SessionAction]) {
+        let key = publicKey.map { KeyText.publicKey($0) }
+        if let i = refusals.firstIndex(where: { $0.endpoint == endpoint.description && $0.reason == reason && $0.publicKey == key }) {
+            refusals[i].count += 1
+            refusals[i].lastUnixSeconds = now.unixSeconds
+            return
+        }
+        let refusal = Refusal(name: name, publicKey: key, endpoint: endpoint.description, reason: reason, count: 1,
+                              lastUnixSeconds: now.unixSeconds)
+        if refusals.count >= Self.maxRefusals { refusals.removeFirst() }
+        refusals.append(refusal)
+        if let publicKey, let peer = peers[publicKey] { peer.lastError = reason }
+        actions.append(.refused(refusal))
+    }
+
+    /// Seals `payload` (empty for a keepalive) with the peer's current keypair.
+    func sealed(_ payload: [UInt8], for peer: Peer, now: Moment) -> [UInt8]? {
+        guard let keypair = peer.current, keypair.isConfirmed.load(ordering: .relaxed) else { return nil }
+        var buffer = [UInt8](repeating: 0, count: TransportHeader.overhead + payload.count)
+        buffer.replaceSubrange(TransportHeader.byteCount..<TransportHeader.byteCount + payload.count, with: payload)
+        let length = buffer.withUnsafeMutableBytes { keypair.seal($0, payloadCount: payload.count, now: now.instant) }
+        guard let length else { return nil }
+        keypair.link.noteSent(bytes: payload.count, isData: !payload.isEmpty, now: now.instant)
+        return Array(buffer.prefix(length))
+    }
+}

@@ -1,0 +1,45 @@
+import WarrenCrypto
+import WarrenPKI
+public import WarrenWire
+
+/// One peer as `warren status` shows it.
+public struct PeerStatus: Codable, Sendable, Equatable {
+    public var name: String?
+    public var publicKey: String
+    public var endpoint: String?
+    public var addresses: [String]
+    public var subnets: [String]
+    public var roles: [String]
+    /// connected, handshaking, idle (known but no live keys) or unreachable (never reached).
+    public var state: String
+    public var isStatic: Bool
+    public var lastHandshakeUnix: UInt64?
+    public var receivedBytes: UInt64
+    public var sentBytes: UInt64
+    public var receivedPackets: UInt64
+    public var sentPackets: UInt64
+    public var lastError: String?
+}
+
+extension SessionManager {
+    public func status(now: Instant) -> [PeerStatus] {
+        peers.values.map { peer in
+            let link = peer.link
+            let body = link?.certificate.body
+            let connected = peer.current.map { $0.isUsable(at: now) } ?? false
+            let state = connected ? "connected" : peer.pending != nil ? "handshaking" : link != nil ? "idle" : "unreachable"
+            return PeerStatus(
+                name: link?.name, publicKey: KeyText.publicKey(peer.publicKey), endpoint: peer.endpoint?.description,
+                addresses: body.map { [$0.ipv4.address.description, $0.ipv6.address.description] } ?? [],
+                subnets: body?.subnets.map(\.description) ?? [], roles: body?.roles.names ?? [],
+                state: state, isStatic: peer.isStatic, lastHandshakeUnix: peer.lastHandshakeUnix,
+                receivedBytes: link?.receivedBytes.load(ordering: .relaxed) ?? 0,
+                sentBytes: link?.sentBytes.load(ordering: .relaxed) ?? 0,
+                receivedPackets: link?.receivedPackets.load(ordering: .relaxed) ?? 0,
+                sentPackets: link?.sentPackets.load(ordering: .relaxed) ?? 0,
+                lastError: peer.lastError)
+        }.sorted { ($0.name ?? $0.publicKey) < ($1.name ?? $1.publicKey) }
+    }
+
+    public var recentRefusals: [Refusal] { refusals }
+}

@@ -1,0 +1,23 @@
+/// Session timing constants, WireGuard's (whitepaper §6.1), which are well understood by
+/// operators and proven against NAT timeouts and key-wear limits.
+public enum Timing {
+    /// An initiator starts a new handshake once its keypair is this old.
+    public static let rekeyAfterTime: Duration = .seconds(120)
+    /// No keypair is used to send or receive after this age.
+    public static let rejectAfterTime: Duration = .seconds(180)
+    /// Initiations are retransmitted after this (plus jitter) without a response.
+    public static let rekeyTimeout: Duration = .seconds(5)
+    /// Up to this much random delay is added to each retransmission so peers do not sync up.
+    public static let rekeyTimeoutJitterMilliseconds: UInt64 = 333
+    /// A handshake is abandoned after trying this long.
+    public static let rekeyAttemptTime: Duration = .seconds(90)
+    /// After receiving data and sending nothing for this long, send an empty keepalive.
+    public static let keepaliveTimeout: Duration = .seconds(10)
+    /// Keys are wiped when nothing renewed them for this long.
+    public static let wipeAfterTime: Duration = .seconds(540)
+    /// Messages under one keypair before rekeying, and the hard limit (nonce wear).
+    public static let rekeyAfterMessages: UInt64 = 1 << 60
+    public static let rejectAfterMessages: UInt64 = UInt64.max - (1 << 13)
+    /// An initiation from the same peer is answered at most this often.
+    public static let minInitiationInterval: Duration = .milliseconds(50)
+}

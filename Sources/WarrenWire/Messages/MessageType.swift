@@ -1,0 +1,22 @@
+/// The first byte of every datagram on Warren's UDP port. Three reserved zero bytes follow, so
+/// the fields after them are 4-byte aligned (as in WireGuard, whose layout this mirrors).
+///
+/// STUN shares the port and is told apart by its magic cookie (RFC 8489 §5): a STUN message
+/// starts with two zero bits and its type, never with one of these values followed by three
+/// zero bytes.
+public enum MessageType: UInt8, Sendable {
+    case handshakeInitiation = 1
+    case handshakeResponse = 2
+    /// Reserved for the under-load cookie reply (WireGuard §5.4.7); not sent yet.
+    case cookieReply = 3
+    case transport = 4
+    /// Reserved for relay envelopes (A→R→B), carried by the NAT-traversal work.
+    case relayEnvelope = 5
+
+    /// Reads the type of a datagram, or nil if the first four bytes are not a Warren header.
+    @inline(__always)
+    public static func classify(_ datagram: UnsafeRawBufferPointer) -> MessageType? {
+        guard datagram.count >= 4, datagram[1] == 0, datagram[2] == 0, datagram[3] == 0 else { return nil }
+        return MessageType(rawValue: datagram[0])
+    }
+}

@@ -1,0 +1,150 @@
+import WarrenCrypto
+import WarrenPKI
+import WarrenSession
+import WarrenWire
+
+/// An in-memory network of session managers: actions that send are delivered to the manager
+/// owning the destination endpoint; transport packets go through `DataPath` as the packet
+/// threads would. Time is a fake clock the test advances.
+final class SessionHarness {
+    struct Node {
+        let name: String
+        let manager: SessionManager
+        let endpoint: Endpoint
+        let certificate: Certificate
+        var ipv4: IPv4Address {
+            guard case .v4(let a) = certificate.body.ipv4.address else { fatalError() }
+            return a
+        }
+    }
+
+    var now = Moment(instant: Instant(nanoseconds: 1_000_000_000), unixNanoseconds: 2_000 * 1_000_000_000)
+    var nodes: [Node] = []
+    var log: [SessionAction] = []
+    var dropped: [DropReason] = []
+    /// Transport datagrams captured on the wire, for replay tests.
+    var captured: [[UInt8]] = []
+    var rng = SeededRandom(seed: 11)
+    let ca: CertificateAuthority
+    /// Another network's CA, with the same address plan, for refusal tests.
+    let foreignCA: CertificateAuthority
+
+    init() {
+        var r = SeededRandom(seed: 1)
+        ca = try! CertificateAuthority.create(name: "net", key: SigningKey(random: &r), ipv4Network: IPPrefix("10.8.0.0/16")!,
+                                              notBefore: 0, notAfter: 100_000)
+        foreignCA = try! CertificateAuthority.create(name: "other", key: SigningKey(random: &r),
+                                                     ipv4Network: IPPrefix("10.8.0.0/16")!, notBefore: 0, notAfter: 100_000)
+    }
+
+    /// Adds a node; `peers` are indices of earlier nodes it has as static peers.
+    @discardableResult
+    func addNode(_ name: String, host: UInt8, staticPeers: [Int] = [], foreign: Bool = false,
+                 keepalive: Duration? = nil, blocklist: Set<String> = [], subnets: [IPPrefix] = []) -> Int {
+        let key = SigningKey(random: &rng)
+        let prefix = IPPrefix("10.8.0.\(host)/16")!
+        let cert = foreign
+            ? try! foreignCA.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: [], subnets: subnets,
+                                  notBefore: 0, notAfter: 100_000)
+            : try! ca.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: [], subnets: subnets,
+                           notBefore: 0, notAfter: 100_000)
+        let configs = staticPeers.map { i in
+            PeerConfig(publicKey: nodes[i].certificate.publicKey, endpoint: nodes[i].endpoint, persistentKeepalive: keepalive)
+        }
+        let manager = SessionManager(identity: key, certificate: cert, authority: ca.certificate, peers: configs,
+                                     blocklist: blocklist, random: SeededRandom(seed: UInt64(host)))
+        nodes.append(Node(name: name, manager: manager, endpoint: Endpoint("192.0.2.\(host):51820")!, certificate: cert))
+        return nodes.count - 1
+    }
+
+    func advance(_ d: Duration) {
+        now.instant = now.instant + d
+        now.unixNanoseconds += UInt64(d.nanosecondsValue)
+    }
+
+    func start(_ i: Int) {
+        var actions: [SessionAction] = []
+        nodes[i].manager.start(now: now, into: &actions)
+        run(actions, from: i)
+    }
+
+    func tick(_ i: Int) {
+        var actions: [SessionAction] = []
+        nodes[i].manager.handleTimers(now: now, into: &actions)
+        run(actions, from: i)
+    }
+
+    /// Delivers sends until the network is quiet. Returns IP packets delivered, per node.
+    @discardableResult
+    func run(_ actions: [SessionAction], from source: Int) -> [(to: Int, packet: [UInt8])] {
+        var queue = actions.map { (source, $0) }
+        var delivered: [(Int, [UInt8])] = []
+        while !queue.isEmpty {
+            let (from, action) = queue.removeFirst()
+            log.append(action)
+            guard case .send(let bytes, let endpoint) = action,
+                  let to = nodes.firstIndex(where: { $0.endpoint == endpoint }) else { continue }
+            let (more, packets) = receive(bytes, at: to, from: nodes[from].endpoint)
+            queue += more.map { (to, $0) }
+            delivered += packets.map { (to, $0) }
+        }
+        return delivered
+    }
+
+    /// One datagram arriving at node `to`, as the receive thread would handle it.
+    func receive(_ datagram: [UInt8], at to: Int, from endpoint: Endpoint) -> ([SessionAction], [[UInt8]]) {
+        let manager = nodes[to].manager
+        var bytes = datagram
+        var notices = DataPath.Notices()
+        let snapshot = manager.snapshot(now: now.instant)
+        let verdict = bytes.withUnsafeMutableBytes {
+            DataPath.inbound($0, from: endpoint, snapshot: snapshot, now: now.instant, notices: &notices)
+        }
+        var actions: [SessionAction] = []
+        if let k = notices.confirmed { manager.confirmed(k) }
+        if let (link, e) = notices.roamed { manager.roamed(link, to: e) }
+        switch verdict {
+        case .handshake:
+            if let reason = manager.handleHandshake(datagram, from: endpoint, now: now, into: &actions) { dropped.append(reason) }
+        case .deliver(let n):
+            captured.append(datagram)
+            return (actions, [Array(bytes[DataPath.payloadOffset..<DataPath.payloadOffset + n])])
+        case .keepalive, .control:
+            captured.append(datagram)
+        case .drop(let reason):
+            dropped.append(reason)
+        }
+        return (actions, [])
+    }
+
+    /// Sends an IP packet from node `from` to overlay address `to` through the TX path.
+    @discardableResult
+    func send(_ packet: [UInt8], from: Int) -> [(to: Int, packet: [UInt8])] {
+        let manager = nodes[from].manager
+        var buffer = [UInt8](repeating: 0, count: DataPath.payloadOffset + packet.count + TransportHeader.tagByteCount)
+        buffer.replaceSubrange(DataPath.payloadOffset..<DataPath.payloadOffset + packet.count, with: packet)
+        let snapshot = manager.snapshot(now: now.instant)
+        let verdict = buffer.withUnsafeMutableBytes { DataPath.outbound($0, count: packet.count, snapshot: snapshot, now: now.instant) }
+        switch verdict {
+        case .send(let length, let endpoint, _):
+            let to = nodes.firstIndex { $0.endpoint == endpoint }!
+            let (actions, packets) = receive(Array(buffer.prefix(length)), at: to, from: nodes[from].endpoint)
+            return run(actions, from: to) + packets.map { (to, $0) }
+        case .needsSession(let link):
+            var actions: [SessionAction] = []
+            manager.hold(packet: packet, for: link, now: now, into: &actions)
+            return run(actions, from: from)
+        case .drop(let reason):
+            dropped.append(reason)
+            return []
+        }
+    }
+}
+
+/// A minimal IPv4 packet (header only plus payload) from `source` to `destination`.
+func ipv4Packet(from source: IPv4Address, to destination: IPv4Address, payload: [UInt8] = [1, 2, 3, 4]) -> [UInt8] {
+    let total = 20 + payload.count
+    var p: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, 64, 1, 0, 0]
+    p += source.bytes + destination.bytes
+    return p + payload
+}

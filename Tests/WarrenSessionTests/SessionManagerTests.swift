@@ -1,0 +1,236 @@
+import Testing
+import WarrenCrypto
+import WarrenPKI
+import WarrenWire
+@testable import WarrenSession
+
+@Suite("Sessions between two nodes")
+struct SessionManagerTests {
+    /// alice (static peer: bob) and bob, handshaken.
+    func connected() -> SessionHarness {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("alice", host: 1, staticPeers: [0])
+        h.start(1)
+        return h
+    }
+
+    @Test("a static peer handshakes at start and both sides become connected")
+    func handshake() {
+        let h = connected()
+        let alice = h.nodes[1].manager.status(now: h.now.instant)
+        let bob = h.nodes[0].manager.status(now: h.now.instant)
+        #expect(alice.map(\.state) == ["connected"])
+        #expect(alice.first?.name == "bob")
+        #expect(bob.first?.name == "alice")
+        #expect(bob.first?.state == "connected")
+        #expect(h.dropped.isEmpty)
+    }
+
+    @Test("IP packets flow both ways and arrive unchanged")
+    func traffic() {
+        let h = connected()
+        let a = h.nodes[1].ipv4, b = h.nodes[0].ipv4
+        let ping = ipv4Packet(from: a, to: b)
+        let got = h.send(ping, from: 1)
+        #expect(got.count == 1 && got[0].to == 0 && got[0].packet == ping)
+        let pong = ipv4Packet(from: b, to: a, payload: [9, 9])
+        let back = h.send(pong, from: 0)
+        #expect(back.count == 1 && back[0].to == 1 && back[0].packet == pong, "dropped: \(h.dropped)")
+    }
+
+    @Test("a packet to an address nobody owns is dropped as no_route")
+    func noRoute() {
+        let h = connected()
+        h.send(ipv4Packet(from: h.nodes[1].ipv4, to: IPv4Address(10, 8, 0, 99)), from: 1)
+        #expect(h.dropped == [.noRoute])
+    }
+
+    @Test("a replayed transport packet is dropped")
+    func replay() {
+        let h = connected()
+        h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
+        let captured = h.captured.last!
+        _ = h.receive(captured, at: 0, from: h.nodes[1].endpoint)
+        #expect(h.dropped.last == .replayed)
+    }
+
+    @Test("a decrypted packet whose inner source the sender does not own is dropped")
+    func spoofedSource() {
+        let h = connected()
+        let spoof = ipv4Packet(from: IPv4Address(10, 8, 0, 77), to: h.nodes[0].ipv4)
+        let got = h.send(spoof, from: 1)
+        #expect(got.isEmpty)
+        #expect(h.dropped.last == .sourceNotOwned)
+    }
+
+    @Test("a flipped bit in a transport packet fails authentication")
+    func tamper() {
+        let h = connected()
+        h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
+        var bad = h.captured.last!
+        bad[bad.count - 3] ^= 1
+        // Counter must be fresh for the tamper to reach authentication, so bump it.
+        bad[8] &+= 100
+        _ = h.receive(bad, at: 0, from: h.nodes[1].endpoint)
+        #expect(h.dropped.last == .authenticationFailed)
+    }
+
+    @Test("a node with a certificate from another CA is refused, and status says why")
+    func foreignCA() {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("mallory", host: 3, staticPeers: [0], foreign: true)
+        h.start(1)
+        let refusals = h.nodes[0].manager.recentRefusals
+        #expect(refusals.count == 1)
+        #expect(refusals.first?.name == "mallory")
+        #expect(refusals.first?.reason.contains("another CA") == true)
+        #expect(h.nodes[0].manager.status(now: h.now.instant).isEmpty)
+        // Retries are counted, not logged again.
+        h.advance(.seconds(6))
+        h.tick(1)
+        #expect(h.nodes[0].manager.recentRefusals.first?.count == 2)
+        #expect(h.log.filter { if case .refused = $0 { true } else { false } }.count == 1)
+    }
+
+    @Test("a blocklisted certificate is refused")
+    func blocklisted() {
+        let h = SessionHarness()
+        h.addNode("alice", host: 1)
+        h.addNode("bob", host: 2, staticPeers: [0], blocklist: [h.nodes[0].certificate.fingerprint])
+        h.start(1)
+        #expect(h.nodes[1].manager.recentRefusals.first?.reason.contains("blocklisted") == true)
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state != "connected")
+    }
+
+    @Test("a replayed handshake initiation is not answered")
+    func initiationReplay() {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("alice", host: 1, staticPeers: [0])
+        var actions: [SessionAction] = []
+        h.nodes[1].manager.start(now: h.now, into: &actions)
+        guard case .send(let initiation, _) = actions.first else { Issue.record("no initiation"); return }
+        var first: [SessionAction] = []
+        #expect(h.nodes[0].manager.handleHandshake(initiation, from: h.nodes[1].endpoint, now: h.now, into: &first) == nil)
+        h.advance(.seconds(1))
+        var second: [SessionAction] = []
+        #expect(h.nodes[0].manager.handleHandshake(initiation, from: h.nodes[1].endpoint, now: h.now, into: &second) == .replayed)
+        #expect(second.isEmpty)
+    }
+
+    @Test("an initiation with a wrong mac1 is dropped before any Diffie-Hellman")
+    func badMAC() {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("alice", host: 1, staticPeers: [0])
+        var actions: [SessionAction] = []
+        h.nodes[1].manager.start(now: h.now, into: &actions)
+        guard case .send(var initiation, _) = actions.first else { Issue.record("no initiation"); return }
+        initiation[initiation.count - 1] ^= 1
+        var out: [SessionAction] = []
+        #expect(h.nodes[0].manager.handleHandshake(initiation, from: h.nodes[1].endpoint, now: h.now, into: &out) == .authenticationFailed)
+    }
+
+    @Test("garbage handshake datagrams of every length are dropped, never trap")
+    func garbage() {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        var rng = SeededRandom(seed: 3)
+        for length in [0, 1, 4, 8, 12, 50, 111, 112, 200, 1500] {
+            for type: UInt8 in [1, 2] {
+                var d = [UInt8](repeating: 0, count: length)
+                d.withUnsafeMutableBytes { rng.fill($0) }
+                if length >= 4 { d[0] = type; d[1] = 0; d[2] = 0; d[3] = 0 }
+                var out: [SessionAction] = []
+                #expect(h.nodes[0].manager.handleHandshake(d, from: Endpoint("192.0.2.9:1")!, now: h.now, into: &out) != nil)
+                #expect(out.isEmpty)
+            }
+        }
+    }
+
+    @Test("an unanswered initiation is retransmitted after about 5 s and abandoned after 90 s for a known peer")
+    func retransmitAndGiveUp() {
+        let h = connected()
+        // bob disappears: alice's packets now go nowhere.
+        let bobEndpoint = h.nodes[0].endpoint
+        h.nodes[0] = SessionHarness.Node(name: "gone", manager: h.nodes[0].manager, endpoint: Endpoint("192.0.2.200:1")!,
+                                         certificate: h.nodes[0].certificate)
+        h.advance(.seconds(181))
+        h.tick(1)
+        h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
+        let initiations = { h.log.filter { if case .send(let b, let e) = $0 { b[0] == 1 && e == bobEndpoint } else { false } }.count }
+        let first = initiations()
+        #expect(first >= 1)
+        h.advance(.seconds(4))
+        h.tick(1)
+        #expect(initiations() == first)
+        h.advance(.milliseconds(1400))
+        h.tick(1)
+        #expect(initiations() == first + 1)
+        for _ in 0..<40 { h.advance(.seconds(3)); h.tick(1) }
+        #expect(h.log.contains { if case .gaveUp = $0 { true } else { false } })
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.lastError?.contains("no handshake response") == true)
+    }
+
+    @Test("after 120 s the initiator rekeys on its next packet and traffic continues")
+    func rekey() {
+        let h = connected()
+        let a = h.nodes[1].ipv4, b = h.nodes[0].ipv4
+        h.advance(.seconds(121))
+        let before = h.log.count
+        #expect(h.send(ipv4Packet(from: a, to: b), from: 1).count == 1)
+        h.tick(1)
+        let newInitiation = h.log[before...].contains { if case .send(let bytes, _) = $0 { bytes[0] == 1 } else { false } }
+        #expect(newInitiation)
+        h.advance(.seconds(70))
+        #expect(h.send(ipv4Packet(from: a, to: b), from: 1).count == 1)
+        #expect(h.send(ipv4Packet(from: b, to: a), from: 0).count == 1)
+    }
+
+    @Test("a passive keepalive answers received data after 10 s of silence")
+    func passiveKeepalive() {
+        let h = connected()
+        h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
+        let keepalives = { h.captured.filter { $0.count == TransportHeader.overhead }.count }
+        let before = keepalives()
+        h.advance(.seconds(11))
+        h.tick(0)
+        #expect(keepalives() == before + 1)
+    }
+
+    @Test("a new member configured with bob as its peer is accepted and traffic flows")
+    func restart() {
+        let h = connected()
+        // A node bob has never seen arrives: bob answers it like any certified member.
+        h.addNode("carol", host: 5, staticPeers: [0])
+        h.start(2)
+        #expect(h.send(ipv4Packet(from: h.nodes[2].ipv4, to: h.nodes[0].ipv4), from: 2).count == 1)
+        #expect(h.send(ipv4Packet(from: h.nodes[0].ipv4, to: h.nodes[2].ipv4), from: 0).count == 1)
+    }
+
+    @Test("packets held during a handshake are delivered when it completes")
+    func heldPackets() {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("alice", host: 1, staticPeers: [0])
+        h.start(1)
+        // Let the session lapse, then send: the packet waits for the new handshake.
+        h.advance(.seconds(200))
+        h.tick(1); h.tick(0)
+        let got = h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
+        #expect(got.count == 1)
+    }
+
+    @Test("a peer's packets from a new endpoint move its endpoint (roaming)")
+    func roaming() {
+        let h = connected()
+        let moved = Endpoint("192.0.2.50:4000")!
+        h.nodes[1] = SessionHarness.Node(name: "alice", manager: h.nodes[1].manager, endpoint: moved,
+                                         certificate: h.nodes[1].certificate)
+        h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
+        #expect(h.nodes[0].manager.status(now: h.now.instant).first?.endpoint == moved.description)
+        #expect(h.send(ipv4Packet(from: h.nodes[0].ipv4, to: h.nodes[1].ipv4), from: 0).count == 1)
+    }
+}
