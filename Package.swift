@@ -47,7 +47,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "warren",
                           dependencies: [
-                              "WarrenDaemon", "WarrenPKI", "WarrenCrypto",
+                              "WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
                           ],
@@ -63,5 +63,6 @@ let package = Package(
         .testTarget(name: "WarrenSessionTests",
                     dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto"]),
+        .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire"]),
     ]
 )

@@ -12,6 +12,10 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
     case noSession
     case unknownType
     case queueFull
+    /// The kernel refused or had no room for an outgoing datagram.
+    case sendFailed
+    /// The TUN device's queue was full.
+    case tunFull
 
     public var description: String {
         switch self {
@@ -25,6 +29,8 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
         case .noSession: "no_session"
         case .unknownType: "unknown_type"
         case .queueFull: "queue_full"
+        case .sendFailed: "send_failed"
+        case .tunFull: "tun_full"
         }
     }
 }

@@ -1,1 +1,59 @@
-#pragma once
+// CLinux: the few Linux interfaces Swift cannot import or call directly.
+//
+// Swift sees plain functions and structs; it cannot see what glibc hides behind
+// _GNU_SOURCE (mmsghdr, sendmmsg, recvmmsg, accept4), function-like macros (TUNSETIFF is an
+// _IOW() expression) or macros that call functions (MNL_SOCKET_BUFFER_SIZE calls sysconf).
+// Each of those gets one small `CLinux_` wrapper here, in the manner of swift-nio's
+// CNIOLinux. Everything else (libmnl's functions, rtnetlink structs, epoll, eventfd,
+// signalfd) is imported as is through the headers included below.
+#ifndef CLINUX_H
+#define CLINUX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
+#include <libmnl/libmnl.h>
+
+// glibc only declares struct mmsghdr under _GNU_SOURCE, which the Swift Glibc module is not
+// built with. Its layout is part of the glibc ABI, so an identical struct is safe to pass.
+typedef struct {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+} CLinux_mmsghdr;
+
+int CLinux_sendmmsg(int fd, CLinux_mmsghdr *vector, unsigned int count, int flags);
+int CLinux_recvmmsg(int fd, CLinux_mmsghdr *vector, unsigned int count, int flags,
+                    struct timespec *timeout);
+
+// accept4 is _GNU_SOURCE too; it sets SOCK_NONBLOCK | SOCK_CLOEXEC without a race.
+int CLinux_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
+// struct ucred (SO_PEERCRED) is _GNU_SOURCE too; same layout, checked in CLinux.c.
+typedef struct {
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+} CLinux_ucred;
+
+// Attaches `fd` (an open /dev/net/tun) to a TUN interface with IFF_TUN | IFF_NO_PI:
+// TUNSETIFF is a macro Swift cannot evaluate, and struct ifreq is a union of unions.
+// `requested` may hold a %d template ("warren%d"). On success copies the name the kernel
+// chose into `chosen` (CLinux_IFNAMSIZ bytes, NUL-terminated) and returns 0; otherwise
+// returns -1 with errno set by ioctl.
+int CLinux_tun_attach(int fd, const char *requested, char *chosen);
+
+// The interface name buffer size, IFNAMSIZ, including the terminating NUL.
+#define CLinux_IFNAMSIZ 16
+
+// libmnl's recommended receive buffer, min(page size, 8 KiB); a macro calling sysconf().
+size_t CLinux_mnl_socket_buffer_size(void);
+
+#endif

@@ -1,0 +1,46 @@
+public import WarrenWire
+public import Logging
+
+/// A node's configuration, as read from TOML (see config/warren.toml for every key with its
+/// meaning). Values here are syntactically valid; `NodeSetup` checks what needs the
+/// filesystem (keys, certificates, permissions).
+public struct Config: Sendable, Equatable {
+    /// The file it came from, for error messages; relative paths in it are resolved against
+    /// that file's directory.
+    public var file: String
+
+    public var keyPath: String
+    public var certificatePath: String
+    public var authorityPath: String
+
+    public var interfaceName: String = "warren0"
+    public var mtu: Int = 1420
+
+    public var listenPort: UInt16 = 51820
+    public var socketBufferBytes: Int = 8 << 20
+
+    public var controlSocket: String = "/run/warren/warren.sock"
+    public var logLevel: Logger.Level = .info
+    public var blocklist: Set<String> = []
+    public var peers: [PeerEntry] = []
+
+    public struct PeerEntry: Sendable, Equatable {
+        public var publicKey: String
+        public var endpoint: Endpoint?
+        public var persistentKeepaliveSeconds: Int?
+    }
+
+    public static let defaultPath = "/etc/warren/warren.toml"
+    public static let mtuRange = 1280...9000
+}
+
+extension Config {
+    /// A config with every default, for tools that need a default (the control socket) when
+    /// no config file exists.
+    public init(defaultsFor file: String) {
+        self.file = file
+        keyPath = ""
+        certificatePath = ""
+        authorityPath = ""
+    }
+}

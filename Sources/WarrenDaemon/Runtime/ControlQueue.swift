@@ -1,0 +1,49 @@
+import Synchronization
+import WarrenLinux
+import WarrenSession
+import WarrenWire
+
+/// What the packet threads hand to the control thread. Rare by design: handshakes, the first
+/// packets to a peer without a session, and notices; never steady-state traffic.
+enum ControlEvent: Sendable {
+    case handshake([UInt8], from: Endpoint)
+    case hold([UInt8], link: PeerLink)
+    case confirmed(Keypair)
+    case roamed(PeerLink, Endpoint)
+}
+
+/// A bounded queue from the packet threads to the control thread, with an eventfd so the
+/// control thread's poller wakes when something arrives. When full, new events are dropped
+/// and counted: a flood of handshakes must not grow memory without bound.
+final class ControlQueue: Sendable {
+    static let capacity = 4096
+    private let events = Mutex<[ControlEvent]>([])
+    let wakeup: EventFD
+    let drops: DropCounters
+
+    init(drops: DropCounters) throws(SystemError) {
+        wakeup = try EventFD()
+        self.drops = drops
+    }
+
+    func post(_ event: ControlEvent) {
+        let wasEmpty: Bool? = events.withLock { queue in
+            guard queue.count < Self.capacity else { return nil }
+            queue.append(event)
+            return queue.count == 1
+        }
+        switch wasEmpty {
+        case nil: drops.count(.queueFull)
+        case true?: try? wakeup.signal()
+        case false?: break
+        }
+    }
+
+    func drain() -> [ControlEvent] {
+        _ = try? wakeup.drain()
+        return events.withLock { queue in
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Logging
+import WarrenCrypto
+import WarrenLinux
+import WarrenPKI
+import WarrenSession
+import WarrenWire
+import FoundationEssentials
+
+extension Daemon {
+    enum Token: UInt64 { case queue, signals, control }
+
+    static func moment() -> Moment {
+        Moment(instant: MonotonicClock.now(), unixNanoseconds: WallClock.nowUnixNanoseconds())
+    }
+
+    /// The control thread: handshakes, timers, notices from the packet threads and status
+    /// requests, until SIGTERM or SIGINT.
+    func runControlLoop() {
+        guard let poller = try? Poller(maxEvents: 8),
+              (try? poller.add(queue.wakeup.fileDescriptor, token: Token.queue.rawValue)) != nil,
+              (try? poller.add(signals.fileDescriptor, token: Token.signals.rawValue)) != nil,
+              (try? poller.add(control.fileDescriptor, token: Token.control.rawValue)) != nil else {
+            logger.critical("cannot set up the control loop's poller")
+            return
+        }
+        var actions: [SessionAction] = []
+        manager.start(now: Self.moment(), into: &actions)
+        perform(&actions)
+        while true {
+            let now = Self.moment()
+            let deadline = manager.nextDeadline(after: now.instant)
+            let waitMs = Int32(clamping: (deadline.since(now.instant).nanosecondsValue + 999_999) / 1_000_000)
+            let ready = (try? poller.wait(timeoutMilliseconds: max(waitMs, 1))) ?? 0
+            for i in 0..<ready {
+                switch Token(rawValue: poller.token(at: i)) {
+                case .signals:
+                    while let signal = try? signals.next() {
+                        if signal == .hangup {
+                            logger.notice("SIGHUP: configuration reload is not supported yet; restart to apply changes")
+                        } else {
+                            logger.info("received \(signal), shutting down")
+                            return
+                        }
+                    }
+                case .queue:
+                    for event in queue.drain() { handle(event, into: &actions) }
+                case .control:
+                    answerControlRequests()
+                case nil:
+                    break
+                }
+            }
+            manager.handleTimers(now: Self.moment(), into: &actions)
+            perform(&actions)
+        }
+    }
+
+    func handle(_ event: ControlEvent, into actions: inout [SessionAction]) {
+        let now = Self.moment()
+        switch event {
+        case .handshake(let bytes, let source):
+            if let reason = manager.handleHandshake(bytes, from: source, now: now, into: &actions) { drops.count(reason) }
+        case .hold(let packet, let link):
+            manager.hold(packet: packet, for: link, now: now, into: &actions)
+        case .confirmed(let keypair):
+            manager.confirmed(keypair)
+        case .roamed(let link, let endpoint):
+            manager.roamed(link, to: endpoint)
+            logger.info("peer moved", metadata: ["peer": "\(link.name)", "endpoint": "\(endpoint)"])
+        }
+    }
+
+    /// Sends, logs, and republishes the routing snapshot if anything changed.
+    func perform(_ actions: inout [SessionAction]) {
+        for action in actions {
+            switch action {
+            case .send(let bytes, let endpoint):
+                let sent = bytes.withUnsafeBytes { (try? socket.send($0, to: endpoint)) ?? false }
+                if !sent { drops.count(.sendFailed) }
+            case .established(let peer, let endpoint):
+                logger.info("handshake completed", metadata: ["peer": "\(peer)", "endpoint": "\(endpoint)"])
+            case .refused(let refusal):
+                logger.warning("peer refused", metadata: [
+                    "peer": "\(refusal.name ?? refusal.publicKey ?? "unknown")", "endpoint": "\(refusal.endpoint)",
+                    "reason": "\(refusal.reason)",
+                ])
+            case .gaveUp(let peer):
+                logger.notice("no handshake response, giving up for now", metadata: ["peer": "\(peer)"])
+            }
+        }
+        actions.removeAll(keepingCapacity: true)
+        if manager.routingVersion != publishedVersion {
+            publishedVersion = manager.routingVersion
+            snapshots.publish(manager.snapshot(now: MonotonicClock.now()))
+        }
+    }
+
+    func answerControlRequests() {
+        while let connection = try? control.accept() {
+            defer { connection.close() }
+            guard let line = try? connection.readLine() else { continue }
+            let reply: [UInt8]
+            switch line.trimmingCharacters(in: .whitespaces) {
+            case "status":
+                reply = (try? JSONEncoder.sorted.encode(statusReport())).map(Array.init) ?? Array("{}".utf8)
+            default:
+                reply = Array("{\"error\":\"unknown request\"}".utf8)
+            }
+            try? connection.respond(reply)
+        }
+    }
+
+    func statusReport() -> StatusReport {
+        let body = certificate.body
+        var dropCounts: [String: UInt64] = [:]
+        for reason in DropReason.allCases where drops[reason] > 0 { dropCounts[reason.description] = drops[reason] }
+        return StatusReport(name: certificate.name, publicKey: KeyText.publicKey(certificate.publicKey),
+                            interface: tun.name, addresses: [body.ipv4.description, body.ipv6.description],
+                            listenPort: socket.localPort, peers: manager.status(now: MonotonicClock.now()),
+                            refusals: manager.recentRefusals, drops: dropCounts)
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,124 @@
+public import Logging
+import WarrenCrypto
+import WarrenLinux
+import WarrenPKI
+import WarrenSession
+import WarrenWire
+
+/// A running node: the TUN interface and UDP socket it owns, the packet threads, and the
+/// control thread (the caller's) that drives the session manager. `run()` returns after
+/// SIGTERM or SIGINT, with the interface, its routes and the control socket removed.
+public final class Daemon {
+    let config: Config
+    let logger: Logger
+    let manager: SessionManager
+    let certificate: Certificate
+    let tun: TunDevice
+    let socket: UDPSocket
+    let control: UnixControlSocket
+    let signals: SignalFD
+    let stop: EventFD
+    let queue: ControlQueue
+    let drops = DropCounters()
+    let snapshots = SnapshotBox()
+    var publishedVersion: UInt64 = .max
+
+    /// Sets everything up; any failure is reported as a sentence naming what failed, and what
+    /// was already created is removed again.
+    public init(config: Config, identity: consuming NodeIdentity, logger: Logger) throws(StartupError) {
+        self.config = config
+        self.logger = logger
+        certificate = identity.certificate
+        // Signals must be blocked before any thread starts, so every thread inherits the mask
+        // and SIGTERM reaches only the signalfd.
+        do {
+            signals = try SignalFD()
+            stop = try EventFD()
+            queue = try ControlQueue(drops: drops)
+        } catch {
+            throw StartupError("setting up signal handling: \(error)")
+        }
+        do {
+            socket = try UDPSocket(port: config.listenPort, bufferBytes: config.socketBufferBytes)
+        } catch {
+            throw StartupError(ConfigError(file: config.file, key: "listen.port", problem: error.description).description, isConfig: true)
+        }
+        do {
+            tun = try TunDevice(name: config.interfaceName)
+        } catch {
+            socket.close()
+            throw StartupError("creating interface \(config.interfaceName): \(error)")
+        }
+        do {
+            try Self.configureInterface(tun.name, certificate: certificate, mtu: config.mtu)
+        } catch {
+            tun.close()
+            socket.close()
+            throw StartupError("configuring \(tun.name): \(error)")
+        }
+        do {
+            control = try UnixControlSocket(path: config.controlSocket)
+        } catch {
+            tun.close()
+            socket.close()
+            throw StartupError(ConfigError(file: config.file, key: "control.socket", problem: error.description).description, isConfig: true)
+        }
+        manager = SessionManager(identity: identity.signingKey, certificate: identity.certificate,
+                                 authority: identity.authority, peers: identity.peers, blocklist: config.blocklist,
+                                 random: SystemRandom())
+    }
+
+    /// Addresses (IPv4 and the derived IPv6, each with the overlay prefix, which also
+    /// installs the overlay routes), MTU, link up, and routes for nothing else: peers' routed
+    /// subnets are the kernel's to reach through us only if the operator routes them.
+    static func configureInterface(_ name: String, certificate: Certificate, mtu: Int) throws(SystemError) {
+        let netlink = try Netlink()
+        let index = try netlink.interfaceIndex(name: name)
+        try netlink.setLinkUp(index: index, mtu: UInt32(mtu))
+        try netlink.addAddress(certificate.body.ipv4, index: index)
+        try netlink.addAddress(certificate.body.ipv6, index: index)
+    }
+
+    public func run() throws(StartupError) {
+        let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, queue: queue, drops: drops,
+                                    stop: stop, mtu: config.mtu)
+        let outbound: PacketThread, inbound: PacketThread
+        do {
+            outbound = try PacketThread(name: "warren-tx") { threads.runOutbound() }
+            inbound = try PacketThread(name: "warren-rx") { threads.runInbound() }
+        } catch {
+            teardown()
+            throw StartupError("starting packet threads: \(error)")
+        }
+        logger.info("warren is up", metadata: [
+            "interface": "\(tun.name)", "address": "\(certificate.body.ipv4)", "port": "\(socket.localPort)",
+            "peers": "\(config.peers.count)",
+        ])
+        try? SdNotify.send("READY=1\nSTATUS=\(tun.name) \(certificate.body.ipv4.address) listening on port \(socket.localPort)")
+        runControlLoop()
+        try? SdNotify.send("STOPPING=1")
+        try? stop.signal()
+        outbound.join()
+        inbound.join()
+        teardown()
+        logger.info("warren stopped; \(tun.name) removed")
+    }
+
+    func teardown() {
+        control.close()
+        tun.close()
+        socket.close()
+    }
+}
+
+/// Why the daemon could not start: one line for the operator. Configuration problems exit
+/// with status 2, everything else with 1.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    public let isConfig: Bool
+
+    init(_ description: String, isConfig: Bool = false) {
+        self.description = description
+        self.isConfig = isConfig
+    }
+}

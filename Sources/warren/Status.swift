@@ -1,0 +1,113 @@
+import ArgumentParser
+import FoundationEssentials
+import WarrenDaemon
+import WarrenLinux
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show this node, its peers and refused peers (from the running daemon).")
+
+    @Option(name: .shortAndLong, help: "The configuration file (to find the control socket).")
+    var config: String = Config.defaultPath
+
+    @Option(help: "The control socket, overriding the config.")
+    var socket: String?
+
+    @Flag(help: "Print JSON for scripts.")
+    var json = false
+
+    func run() throws {
+        try reporting {
+            let path: String
+            if let socket {
+                path = socket
+            } else if FileAccess.exists(path: config) {
+                path = try loadConfig(config).controlSocket
+            } else {
+                path = Config(defaultsFor: config).controlSocket
+            }
+            let reply: [UInt8]
+            do {
+                reply = try UnixControlSocket.request(path: path, line: "status")
+            } catch {
+                throw Failure.runtime("\(error)")
+            }
+            if json {
+                print(String(decoding: reply, as: UTF8.self))
+                return
+            }
+            let report: StatusReport
+            do {
+                report = try JSONDecoder().decode(StatusReport.self, from: Data(reply))
+            } catch {
+                throw Failure.runtime("the daemon's reply is not a status report: \(error)")
+            }
+            print(StatusTable.render(report, now: WallClock.nowUnixSeconds()))
+        }
+    }
+}
+
+/// Renders a status report as aligned columns, like `wg show` and `tailscale status`.
+enum StatusTable {
+    static func render(_ r: StatusReport, now: UInt64) -> String {
+        var out = "\(r.name)  \(r.interface)  \(r.addresses.joined(separator: " "))  port \(r.listenPort)\n"
+        out += "public key \(r.publicKey)\n\n"
+        var rows = [["PEER", "ADDRESS", "ENDPOINT", "STATE", "HANDSHAKE", "RECEIVED", "SENT", "NOTE"]]
+        for p in r.peers {
+            rows.append([
+                p.name ?? String(p.publicKey.prefix(12)) + "…",
+                p.addresses.first ?? "-",
+                p.endpoint ?? "-",
+                p.state,
+                p.lastHandshakeUnix.map { ago(now >= $0 ? now - $0 : 0) } ?? "never",
+                bytes(p.receivedBytes), bytes(p.sentBytes),
+                p.lastError ?? "",
+            ])
+        }
+        out += table(rows)
+        if r.peers.isEmpty { out += "(no peers yet)\n" }
+        if !r.refusals.isEmpty {
+            out += "\nrefused:\n"
+            for f in r.refusals {
+                let who = f.name ?? f.publicKey.map { String($0.prefix(12)) + "…" } ?? "unknown"
+                out += "  \(who) from \(f.endpoint): \(f.reason) (\(f.count)×, \(ago(now >= f.lastUnixSeconds ? now - f.lastUnixSeconds : 0)))\n"
+            }
+        }
+        if !r.drops.isEmpty {
+            out += "\ndropped packets: " + r.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        }
+        return out
+    }
+
+    static func table(_ rows: [[String]]) -> String {
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { c, cell in c == row.count - 1 ? cell : cell.padding(toLength: widths[c] + 2, withPad: " ", startingAt: 0) }
+                .joined().trimmingTrailingSpaces()
+        }.joined(separator: "\n") + "\n"
+    }
+
+    static func ago(_ seconds: UInt64) -> String {
+        switch seconds {
+        case ..<60: "\(seconds)s ago"
+        case ..<3600: "\(seconds / 60)m ago"
+        case ..<86400: "\(seconds / 3600)h ago"
+        default: "\(seconds / 86400)d ago"
+        }
+    }
+
+    static func bytes(_ n: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n), unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(n) B" : String(Int(value * 10) / 10) + "." + String(Int(value * 10) % 10) + " " + units[unit]
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Logging
+import WarrenDaemon
+import WarrenLinux
+
+struct Up: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the node in the foreground (systemd runs this).",
+        discussion: "Logs go to stderr. SIGTERM or SIGINT removes the interface and exits.")
+
+    @Option(name: .shortAndLong, help: "The configuration file.")
+    var config: String = Config.defaultPath
+
+    @Option(name: .long, help: "Log level, overriding the config: trace, debug, info, notice, warning, error.")
+    var logLevel: String?
+
+    func run() throws {
+        try reporting {
+            let loaded = try loadConfig(config)
+            var level = loaded.logLevel
+            if let logLevel {
+                guard let parsed = Logger.Level(rawValue: logLevel) else {
+                    throw Failure.config("--log-level: \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
+                }
+                level = parsed
+            }
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "warren")
+            let identity: NodeIdentity
+            do {
+                identity = try NodeIdentity(config: loaded, atUnixTime: WallClock.nowUnixSeconds())
+            } catch {
+                throw Failure.config("\(error)")
+            }
+            do {
+                let daemon = try Daemon(config: loaded, identity: identity, logger: logger)
+                try daemon.run()
+            } catch let error as StartupError {
+                throw Failure(message: error.description, status: error.isConfig ? 2 : 1)
+            }
+        }
+    }
+}
+
+func loadConfig(_ path: String) throws -> Config {
+    do {
+        return try Config.load(path: path)
+    } catch {
+        throw Failure.config("\(error)")
+    }
+}
