@@ -56,13 +56,13 @@ let package = Package(
         .target(name: "WarrenTestSupport", path: "Tests/WarrenTestSupport"),
         .testTarget(name: "WarrenCryptoTests", dependencies: ["WarrenCrypto", "WarrenTestSupport"],
                     resources: [.copy("Vectors")]),
-        .testTarget(name: "WarrenWireTests", dependencies: ["WarrenWire"]),
+        .testTarget(name: "WarrenWireTests", dependencies: ["WarrenWire", "WarrenCrypto"]),
         .testTarget(name: "WarrenNoiseTests", dependencies: ["WarrenNoise", "WarrenCrypto", "WarrenTestSupport"],
                     resources: [.copy("Vectors")]),
         .testTarget(name: "WarrenPKITests", dependencies: ["WarrenPKI", "WarrenCrypto", "WarrenWire"]),
         .testTarget(name: "WarrenSessionTests",
                     dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"]),
-        .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto"]),
+        .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),
         .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire"]),
     ]
 )

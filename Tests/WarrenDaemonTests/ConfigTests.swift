@@ -1,0 +1,123 @@
+import Testing
+import WarrenDaemon
+
+@Suite("Config parsing")
+struct ConfigTests {
+    static let minimal = """
+    [node]
+    key = "node.key"
+    certificate = "node.crt"
+    ca = "/etc/warren/ca.crt"
+    """
+
+    func parse(_ extra: String) throws(ConfigError) -> Config {
+        try Config(toml: Self.minimal + "\n" + extra, file: "/etc/warren/warren.toml")
+    }
+
+    func problem(_ extra: String) -> ConfigError? {
+        do {
+            _ = try parse(extra)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("a minimal config gets the documented defaults; relative paths follow the config file")
+    func defaults() throws {
+        let c = try parse("")
+        #expect(c.keyPath == "/etc/warren/node.key")
+        #expect(c.authorityPath == "/etc/warren/ca.crt")
+        #expect(c.interfaceName == "warren0")
+        #expect(c.mtu == 1420)
+        #expect(c.listenPort == 51820)
+        #expect(c.controlSocket == "/run/warren/warren.sock")
+        #expect(c.socketBufferBytes >= 4 << 20)
+        #expect(c.peers.isEmpty)
+    }
+
+    @Test("every section and key is read")
+    func full() throws {
+        let c = try parse("""
+        [interface]
+        name = "mesh1"
+        mtu = 1380
+        [listen]
+        port = 4000
+        socket_buffer_bytes = 16777216
+        [control]
+        socket = "/run/warren/mesh1.sock"
+        [log]
+        level = "debug"
+        [security]
+        blocklist = ["\(String(repeating: "ab", count: 32))"]
+        [[peer]]
+        public_key = "P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE="
+        endpoint = "[2001:db8::1]:51820"
+        persistent_keepalive = 25
+        """)
+        #expect(c.interfaceName == "mesh1" && c.mtu == 1380 && c.listenPort == 4000)
+        #expect(c.socketBufferBytes == 16 << 20)
+        #expect(c.logLevel == .debug)
+        #expect(c.blocklist.count == 1)
+        #expect(c.peers.first?.endpoint?.description == "[2001:db8::1]:51820")
+        #expect(c.peers.first?.persistentKeepaliveSeconds == 25)
+    }
+
+    @Test("each bad value names the file, the key and the problem", arguments: [
+        ("[interface]\nmtu = 100", "interface.mtu", "outside 1280"),
+        ("[interface]\nname = \"this-name-is-too-long\"", "interface.name", "not a valid interface name"),
+        ("[listen]\nport = 70000", "listen.port", "not a UDP port"),
+        ("[listen]\nport = \"51820\"", "listen.port", "must be an integer"),
+        ("[log]\nlevel = \"loud\"", "log.level", "not one of"),
+        ("[control]\nsocket = \"relative.sock\"", "control.socket", "absolute"),
+        ("[security]\nblocklist = [\"xyz\"]", "security.blocklist[0]", "fingerprint"),
+        ("[interface]\nnmae = \"x\"", "interface.nmae", "unknown key"),
+        ("[surprise]\na = 1", "surprise", "unknown key"),
+        ("[[peer]]\nendpoint = \"192.0.2.1:1\"", "peer[0].public_key", "missing"),
+        ("[[peer]]\npublic_key = \"nope\"", "peer[0].public_key", "not a base64 public key"),
+        ("[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\nendpoint = \"example.com:1\"", "peer[0].endpoint", "not an IP:port"),
+        ("[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\npersistent_keepalive = -1", "peer[0].persistent_keepalive", "outside"),
+    ])
+    func badValues(extra: String, key: String, fragment: String) throws {
+        let error = try #require(problem(extra))
+        #expect(error.file == "/etc/warren/warren.toml")
+        #expect(error.key == key)
+        #expect(error.problem.contains(fragment), "\(error)")
+        #expect(error.description.hasPrefix("/etc/warren/warren.toml: \(key): "))
+    }
+
+    @Test("a missing [node] section or key is named")
+    func missingNode() {
+        do {
+            _ = try Config(toml: "[interface]\nmtu = 1400\n", file: "w.toml")
+            Issue.record("accepted a config without [node]")
+        } catch {
+            #expect(error.key == "node")
+        }
+        do {
+            _ = try Config(toml: "[node]\nkey = \"k\"\nca = \"c\"\n", file: "w.toml")
+            Issue.record("accepted a config without node.certificate")
+        } catch {
+            #expect(error.key == "node.certificate")
+        }
+    }
+
+    @Test("a TOML syntax error gives the line")
+    func syntax() {
+        do {
+            _ = try Config(toml: "[node]\nkey = \n", file: "w.toml")
+            Issue.record("accepted broken TOML")
+        } catch {
+            #expect(error.key == nil)
+            #expect(error.problem.contains("line 2"), "\(error)")
+        }
+    }
+
+    @Test("a peer listed twice is refused")
+    func duplicatePeer() throws {
+        let peer = "[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\n"
+        let error = try #require(problem(peer + peer))
+        #expect(error.key == "peer[1].public_key")
+    }
+}
