@@ -28,11 +28,12 @@ int CLinux_accept4(int fd, struct sockaddr *address, socklen_t *length, int flag
     return accept4(fd, address, length, flags);
 }
 
-int CLinux_tun_attach(int fd, const char *requested, char *chosen) {
+int CLinux_tun_attach(int fd, const char *requested, char *chosen, int vnet_header) {
     struct ifreq request;
     memset(&request, 0, sizeof request);
     // IFF_NO_PI: packets are bare IP, without the 4-byte packet-information prefix.
-    request.ifr_flags = IFF_TUN | IFF_NO_PI;
+    // IFF_VNET_HDR: each packet carries a struct virtio_net_hdr, which offloads need.
+    request.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet_header ? IFF_VNET_HDR : 0);
     if (requested != NULL) {
         strncpy(request.ifr_name, requested, IFNAMSIZ - 1);
     }
@@ -42,6 +43,10 @@ int CLinux_tun_attach(int fd, const char *requested, char *chosen) {
     memcpy(chosen, request.ifr_name, IFNAMSIZ);
     chosen[IFNAMSIZ - 1] = '\0';
     return 0;
+}
+
+int CLinux_tun_set_offload(int fd, unsigned int flags) {
+    return ioctl(fd, TUNSETOFFLOAD, (unsigned long)flags);
 }
 
 size_t CLinux_mnl_socket_buffer_size(void) {

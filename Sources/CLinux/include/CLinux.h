@@ -48,7 +48,15 @@ typedef struct {
 // `requested` may hold a %d template ("warren%d"). On success copies the name the kernel
 // chose into `chosen` (CLinux_IFNAMSIZ bytes, NUL-terminated) and returns 0; otherwise
 // returns -1 with errno set by ioctl.
-int CLinux_tun_attach(int fd, const char *requested, char *chosen);
+// With `vnet_header` nonzero the device also gets IFF_VNET_HDR (see CLinux_tun_set_offload).
+int CLinux_tun_attach(int fd, const char *requested, char *chosen, int vnet_header);
+
+// TUNSETOFFLOAD: which offloads the kernel may hand us (TSO super-packets, partial
+// checksums). Values from linux/if_tun.h.
+int CLinux_tun_set_offload(int fd, unsigned int flags);
+#define CLinux_TUN_F_CSUM 0x01
+#define CLinux_TUN_F_TSO4 0x02
+#define CLinux_TUN_F_TSO6 0x04
 
 // The interface name buffer size, IFNAMSIZ, including the terminating NUL.
 #define CLinux_IFNAMSIZ 16

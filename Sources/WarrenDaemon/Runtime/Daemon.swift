@@ -44,7 +44,7 @@ public final class Daemon {
             throw StartupError(ConfigError(file: config.file, key: "listen.port", problem: error.description).description, isConfig: true)
         }
         do {
-            tun = try TunDevice(name: config.interfaceName)
+            tun = try TunDevice(name: config.interfaceName, offloads: true)
         } catch {
             socket.close()
             throw StartupError("creating interface \(config.interfaceName): \(error)")

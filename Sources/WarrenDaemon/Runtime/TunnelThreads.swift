@@ -23,35 +23,70 @@ struct TunnelThreads: Sendable {
     func runOutbound() {
         let slots = PacketSlots(count: Self.batchSize, slotBytes: slotBytes)
         let batch = DatagramSendBatch(capacity: Self.batchSize, for: socket)
+        // One read may return a 64 KB TCP super-packet; it is cut into `slots` from here.
+        let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: TunDevice.maxOffloadReadBytes, alignment: 64)
+        defer { staging.deallocate() }
         guard let poller = try? Poller(maxEvents: 2),
               (try? poller.add(tun.fileDescriptor, token: 0)) != nil,
               (try? poller.add(stop.fileDescriptor, token: 1)) != nil else { return }
         while true {
             guard let ready = try? poller.wait(timeoutMilliseconds: -1) else { continue }
             if (0..<ready).contains(where: { poller.token(at: $0) == 1 }) { return }
-            while true {
-                guard let count = try? tun.readBatch(into: slots, headroomBytes: DataPath.payloadOffset), count > 0 else { break }
-                let snapshot = snapshots.read()
-                let now = MonotonicClock.now()
-                for i in 0..<count {
-                    let buffer = slots.slot(i)
-                    let payload = slots.length(i) - DataPath.payloadOffset
-                    switch DataPath.outbound(buffer, count: payload, snapshot: snapshot, now: now) {
-                    case .send(let length, let endpoint, _):
-                        _ = batch.append(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), to: endpoint)
-                    case .needsSession(let link):
-                        let packet = Array(UnsafeRawBufferPointer(rebasing: buffer[DataPath.payloadOffset..<DataPath.payloadOffset + payload]))
-                        queue.post(.hold(packet, link: link))
-                    case .drop(let reason):
-                        drops.count(reason)
-                    }
+            var filled = 0
+            while let count = try? tun.read(into: staging), count > 0 {
+                guard let header = VirtioNetHeader(UnsafeRawBufferPointer(staging)) else {
+                    drops.count(.malformed)
+                    continue
                 }
-                if !batch.isEmpty {
-                    let result = socket.flush(batch)
-                    if result.dropped > 0 { drops.count(.sendFailed, times: UInt64(result.dropped)) }
+                let packet = UnsafeRawBufferPointer(rebasing: staging[VirtioNetHeader.byteCount..<count])
+                var attempt = segment(packet, header: header, into: slots, from: filled)
+                if case .failure(.tooManySegments) = attempt, filled > 0 {
+                    send(slots, count: filled, batch: batch)
+                    filled = 0
+                    attempt = segment(packet, header: header, into: slots, from: 0)
                 }
-                if count < slots.count { break }
+                switch attempt {
+                case .success(let n): filled += n
+                case .failure: drops.count(.malformed)
+                }
+                if filled == slots.count {
+                    send(slots, count: filled, batch: batch)
+                    filled = 0
+                }
             }
+            if filled > 0 { send(slots, count: filled, batch: batch) }
+        }
+    }
+
+    /// Cuts one packet from the TUN device into slots `first...`, each packet at
+    /// `DataPath.payloadOffset` so the transport header can be written in front of it.
+    private func segment(_ packet: UnsafeRawBufferPointer, header: VirtioNetHeader, into slots: PacketSlots,
+                         from first: Int) -> Result<Int, TCPSegmenter.Failure> {
+        TCPSegmenter.segment(packet, header: header, maxSegments: slots.count - first, offset: DataPath.payloadOffset,
+                             output: { slots.slot(first + $0) },
+                             setLength: { slots.setLength(DataPath.payloadOffset + $1, at: first + $0) })
+    }
+
+    /// Encrypts slots `0..<count` for their peers and sends them with one sendmmsg.
+    private func send(_ slots: PacketSlots, count: Int, batch: DatagramSendBatch) {
+        let snapshot = snapshots.read()
+        let now = MonotonicClock.now()
+        for i in 0..<count {
+            let buffer = slots.slot(i)
+            let payload = slots.length(i) - DataPath.payloadOffset
+            switch DataPath.outbound(buffer, count: payload, snapshot: snapshot, now: now) {
+            case .send(let length, let endpoint, _):
+                _ = batch.append(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), to: endpoint)
+            case .needsSession(let link):
+                let packet = Array(UnsafeRawBufferPointer(rebasing: buffer[DataPath.payloadOffset..<DataPath.payloadOffset + payload]))
+                queue.post(.hold(packet, link: link))
+            case .drop(let reason):
+                drops.count(reason)
+            }
+        }
+        if !batch.isEmpty {
+            let result = socket.flush(batch)
+            if result.dropped > 0 { drops.count(.sendFailed, times: UInt64(result.dropped)) }
         }
     }
 
@@ -76,8 +111,11 @@ struct TunnelThreads: Sendable {
                     var notices = DataPath.Notices()
                     switch DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices) {
                     case .deliver(let length):
-                        let packet = UnsafeRawBufferPointer(rebasing: datagram[DataPath.payloadOffset..<DataPath.payloadOffset + length])
-                        if (try? tun.write(packet)) != true { drops.count(.tunFull) }
+                        // The AEAD tag proved the packet is what the peer sent: no need for the
+                        // kernel to verify its checksum again.
+                        let valid = VirtioNetHeader(flags: VirtioNetHeader.dataValid)
+                        let written = try? tun.write(packetIn: datagram, offset: DataPath.payloadOffset, length: length, header: valid)
+                        if written != true { drops.count(.tunFull) }
                     case .keepalive, .control:
                         break
                     case .handshake:
