@@ -54,6 +54,7 @@ let package = Package(
                           swiftSettings: strict),
 
         .target(name: "WarrenTestSupport", path: "Tests/WarrenTestSupport"),
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "WarrenCryptoTests", dependencies: ["WarrenCrypto", "WarrenTestSupport"],
                     resources: [.copy("Vectors")]),
         .testTarget(name: "WarrenWireTests", dependencies: ["WarrenWire", "WarrenCrypto"]),
@@ -61,8 +62,9 @@ let package = Package(
                     resources: [.copy("Vectors")]),
         .testTarget(name: "WarrenPKITests", dependencies: ["WarrenPKI", "WarrenCrypto", "WarrenWire"]),
         .testTarget(name: "WarrenSessionTests",
-                    dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"]),
+                    dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise", "CAllocationCounter"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),
-        .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire"]),
+        .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire", "CAllocationCounter"]),
+        .testTarget(name: "WarrenIntegrationTests", dependencies: ["WarrenTestSupport"]),
     ]
 )
