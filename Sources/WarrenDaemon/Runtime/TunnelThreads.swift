@@ -91,7 +91,9 @@ struct TunnelThreads: Sendable {
     }
 
     func runInbound() {
-        let batch = DatagramReceiveBatch(capacity: Self.batchSize, datagramBytes: max(slotBytes, 2048))
+        // Slots hold a whole 64 KB packet: segments of one TCP flow are joined in place.
+        let batch = DatagramReceiveBatch(capacity: Self.batchSize, datagramBytes: DataPath.payloadOffset + TunDevice.maxOffloadReadBytes)
+        var coalescer = TCPCoalescer(capacity: Self.batchSize)
         guard let poller = try? Poller(maxEvents: 2),
               (try? poller.add(socket.fileDescriptor, token: 0)) != nil,
               (try? poller.add(stop.fileDescriptor, token: 1)) != nil else { return }
@@ -111,11 +113,7 @@ struct TunnelThreads: Sendable {
                     var notices = DataPath.Notices()
                     switch DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices) {
                     case .deliver(let length):
-                        // The AEAD tag proved the packet is what the peer sent: no need for the
-                        // kernel to verify its checksum again.
-                        let valid = VirtioNetHeader(flags: VirtioNetHeader.dataValid)
-                        let written = try? tun.write(packetIn: datagram, offset: DataPath.payloadOffset, length: length, header: valid)
-                        if written != true { drops.count(.tunFull) }
+                        coalescer.add(buffer: batch.slots.slot(i), offset: DataPath.payloadOffset, length: length)
                     case .keepalive, .control:
                         break
                     case .handshake:
@@ -125,6 +123,10 @@ struct TunnelThreads: Sendable {
                     }
                     if let keypair = notices.confirmed { queue.post(.confirmed(keypair)) }
                     if let (link, endpoint) = notices.roamed { queue.post(.roamed(link, endpoint)) }
+                }
+                coalescer.drain { buffer, offset, length, header in
+                    let written = try? tun.write(packetIn: buffer, offset: offset, length: length, header: header)
+                    if written != true { drops.count(.tunFull) }
                 }
                 if count < batch.capacity { break }
             }
