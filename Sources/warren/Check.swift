@@ -13,12 +13,7 @@ struct Check: ParsableCommand {
     func run() throws {
         try reporting {
             let loaded = try loadConfig(config)
-            let identity: NodeIdentity
-            do {
-                identity = try NodeIdentity(config: loaded, atUnixTime: WallClock.nowUnixSeconds())
-            } catch {
-                throw Failure.config("\(error)")
-            }
+            let identity = try loadIdentity(loaded)
             // The port must be free now for `warren up` to work (unless it is already running).
             do {
                 let socket = try UDPSocket(port: loaded.listenPort, bufferBytes: 1 << 16)

@@ -30,12 +30,7 @@ struct Up: ParsableCommand {
                 return handler
             }
             let logger = Logger(label: "warren")
-            let identity: NodeIdentity
-            do {
-                identity = try NodeIdentity(config: loaded, atUnixTime: WallClock.nowUnixSeconds())
-            } catch {
-                throw Failure.config("\(error)")
-            }
+            let identity = try loadIdentity(loaded)
             do {
                 let daemon = try Daemon(config: loaded, identity: identity, logger: logger)
                 try daemon.run()
@@ -43,6 +38,15 @@ struct Up: ParsableCommand {
                 throw Failure(message: error.description, status: error.isConfig ? 2 : 1)
             }
         }
+    }
+}
+
+/// The node's key, certificate and peers, checked; problems are configuration errors.
+func loadIdentity(_ config: Config) throws -> NodeIdentity {
+    do {
+        return try NodeIdentity(config: config, atUnixTime: WallClock.nowUnixSeconds())
+    } catch {
+        throw Failure.config("\(error)")
     }
 }
 

@@ -26,12 +26,8 @@ struct TunnelThreads: Sendable {
         // One read may return a 64 KB TCP super-packet; it is cut into `slots` from here.
         let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: TunDevice.maxOffloadReadBytes, alignment: 64)
         defer { staging.deallocate() }
-        guard let poller = try? Poller(maxEvents: 2),
-              (try? poller.add(tun.fileDescriptor, token: 0)) != nil,
-              (try? poller.add(stop.fileDescriptor, token: 1)) != nil else { return }
-        while true {
-            guard let ready = try? poller.wait(timeoutMilliseconds: -1) else { continue }
-            if (0..<ready).contains(where: { poller.token(at: $0) == 1 }) { return }
+        guard let wait = waiter(for: tun.fileDescriptor) else { return }
+        while wait() {
             var filled = 0
             while let count = try? tun.read(into: staging), count > 0 {
                 guard let header = VirtioNetHeader(UnsafeRawBufferPointer(staging)) else {
@@ -55,6 +51,19 @@ struct TunnelThreads: Sendable {
                 }
             }
             if filled > 0 { send(slots, count: filled, batch: batch) }
+        }
+    }
+
+    /// A function that blocks until `fd` is readable (true) or the daemon is stopping (false).
+    private func waiter(for fd: Int32) -> (() -> Bool)? {
+        guard let poller = try? Poller(maxEvents: 2),
+              (try? poller.add(fd, token: 0)) != nil,
+              (try? poller.add(stop.fileDescriptor, token: 1)) != nil else { return nil }
+        return {
+            while true {
+                guard let ready = try? poller.wait(timeoutMilliseconds: -1) else { continue }
+                return !(0..<ready).contains { poller.token(at: $0) == 1 }
+            }
         }
     }
 
@@ -94,12 +103,8 @@ struct TunnelThreads: Sendable {
         // Slots hold a whole 64 KB packet: segments of one TCP flow are joined in place.
         let batch = DatagramReceiveBatch(capacity: Self.batchSize, datagramBytes: DataPath.payloadOffset + TunDevice.maxOffloadReadBytes)
         var coalescer = TCPCoalescer(capacity: Self.batchSize)
-        guard let poller = try? Poller(maxEvents: 2),
-              (try? poller.add(socket.fileDescriptor, token: 0)) != nil,
-              (try? poller.add(stop.fileDescriptor, token: 1)) != nil else { return }
-        while true {
-            guard let ready = try? poller.wait(timeoutMilliseconds: -1) else { continue }
-            if (0..<ready).contains(where: { poller.token(at: $0) == 1 }) { return }
+        guard let wait = waiter(for: socket.fileDescriptor) else { return }
+        while wait() {
             while true {
                 guard let count = try? socket.receive(into: batch), count > 0 else { break }
                 let snapshot = snapshots.read()
