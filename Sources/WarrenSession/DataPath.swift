@@ -95,7 +95,7 @@ public enum DataPath {
             link.noteReceived(bytes: length, isData: false, now: now)
             return .control(length: length, link: link)
         }
-        guard let ipLength = IPPacket.totalLength(plain), ipLength <= length,
+        guard let ipLength = IPPacket.totalLength(plain), ipLength >= IPPacket.ipv4HeaderMin, ipLength <= length,
               let inner = IPPacket.source(plain) else { return .drop(.malformed) }
         guard link.owns(inner) else { return .drop(.sourceNotOwned) }
         link.noteReceived(bytes: ipLength, isData: true, now: now)

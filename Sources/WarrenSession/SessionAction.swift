@@ -4,8 +4,9 @@ public import WarrenWire
 public enum SessionAction: Sendable {
     /// Send these bytes (a handshake message, a keepalive, or a held packet) to `endpoint`.
     case send([UInt8], to: Endpoint)
-    /// A handshake completed: worth one log line.
-    case established(peer: String, endpoint: Endpoint)
+    /// A handshake completed. `isRekey` when it replaced live keys (every two minutes, so
+    /// worth a debug line only); otherwise a session came up, worth an info line.
+    case established(peer: String, endpoint: Endpoint, isRekey: Bool)
     /// A peer or a message was refused for a reason not reported before: worth one log line.
     case refused(Refusal)
     /// A handshake was abandoned after `Timing.rekeyAttemptTime`.

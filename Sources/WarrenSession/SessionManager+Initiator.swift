@@ -79,6 +79,7 @@ extension SessionManager {
                    reason: CertificateError.keyMismatch.description, now: now, into: &actions)
             return nil
         }
+        let isRekey = peer.current?.isUsable(at: now.instant) ?? false
         let link = adopt(certificate, for: peer)
         let keypair = Keypair(keys: result.takeKeys(), isInitiator: true, localIndex: index, remoteIndex: message.senderIndex,
                               link: link, now: now.instant)
@@ -90,7 +91,7 @@ extension SessionManager {
         peer.lastAttemptFailedAt = nil
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil
-        actions.append(.established(peer: certificate.name, endpoint: source))
+        actions.append(.established(peer: certificate.name, endpoint: source, isRekey: isRekey))
         flushStaged(peer, now: now, into: &actions)
         return nil
     }

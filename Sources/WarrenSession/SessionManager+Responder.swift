@@ -60,6 +60,7 @@ extension SessionManager {
         peer.newestInitiation = payload
         peer.lastInitiationAcceptedAt = now.instant
 
+        let isRekey = peer.current?.isUsable(at: now.instant) ?? false
         let link = adopt(certificate, for: peer)
         let index = allocateIndex(for: peer.publicKey)
         let reply = HandshakePayload(timestampSeconds: 0, timestampNanoseconds: 0, certificate: self.certificate.encoded)
@@ -82,7 +83,7 @@ extension SessionManager {
         peer.lastError = nil
         routingChanged()
         actions.append(.send(response.encoded, to: source))
-        actions.append(.established(peer: certificate.name, endpoint: source))
+        actions.append(.established(peer: certificate.name, endpoint: source, isRekey: isRekey))
         return nil
     }
 

@@ -77,8 +77,13 @@ extension Daemon {
             case .send(let bytes, let endpoint):
                 let sent = bytes.withUnsafeBytes { (try? socket.send($0, to: endpoint)) ?? false }
                 if !sent { drops.count(.sendFailed) }
-            case .established(let peer, let endpoint):
-                logger.info("handshake completed", metadata: ["peer": "\(peer)", "endpoint": "\(endpoint)"])
+            case .established(let peer, let endpoint, let isRekey):
+                let metadata: Logger.Metadata = ["peer": "\(peer)", "endpoint": "\(endpoint)"]
+                if isRekey {
+                    logger.debug("keys renewed", metadata: metadata)
+                } else {
+                    logger.info("session established", metadata: metadata)
+                }
             case .refused(let refusal):
                 logger.warning("peer refused", metadata: [
                     "peer": "\(refusal.name ?? refusal.publicKey ?? "unknown")", "endpoint": "\(refusal.endpoint)",
