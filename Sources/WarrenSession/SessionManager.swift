@@ -60,7 +60,9 @@ public final class SessionManager {
     public func snapshot(now: Instant) -> RoutingSnapshot {
         var s = RoutingSnapshot()
         var subnets: [RoutingSnapshot.SubnetRoute] = []
-        for peer in peers.values {
+        // Two certificates may claim one address (a node re-keyed, or a CA mistake): the peer
+        // that completed a handshake most recently owns it, whatever the dictionary's order.
+        for peer in peers.values.sorted(by: { ($0.lastHandshakeUnix ?? 0) < ($1.lastHandshakeUnix ?? 0) }) {
             guard let link = peer.link else { continue }
             let sendable = peer.current.flatMap { $0.isUsable(at: now) && $0.isConfirmed.load(ordering: .relaxed) ? $0 : nil }
             let route = RoutingSnapshot.Route(link: link, keypair: sendable, endpoint: peer.endpoint)
