@@ -108,10 +108,18 @@ extension SessionManager {
     }
 
     func install(current keypair: Keypair, for peer: Peer) {
-        for old in [peer.previous, peer.next].compactMap({ $0 }) { release(old.localIndex) }
-        peer.previous = peer.current
+        if let previous = peer.previous { release(previous.localIndex) }
+        if let answered = peer.next {
+            // Both sides started a handshake at once and we answered the peer's too: it will
+            // send on the keypair from our answer, so that one must stay receivable
+            // (WireGuard's rule, noise.c add_new_keypair). Our old current is superseded.
+            if let old = peer.current { release(old.localIndex) }
+            peer.previous = answered
+            peer.next = nil
+        } else {
+            peer.previous = peer.current
+        }
         peer.current = keypair
-        peer.next = nil
         routingChanged()
     }
 }

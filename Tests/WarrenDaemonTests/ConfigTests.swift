@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WarrenDaemon
 
@@ -119,5 +120,21 @@ struct ConfigTests {
         let peer = "[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\n"
         let error = try #require(problem(peer + peer))
         #expect(error.key == "peer[1].public_key")
+    }
+}
+
+@Suite("The example config")
+struct ExampleConfigTests {
+    @Test("config/warren.toml parses, and its values are the defaults it claims")
+    func example() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../config/warren.toml").standardized.path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let parsed = try Config(toml: text, file: "/etc/warren/warren.toml")
+        var defaults = try Config(toml: ConfigTests.minimal, file: "/etc/warren/warren.toml")
+        defaults.certificatePath = parsed.certificatePath
+        defaults.authorityPath = parsed.authorityPath
+        defaults.keyPath = parsed.keyPath
+        #expect(parsed == defaults)
     }
 }

@@ -20,6 +20,8 @@ final class SessionHarness {
 
     var now = Moment(instant: Instant(nanoseconds: 1_000_000_000), unixNanoseconds: 2_000 * 1_000_000_000)
     var nodes: [Node] = []
+    /// Each node's private key seed, so a test can rebuild a node with the same identity.
+    var seeds: [[UInt8]] = []
     var log: [SessionAction] = []
     var dropped: [DropReason] = []
     /// Transport datagrams captured on the wire, for replay tests.
@@ -42,6 +44,7 @@ final class SessionHarness {
     func addNode(_ name: String, host: UInt8, staticPeers: [Int] = [], foreign: Bool = false,
                  keepalive: Duration? = nil, blocklist: Set<String> = [], subnets: [IPPrefix] = []) -> Int {
         let key = SigningKey(random: &rng)
+        seeds.append(key.seed().withUnsafeBytes { Array($0) })
         let prefix = IPPrefix("10.8.0.\(host)/16")!
         let cert = foreign
             ? try! foreignCA.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: [], subnets: subnets,

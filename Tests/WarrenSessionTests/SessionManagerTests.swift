@@ -253,3 +253,41 @@ struct AddressOwnershipTests {
         }
     }
 }
+
+@Suite("Crossing handshakes")
+struct CrossingHandshakeTests {
+    /// Both nodes list each other and start at the same moment: each answers the other's
+    /// initiation before hearing the answer to its own.
+    @Test("two nodes that initiate at once both end up able to send and receive")
+    func crossing() {
+        let h = SessionHarness()
+        h.addNode("alice", host: 1)
+        h.addNode("bob", host: 2, staticPeers: [0])
+        // alice lists bob too: rebuild alice with bob as her static peer.
+        let aliceWithPeer = SessionHarness.Node(
+            name: "alice", manager: SessionManager(identity: SigningKey(seed: SecretBytes(copying: h.seeds[0])), certificate: h.nodes[0].certificate,
+                                                   authority: h.ca.certificate,
+                                                   peers: [PeerConfig(publicKey: h.nodes[1].certificate.publicKey, endpoint: h.nodes[1].endpoint)],
+                                                   blocklist: [], random: SeededRandom(seed: 77)),
+            endpoint: h.nodes[0].endpoint, certificate: h.nodes[0].certificate)
+        h.nodes[0] = aliceWithPeer
+        var fromAlice: [SessionAction] = [], fromBob: [SessionAction] = []
+        h.nodes[0].manager.start(now: h.now, into: &fromAlice)
+        h.nodes[1].manager.start(now: h.now, into: &fromBob)
+        // Each initiation reaches the other side before either response does.
+        guard case .send(let aliceInit, _) = fromAlice[0], case .send(let bobInit, _) = fromBob[0] else {
+            Issue.record("no initiations")
+            return
+        }
+        let (bobReplies, _) = h.receive(aliceInit, at: 1, from: h.nodes[0].endpoint)
+        let (aliceReplies, _) = h.receive(bobInit, at: 0, from: h.nodes[1].endpoint)
+        h.run(bobReplies, from: 1)
+        h.run(aliceReplies, from: 0)
+        let a = h.nodes[0].ipv4, b = h.nodes[1].ipv4
+        for _ in 0..<3 {
+            #expect(h.send(ipv4Packet(from: a, to: b), from: 0).count == 1)
+            #expect(h.send(ipv4Packet(from: b, to: a), from: 1).count == 1)
+        }
+        #expect(!h.dropped.contains(.unknownIndex), "\(h.dropped)")
+    }
+}

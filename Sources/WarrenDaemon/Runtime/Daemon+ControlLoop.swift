@@ -70,8 +70,14 @@ extension Daemon {
         }
     }
 
-    /// Sends, logs, and republishes the routing snapshot if anything changed.
+    /// Republishes the routing snapshot if anything changed, then sends and logs. In that
+    /// order: a handshake response must not leave before the packet threads can decrypt what
+    /// the initiator sends the moment it arrives.
     func perform(_ actions: inout [SessionAction]) {
+        if manager.routingVersion != publishedVersion {
+            publishedVersion = manager.routingVersion
+            snapshots.publish(manager.snapshot(now: MonotonicClock.now()))
+        }
         for action in actions {
             switch action {
             case .send(let bytes, let endpoint):
@@ -94,10 +100,6 @@ extension Daemon {
             }
         }
         actions.removeAll(keepingCapacity: true)
-        if manager.routingVersion != publishedVersion {
-            publishedVersion = manager.routingVersion
-            snapshots.publish(manager.snapshot(now: MonotonicClock.now()))
-        }
     }
 
     func answerControlRequests() {
