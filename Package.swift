@@ -53,6 +53,11 @@ let package = Package(
                           ],
                           swiftSettings: strict),
 
+        // Instructions and allocations per packet of the data path, under callgrind (bench/callgrind).
+        .executableTarget(name: "warren-bench",
+                          dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"],
+                          path: "bench/Sources/warren-bench", swiftSettings: strict),
+
         .target(name: "WarrenTestSupport", path: "Tests/WarrenTestSupport"),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "WarrenCryptoTests", dependencies: ["WarrenCrypto", "WarrenTestSupport"],

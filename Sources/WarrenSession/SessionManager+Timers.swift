@@ -64,24 +64,25 @@ extension SessionManager {
     }
 
     private func keepAlive(_ peer: Peer, link: PeerLink, now: Moment, into actions: inout [SessionAction]) {
-        let t = now.instant.nanoseconds
+        // The packet threads keep storing times while this runs, so a stored time may be a
+        // little later than `now`; `since` counts that as no time at all.
+        func age(_ stamp: UInt64) -> Duration { now.instant.since(Instant(nanoseconds: stamp)) }
         let lastSent = link.lastSent.load(ordering: .relaxed)
         let lastReceived = link.lastReceived.load(ordering: .relaxed)
         let lastDataReceived = link.lastDataReceived.load(ordering: .relaxed)
         let lastDataSent = link.lastDataSent.load(ordering: .relaxed)
-        let keepalive = UInt64(Timing.keepaliveTimeout.nanosecondsValue)
         let hasSession = peer.current.map { $0.isUsable(at: now.instant) } ?? false
 
         // Sent data but heard nothing back for a while: the peer may have restarted or moved.
-        if lastDataSent > lastReceived, t - lastDataSent >= keepalive + UInt64(Timing.rekeyTimeout.nanosecondsValue),
+        if lastDataSent > lastReceived, age(lastDataSent) >= Timing.keepaliveTimeout + Timing.rekeyTimeout,
            peer.pending == nil {
             initiate(peer, now: now, into: &actions)
             return
         }
         var wantKeepalive = false
         // Passive keepalive: the peer sent data and we had nothing to say back.
-        if lastDataReceived > lastSent, t - lastDataReceived >= keepalive { wantKeepalive = true }
-        if let interval = peer.persistentKeepalive, t - lastSent >= UInt64(interval.nanosecondsValue) {
+        if lastDataReceived > lastSent, age(lastDataReceived) >= Timing.keepaliveTimeout { wantKeepalive = true }
+        if let interval = peer.persistentKeepalive, age(lastSent) >= interval {
             if !hasSession && peer.pending == nil {
                 initiate(peer, now: now, into: &actions)
                 return

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import WarrenCrypto
 import WarrenPKI
@@ -289,5 +290,26 @@ struct CrossingHandshakeTests {
             #expect(h.send(ipv4Packet(from: b, to: a), from: 1).count == 1)
         }
         #expect(!h.dropped.contains(.unknownIndex), "\(h.dropped)")
+    }
+}
+
+@Suite("Timers racing the packet threads")
+struct TimerRaceTests {
+    @Test("activity stamped after the timer read the clock does not trap or misfire")
+    func futureStamps() {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("alice", host: 1, staticPeers: [0], keepalive: .seconds(25))
+        h.start(1)
+        let link = h.nodes[1].manager.snapshot(now: h.now.instant).route(to: .v4(h.nodes[0].ipv4))!.link
+        // A packet thread stored times a moment later than the clock the timers will use.
+        let later = h.now.instant.nanoseconds + 1_000_000
+        link.lastSent.store(later, ordering: .relaxed)
+        link.lastDataSent.store(later, ordering: .relaxed)
+        link.lastReceived.store(later - 1, ordering: .relaxed)
+        link.lastDataReceived.store(later, ordering: .relaxed)
+        let before = h.log.count
+        h.tick(1)
+        #expect(h.log.count == before)
     }
 }

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+extension IntegrationTests {
+    @Test("iperf3 moves data over the overlay for 3 seconds")
+    func iperf3ReportsThroughput() async throws {
+        try Prerequisites.requireTools(["iperf3"])
+        try await Lab.run { lab in
+            let nodes = try await lab.mesh(["a", "b"])
+            let (client, server) = (nodes[0], nodes[1])
+            let port = 5201
+            let iperfServer = try lab.startProcess("iperf3-server", server.exec(
+                "iperf3", "--server", "--one-off", "--bind", server.overlayIPv4, "--port", "\(port)"))
+            try await lab.waitForTCPListener(in: server, port: port, process: iperfServer)
+            let result = try await Command.run(client.exec(
+                "iperf3", "--client", server.overlayIPv4, "--port", "\(port)", "--time", "3", "--json"), timeout: .seconds(15))
+            try #require(result.succeeded, "\(result)")
+            let report = try JSONDecoder().decode(IperfReport.self, from: Data(result.stdout.utf8))
+            let bitsPerSecond = report.end.sumReceived.bitsPerSecond
+            print("iperf3 over warren (debug build, TCP, 3 s): \(String(format: "%.1f", bitsPerSecond / 1e6)) Mbit/s received")
+            #expect(bitsPerSecond > 0)
+        }
+    }
+}
+
+/// The part of `iperf3 --json` output that holds the receiver's average.
+struct IperfReport: Decodable {
+    struct End: Decodable {
+        var sumReceived: Sum
+        enum CodingKeys: String, CodingKey { case sumReceived = "sum_received" }
+    }
+
+    struct Sum: Decodable {
+        var bitsPerSecond: Double
+        enum CodingKeys: String, CodingKey { case bitsPerSecond = "bits_per_second" }
+    }
+
+    var end: End
+}
