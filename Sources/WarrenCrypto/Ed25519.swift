@@ -13,7 +13,7 @@ public struct SigningKey: ~Copyable, Sendable {
     public init(random: inout some RandomSource) {
         var seed = Key32()
         seed.withUnsafeMutableBytes { random.fill($0) }
-        self.init(seed: SecretBytes(copying: seed.withUnsafeBytes { $0 }))
+        self.init(seed: seed.withUnsafeBytes { SecretBytes(copying: $0) })
         seed.withUnsafeMutableBytes { secureZero($0) }
     }
 

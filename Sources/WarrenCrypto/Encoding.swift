@@ -20,6 +20,9 @@ public enum Encoding {
         Sodium.ensureReady()
         let chars = Array(text.utf8)
         if chars.isEmpty { return [] }
+        // libsodium 1.0.18 reads any byte >= 0x80 as '/', which would let non-ASCII text
+        // decode; base64 is ASCII, so refuse it here.
+        guard chars.allSatisfy({ $0 < 0x80 }) else { return nil }
         var out = [UInt8](repeating: 0, count: chars.count * 3 / 4 + 3)
         var written = 0
         let ok = chars.withUnsafeBufferPointer { src in

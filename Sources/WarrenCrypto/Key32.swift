@@ -25,7 +25,8 @@ public struct Key32: Hashable, Sendable, Comparable {
         withUnsafeMutableBytes { $0.copyMemory(from: raw) }
     }
 
-    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    /// The 32 bytes, valid only inside `body` (they belong to a copy on this call's stack).
+    public func withUnsafeBytes<R: ~Copyable, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         var copy = self
         return try Swift.withUnsafeBytes(of: &copy) { (raw) throws(E) -> R in try body(raw) }
     }

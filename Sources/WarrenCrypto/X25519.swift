@@ -10,7 +10,7 @@ public struct X25519PrivateKey: ~Copyable, Sendable {
     public init(random: inout some RandomSource) {
         var raw = Key32()
         raw.withUnsafeMutableBytes { random.fill($0) }
-        self.init(secret: SecretBytes(copying: raw.withUnsafeBytes { $0 }))
+        self.init(secret: raw.withUnsafeBytes { SecretBytes(copying: $0) })
         raw.withUnsafeMutableBytes { secureZero($0) }
     }
 
