@@ -7,6 +7,9 @@ extension Config {
     /// Parses and validates TOML text. Unknown keys are errors: a typo must not silently
     /// leave a default in place.
     public init(toml text: String, file: String) throws(ConfigError) {
+        if let line = TOMLPrecheck.firstUnsafeLine(text) {
+            throw ConfigError(file: file, key: nil, problem: "invalid TOML at line \(line): a table header must start with a key name")
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
