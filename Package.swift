@@ -34,6 +34,8 @@ let package = Package(
                 dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI"],
                 swiftSettings: strict),
 
+        .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
+
         // The only module that makes syscalls.
         .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], swiftSettings: strict),
 
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "WarrenPKITests", dependencies: ["WarrenPKI", "WarrenCrypto", "WarrenWire"]),
         .testTarget(name: "WarrenSessionTests",
                     dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise", "CAllocationCounter"]),
+        .testTarget(name: "WarrenDHTTests", dependencies: ["WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),
         .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire", "CAllocationCounter"]),
         .testTarget(name: "WarrenIntegrationTests", dependencies: ["WarrenTestSupport"]),

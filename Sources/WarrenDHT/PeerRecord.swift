@@ -1,0 +1,107 @@
+public import WarrenCrypto
+public import WarrenPKI
+public import WarrenWire
+
+/// A node's signed statement of where it can be reached, stored in the DHT under keys derived
+/// from its overlay address and its node ID (`RecordKey`).
+///
+/// Encoding (big-endian), then a 64-byte Ed25519 signature by the certificate's key over
+/// `"warren record v1" ‖ body`:
+/// ```
+///  version(1) ‖ certificate length(2) ‖ certificate ‖ endpoint count(1) ‖ endpoints ‖
+///  sequence(8) ‖ expires at, unix seconds(8)
+///  endpoint = family(1: 4 or 6) ‖ address(4 or 16) ‖ port(2)
+/// ```
+public struct PeerRecord: Hashable, Sendable {
+    public static let version: UInt8 = 1
+    public static let maxEndpoints = 8
+    public static let maxEncodedBytes = 1400
+
+    public var certificate: [UInt8]
+    public var endpoints: [Endpoint]
+    /// Grows with every new version a node publishes; stores keep only the newest.
+    public var sequence: UInt64
+    public var expiresAt: UInt64
+    public var signature: [UInt8]
+
+    /// Signs a record for `key`, whose certificate is `certificate`.
+    public init(signing key: borrowing SigningKey, certificate: Certificate, endpoints: [Endpoint], sequence: UInt64,
+                expiresAt: UInt64) {
+        self.certificate = certificate.encoded
+        self.endpoints = Array(endpoints.prefix(Self.maxEndpoints))
+        self.sequence = sequence
+        self.expiresAt = expiresAt
+        self.signature = []
+        signature = key.sign(signedBytes)
+    }
+
+    var signedBytes: [UInt8] {
+        var w = WireWriter(capacity: 64 + certificate.count)
+        w.write(bytes: Array("warren record v1".utf8))
+        encodeBody(into: &w)
+        return w.bytes
+    }
+
+    func encodeBody(into w: inout WireWriter) {
+        w.write(Self.version)
+        w.writeLongBytes(certificate)
+        w.write(UInt8(endpoints.count))
+        for e in endpoints {
+            switch e.address {
+            case .v4: w.write(UInt8(4))
+            case .v6: w.write(UInt8(6))
+            }
+            w.write(bytes: e.address.bytes)
+            w.write(e.port)
+        }
+        w.write(sequence)
+        w.write(expiresAt)
+    }
+
+    public var encoded: [UInt8] {
+        var w = WireWriter(capacity: 128 + certificate.count)
+        encodeBody(into: &w)
+        w.write(bytes: signature)
+        return w.bytes
+    }
+
+    public init(parsing r: inout WireReader) throws(WireError) {
+        let version = try r.readUInt8()
+        guard version == Self.version else { throw .unsupported("record version \(version)") }
+        certificate = try r.readLongBytes(maxCount: UncheckedCertificate.maxEncodedBytes)
+        let count = Int(try r.readUInt8())
+        guard count <= Self.maxEndpoints else { throw .invalidField("record endpoint count \(count)") }
+        var endpoints: [Endpoint] = []
+        for _ in 0..<count {
+            let family = try r.readUInt8()
+            let address: IPAddress
+            switch family {
+            case 4: address = .v4(IPv4Address(try r.readUInt32()))
+            case 6: address = .v6(IPv6Address(high: try r.readUInt64(), low: try r.readUInt64()))
+            default: throw .invalidField("endpoint family \(family)")
+            }
+            endpoints.append(Endpoint(address: address, port: try r.readUInt16()))
+        }
+        self.endpoints = endpoints
+        sequence = try r.readUInt64()
+        expiresAt = try r.readUInt64()
+        signature = try r.readBytes(SigningKey.signatureByteCount)
+    }
+
+    public init(parsing bytes: [UInt8]) throws(WireError) {
+        guard bytes.count <= Self.maxEncodedBytes else { throw .invalidField("record length \(bytes.count)") }
+        self = try WireReader.decode(bytes) { (r) throws(WireError) in try PeerRecord(parsing: &r) }
+    }
+}
+
+/// Where records live in the key space: one key per overlay address (so `ping 10.8.0.42`
+/// can find its owner) and one per node ID (so a node can be found by identity).
+public enum RecordKey {
+    public static func address(_ address: IPv4Address) -> NodeID {
+        NodeID(raw: Blake2b.hash32(Array("warren address key".utf8), address.bytes))
+    }
+
+    public static func node(_ id: NodeID) -> NodeID {
+        NodeID(raw: Blake2b.hash32(Array("warren node key".utf8), id.raw.bytes))
+    }
+}
