@@ -46,14 +46,7 @@ public struct PeerRecord: Hashable, Sendable {
         w.write(Self.version)
         w.writeLongBytes(certificate)
         w.write(UInt8(endpoints.count))
-        for e in endpoints {
-            switch e.address {
-            case .v4: w.write(UInt8(4))
-            case .v6: w.write(UInt8(6))
-            }
-            w.write(bytes: e.address.bytes)
-            w.write(e.port)
-        }
+        for e in endpoints { e.encode(into: &w) }
         w.write(sequence)
         w.write(expiresAt)
     }
@@ -72,16 +65,7 @@ public struct PeerRecord: Hashable, Sendable {
         let count = Int(try r.readUInt8())
         guard count <= Self.maxEndpoints else { throw .invalidField("record endpoint count \(count)") }
         var endpoints: [Endpoint] = []
-        for _ in 0..<count {
-            let family = try r.readUInt8()
-            let address: IPAddress
-            switch family {
-            case 4: address = .v4(IPv4Address(try r.readUInt32()))
-            case 6: address = .v6(IPv6Address(high: try r.readUInt64(), low: try r.readUInt64()))
-            default: throw .invalidField("endpoint family \(family)")
-            }
-            endpoints.append(Endpoint(address: address, port: try r.readUInt16()))
-        }
+        for _ in 0..<count { endpoints.append(try Endpoint(parsing: &r)) }
         self.endpoints = endpoints
         sequence = try r.readUInt64()
         expiresAt = try r.readUInt64()

@@ -1,0 +1,274 @@
+public import WarrenCrypto
+public import WarrenPKI
+public import WarrenWire
+
+/// The Kademlia node: routing table, record store and the lookups in progress, driven by
+/// DHT messages from authenticated peers and by the time. Sans-I/O: it returns `DHTAction`s
+/// and never sends, waits or reads a clock; the daemon and the simulator drive the same code.
+public struct DHTNode: Sendable {
+    public struct Settings: Sendable {
+        public var k = 20
+        public var alpha = 3
+        public var queryTimeout: Duration = .seconds(2)
+        public var bucketRefreshInterval: Duration = .seconds(900)
+        /// Requests answered per peer per second, and the burst allowed.
+        public var requestsPerSecond: Double = 20
+        public var requestBurst: Double = 40
+        public init() {}
+    }
+
+    public let own: Contact
+    public let settings: Settings
+    public private(set) var table: RoutingTable
+    public private(set) var store: RecordStore
+    var lookups: [UInt32: LookupTask] = [:]
+    /// Outstanding requests by request ID: whom we asked and for which lookup.
+    var pending: [UInt32: PendingRequest] = [:]
+    var limiters: [NodeID: TokenBucket] = [:]
+    var nextRequestID: UInt32
+    public private(set) var statistics = Statistics()
+
+    struct LookupTask: Sendable {
+        var lookup: Lookup
+        let wantsValue: Bool
+        let startedAt: Instant
+        var records: [PeerRecord] = []
+        var foundHops = 0
+        /// A record to store at the k closest once they are known (publishing).
+        var toStore: PeerRecord?
+    }
+
+    struct PendingRequest: Sendable {
+        let contact: Contact
+        let lookupID: UInt32?
+        let deadline: Instant
+    }
+
+    public struct Statistics: Sendable, Equatable, Codable {
+        public var lookupsStarted = 0
+        public var lookupsSucceeded = 0
+        public var requestsAnswered = 0
+        public var requestsRateLimited = 0
+        public var recordsRefused = 0
+    }
+
+    public init(own: Contact, authority: AuthorityCertificate, settings: Settings = Settings(), random: inout some RandomSource) {
+        self.own = own
+        self.settings = settings
+        table = RoutingTable(own: own.id, k: settings.k)
+        store = RecordStore(authority: authority)
+        nextRequestID = random.next()
+    }
+
+    // MARK: Inputs
+
+    /// A contact we have a session with (a bootstrap node, any peer): worth knowing.
+    public mutating func learned(_ contact: Contact, now: Instant, into actions: inout [DHTAction]) {
+        if case .pingOldest(let oldest) = table.seen(contact, now: now) {
+            send(.ping, to: oldest, lookupID: nil, now: now, into: &actions)
+        }
+    }
+
+    /// A DHT message from `sender`, whose identity the session authenticated.
+    public mutating func handle(_ message: DHTMessage, from sender: Contact, now: Moment, into actions: inout [DHTAction]) {
+        learned(sender, now: now.instant, into: &actions)
+        if message.isRequest {
+            answer(message, from: sender, now: now, into: &actions)
+        } else {
+            handleResponse(message, from: sender, now: now, into: &actions)
+        }
+    }
+
+    /// Expires queries, advances lookups, refreshes stale buckets and drops expired records.
+    public mutating func handleTimers(now: Moment, random: inout some RandomSource, into actions: inout [DHTAction]) {
+        for (id, request) in pending where now.instant >= request.deadline {
+            pending[id] = nil
+            table.failed(request.contact.id)
+            if let l = request.lookupID { lookups[l]?.lookup.failed(request.contact.id) }
+        }
+        for id in Array(lookups.keys) { advance(id, now: now.instant, into: &actions) }
+        for bucket in table.bucketsNeedingRefresh(now: now.instant, interval: settings.bucketRefreshInterval) {
+            table.touch(bucket: bucket, now: now.instant)
+            _ = findNode(Self.randomID(inBucket: bucket, near: own.id, random: &random), now: now.instant, into: &actions)
+        }
+        store.expire(now: now.unixSeconds)
+        // A full bucket is the same as none: forget limiters of peers that went quiet.
+        limiters = limiters.filter { !$0.value.isFull(now: now.instant) }
+    }
+
+    public func nextDeadline() -> Instant? {
+        pending.values.map(\.deadline).min()
+    }
+
+    // MARK: Lookups
+
+    /// Starts a lookup for the nodes closest to `target`.
+    public mutating func findNode(_ target: NodeID, now: Instant, into actions: inout [DHTAction]) -> UInt32 {
+        start(target, wantsValue: false, toStore: nil, now: now, into: &actions)
+    }
+
+    /// Starts a lookup for the records under `key`.
+    public mutating func findValue(_ key: NodeID, now: Instant, into actions: inout [DHTAction]) -> UInt32 {
+        start(key, wantsValue: true, toStore: nil, now: now, into: &actions)
+    }
+
+    /// Stores `record` at the k nodes closest to `key` (found by a lookup first), and here if
+    /// we are among them.
+    @discardableResult
+    public mutating func publish(_ record: PeerRecord, under key: NodeID, now: Moment, into actions: inout [DHTAction]) -> UInt32 {
+        try? store.store(record, under: key, from: own.id, now: now.unixSeconds)
+        return start(key, wantsValue: false, toStore: record, now: now.instant, into: &actions)
+    }
+
+    private mutating func start(_ target: NodeID, wantsValue: Bool, toStore: PeerRecord?, now: Instant,
+                                into actions: inout [DHTAction]) -> UInt32 {
+        let id = takeRequestID()
+        statistics.lookupsStarted += 1
+        let seeds = table.closest(to: target, count: settings.k)
+        var task = LookupTask(lookup: Lookup(target: target, seeds: seeds, k: settings.k, alpha: settings.alpha,
+                                             timeout: settings.queryTimeout),
+                              wantsValue: wantsValue, startedAt: now)
+        task.toStore = toStore
+        lookups[id] = task
+        advance(id, now: now, into: &actions)
+        return id
+    }
+
+    /// Sends the next queries of lookup `id`, or finishes it.
+    private mutating func advance(_ id: UInt32, now: Instant, into actions: inout [DHTAction]) {
+        guard var task = lookups[id] else { return }
+        task.lookup.expire(now: now)
+        let found = task.wantsValue && !task.records.isEmpty
+        if found || task.lookup.isFinished {
+            lookups[id] = nil
+            finish(id, task, now: now, into: &actions)
+            return
+        }
+        let queries = task.lookup.next(now: now)
+        lookups[id] = task
+        for contact in queries {
+            let body: DHTMessage.Body = task.wantsValue ? .findValue(key: task.lookup.target) : .findNode(target: task.lookup.target)
+            send(body, to: contact, lookupID: id, now: now, into: &actions)
+        }
+        if queries.isEmpty, task.lookup.nextDeadline == nil {
+            // Nobody left to ask and nothing outstanding.
+            lookups[id] = nil
+            finish(id, task, now: now, into: &actions)
+        }
+    }
+
+    private mutating func finish(_ id: UInt32, _ task: LookupTask, now: Instant, into actions: inout [DHTAction]) {
+        for (rid, request) in pending where request.lookupID == id { pending[rid] = nil }
+        let closest = task.lookup.closest
+        if let record = task.toStore {
+            for contact in closest { send(.store(key: task.lookup.target, record: record), to: contact, lookupID: nil, now: now, into: &actions) }
+        }
+        let succeeded = task.wantsValue ? !task.records.isEmpty : !closest.isEmpty
+        if succeeded { statistics.lookupsSucceeded += 1 }
+        let hops = task.wantsValue ? task.foundHops : (closest.first.flatMap { task.lookup.hops(to: $0.id) }.map { $0 + 1 } ?? 0)
+        actions.append(.lookupFinished(LookupResult(id: id, target: task.lookup.target, records: task.records, closest: closest,
+                                                    hops: hops, queries: task.lookup.queriesSent,
+                                                    duration: now.since(task.startedAt))))
+    }
+
+    // MARK: Requests and responses
+
+    private mutating func answer(_ message: DHTMessage, from sender: Contact, now: Moment, into actions: inout [DHTAction]) {
+        var bucket = limiters[sender.id] ?? TokenBucket(capacity: settings.requestBurst, perSecond: settings.requestsPerSecond, now: now.instant)
+        let allowed = bucket.take(now: now.instant)
+        limiters[sender.id] = bucket
+        guard allowed else {
+            statistics.requestsRateLimited += 1
+            if case .store = message.body {
+                actions.append(.send(DHTMessage(requestID: message.requestID, body: .storeResult(.rateLimited)), to: sender))
+            }
+            return
+        }
+        statistics.requestsAnswered += 1
+        let reply: DHTMessage.Body
+        switch message.body {
+        case .ping:
+            reply = .pong
+        case .findNode(let target):
+            reply = .nodes(closestContacts(to: target, excluding: sender.id))
+        case .findValue(let key):
+            let records = store.lookup(key, now: now.unixSeconds)
+            reply = records.isEmpty ? .nodes(closestContacts(to: key, excluding: sender.id))
+                : .value(Array(records.prefix(DHTMessage.maxRecords)))
+        case .store(let key, let record):
+            do {
+                try store.store(record, under: key, from: sender.id, now: now.unixSeconds)
+                reply = .storeResult(.stored)
+            } catch {
+                statistics.recordsRefused += 1
+                switch error {
+                case .staleSequence: reply = .storeResult(.stale)
+                case .storageFull: reply = .storeResult(.full)
+                default: reply = .storeResult(.invalid)
+                }
+            }
+        case .pong, .nodes, .storeResult, .value:
+            return
+        }
+        actions.append(.send(DHTMessage(requestID: message.requestID, body: reply), to: sender))
+    }
+
+    private func closestContacts(to target: NodeID, excluding requester: NodeID) -> [Contact] {
+        Array(table.closest(to: target, count: settings.k + 1).filter { $0.id != requester }.prefix(min(settings.k, DHTMessage.maxContacts)))
+    }
+
+    private mutating func handleResponse(_ message: DHTMessage, from sender: Contact, now: Moment, into actions: inout [DHTAction]) {
+        // Only answers to our own questions, from the node we asked, count.
+        guard let request = pending[message.requestID], request.contact.id == sender.id else { return }
+        pending[message.requestID] = nil
+        guard let lookupID = request.lookupID, var task = lookups[lookupID] else { return }
+        switch message.body {
+        case .nodes(let contacts):
+            task.lookup.answered(by: sender.id, with: contacts.filter { $0.id != own.id })
+        case .value(let records):
+            // A record is believed only if it would be stored: signed, certified, owning the key.
+            let valid = records.filter { (try? store.validate($0, under: task.lookup.target, now: now.unixSeconds)) != nil }
+            task.lookup.answered(by: sender.id, with: [])
+            if !valid.isEmpty {
+                task.records = valid
+                task.foundHops = (task.lookup.hops(to: sender.id) ?? 0) + 1
+            }
+        default:
+            task.lookup.failed(sender.id)
+        }
+        lookups[lookupID] = task
+        advance(lookupID, now: now.instant, into: &actions)
+    }
+
+    // MARK: Helpers
+
+    private mutating func send(_ body: DHTMessage.Body, to contact: Contact, lookupID: UInt32?, now: Instant,
+                               into actions: inout [DHTAction]) {
+        let id = takeRequestID()
+        pending[id] = PendingRequest(contact: contact, lookupID: lookupID, deadline: now + settings.queryTimeout)
+        actions.append(.send(DHTMessage(requestID: id, body: body), to: contact))
+    }
+
+    private mutating func takeRequestID() -> UInt32 {
+        nextRequestID &+= 1
+        return nextRequestID
+    }
+
+    /// A random ID that falls in bucket `bucket` of `own`'s table: same first `bucket` bits,
+    /// the next one flipped, the rest random.
+    static func randomID(inBucket bucket: Int, near own: NodeID, random: inout some RandomSource) -> NodeID {
+        var raw = Key32()
+        raw.withUnsafeMutableBytes { random.fill($0) }
+        own.raw.withUnsafeBytes { o in
+            raw.withUnsafeMutableBytes { r in
+                for bit in 0...bucket {
+                    let byte = bit / 8, mask = UInt8(0x80) >> UInt8(bit % 8)
+                    let ownBit = o[byte] & mask
+                    let want = bit == bucket ? (ownBit ^ mask) : ownBit
+                    r[byte] = (r[byte] & ~mask) | want
+                }
+            }
+        }
+        return NodeID(raw: raw)
+    }
+}
