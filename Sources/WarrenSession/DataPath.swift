@@ -22,7 +22,9 @@ public enum DataPath {
                                 snapshot: borrowing RoutingSnapshot, now: Instant) -> Outbound {
         let packet = UnsafeRawBufferPointer(rebasing: buffer[payloadOffset..<payloadOffset + count])
         guard let destination = IPPacket.destination(packet) else { return .drop(.malformed) }
-        guard let route = snapshot.route(to: destination) else { return .drop(.noRoute) }
+        guard let route = snapshot.route(to: destination) else {
+            return .drop(destination.isMulticast ? .multicast : .noRoute)
+        }
         guard let keypair = route.keypair, let endpoint = route.endpoint,
               let length = keypair.seal(buffer, payloadCount: count, now: now) else {
             return .needsSession(route.link)

@@ -12,6 +12,10 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
     case noSession
     case unknownType
     case queueFull
+    /// Multicast from the kernel (IPv6 neighbour discovery, MLD): the overlay has no multicast.
+    case multicast
+    /// A peer's handshakes came faster than `Timing.minInitiationInterval`.
+    case rateLimited
     /// The kernel refused or had no room for an outgoing datagram.
     case sendFailed
     /// The TUN device's queue was full.
@@ -29,6 +33,8 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
         case .noSession: "no_session"
         case .unknownType: "unknown_type"
         case .queueFull: "queue_full"
+        case .multicast: "multicast"
+        case .rateLimited: "rate_limited"
         case .sendFailed: "send_failed"
         case .tunFull: "tun_full"
         }

@@ -40,6 +40,10 @@ final class Peer {
     var current: Keypair?
     var previous: Keypair?
     var next: Keypair?
+    /// Keypairs superseded while the peer may still be sending on them (crossing
+    /// handshakes): they decrypt until they expire, and are never sent with.
+    var retired: [Keypair] = []
+    static let maxRetired = 3
 
     var pending: PendingHandshake?
     /// When the current run of handshake attempts began (for giving up), nil when none.
@@ -63,7 +67,7 @@ final class Peer {
         self.persistentKeepalive = persistentKeepalive
     }
 
-    var keypairs: [Keypair] { [current, previous, next].compactMap { $0 } }
+    var keypairs: [Keypair] { [current, previous, next].compactMap { $0 } + retired }
 
     /// Holds a packet until a session exists, dropping the oldest beyond the bound.
     func stage(_ packet: [UInt8]) -> Bool {

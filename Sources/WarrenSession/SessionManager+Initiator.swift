@@ -81,8 +81,9 @@ extension SessionManager {
         }
         let isRekey = peer.current?.isUsable(at: now.instant) ?? false
         let link = adopt(certificate, for: peer)
+        let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyJitterMilliseconds)))
         let keypair = Keypair(keys: result.takeKeys(), isInitiator: true, localIndex: index, remoteIndex: message.senderIndex,
-                              link: link, now: now.instant)
+                              link: link, now: now.instant, rekeyJitter: jitter)
         install(current: keypair, for: peer)
         // A response is an authenticated packet: it ends the "sent but heard nothing" timer.
         link.lastReceived.store(now.instant.nanoseconds, ordering: .relaxed)
@@ -107,16 +108,27 @@ extension SessionManager {
         }
     }
 
+    /// Moves a superseded keypair to the retired list instead of forgetting it. Unlike
+    /// WireGuard, which frees it at once, a keypair stays receivable until it expires: after
+    /// crossing handshakes under load the peer keeps sending on it for a round trip, and
+    /// freeing it would drop those packets as unknown_index.
+    func retire(_ keypair: Keypair?, of peer: Peer) {
+        guard let keypair else { return }
+        peer.retired.append(keypair)
+        if peer.retired.count > Peer.maxRetired { release(peer.retired.removeFirst().localIndex) }
+    }
+
     func install(current keypair: Keypair, for peer: Peer) {
-        if let previous = peer.previous { release(previous.localIndex) }
         if let answered = peer.next {
             // Both sides started a handshake at once and we answered the peer's too: it will
             // send on the keypair from our answer, so that one must stay receivable
-            // (WireGuard's rule, noise.c add_new_keypair). Our old current is superseded.
-            if let old = peer.current { release(old.localIndex) }
+            // (WireGuard's rule, noise.c add_new_keypair).
+            retire(peer.previous, of: peer)
+            retire(peer.current, of: peer)
             peer.previous = answered
             peer.next = nil
         } else {
+            retire(peer.previous, of: peer)
             peer.previous = peer.current
         }
         peer.current = keypair

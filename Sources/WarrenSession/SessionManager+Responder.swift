@@ -55,7 +55,7 @@ extension SessionManager {
         // A recorded initiation replayed later carries an old timestamp (WireGuard §5.1).
         guard payload.isNewer(than: peer.newestInitiation) else { return .replayed }
         if let last = peer.lastInitiationAcceptedAt, now.instant.since(last) < Timing.minInitiationInterval {
-            return .queueFull
+            return .rateLimited
         }
         peer.newestInitiation = payload
         peer.lastInitiationAcceptedAt = now.instant
@@ -76,7 +76,8 @@ extension SessionManager {
         response.mac1 = HandshakeMAC.mac1(response.bytesBeforeMAC, key: HandshakeMAC.key(for: peer.handshakeKey))
         let keypair = Keypair(keys: result.takeKeys(), isInitiator: false, localIndex: index, remoteIndex: message.senderIndex,
                               link: link, now: now.instant)
-        if let old = peer.next { release(old.localIndex) }
+        // An earlier answer the peer may already be using (its retransmission crossed ours).
+        retire(peer.next, of: peer)
         peer.next = keypair
         peer.endpoint = source
         peer.lastHandshakeUnix = now.unixSeconds

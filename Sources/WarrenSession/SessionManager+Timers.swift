@@ -34,6 +34,12 @@ extension SessionManager {
         if let k = peer.previous, !k.isUsable(at: now) { release(k.localIndex); peer.previous = nil; changed = true }
         if let k = peer.next, !k.isUsable(at: now) { release(k.localIndex); peer.next = nil; changed = true }
         if let k = peer.current, !k.isUsable(at: now) { release(k.localIndex); peer.current = nil; changed = true }
+        let expired = peer.retired.filter { !$0.isUsable(at: now) }
+        if !expired.isEmpty {
+            for k in expired { release(k.localIndex) }
+            peer.retired.removeAll { !$0.isUsable(at: now) }
+            changed = true
+        }
         if changed { routingChanged() }
     }
 

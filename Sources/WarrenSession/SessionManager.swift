@@ -92,7 +92,7 @@ public final class SessionManager {
     /// A responder keypair saw its first packet: promote it to current.
     public func confirmed(_ keypair: Keypair) {
         guard let peer = peers[keypair.link.publicKey], peer.next === keypair else { return }
-        if let old = peer.previous { release(old.localIndex) }
+        retire(peer.previous, of: peer)
         peer.previous = peer.current
         peer.current = keypair
         peer.next = nil

@@ -3,6 +3,8 @@
 public enum Timing {
     /// An initiator starts a new handshake once its keypair is this old.
     public static let rekeyAfterTime: Duration = .seconds(120)
+    /// Up to this much is added to each initiator keypair's rekey time (see `Keypair`).
+    public static let rekeyJitterMilliseconds: UInt64 = 10_000
     /// No keypair is used to send or receive after this age.
     public static let rejectAfterTime: Duration = .seconds(180)
     /// Initiations are retransmitted after this (plus jitter) without a response.

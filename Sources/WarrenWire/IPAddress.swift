@@ -168,6 +168,14 @@ public enum IPAddress: Hashable, Sendable {
         case .v6(let a): a.bytes
         }
     }
+
+    /// 224.0.0.0/4 or ff00::/8.
+    public var isMulticast: Bool {
+        switch self {
+        case .v4(let a): a.value >> 28 == 0xe
+        case .v6(let a): a.high >> 56 == 0xff
+        }
+    }
 }
 
 extension IPAddress: CustomStringConvertible {

@@ -144,6 +144,50 @@ final class SessionHarness {
     }
 }
 
+extension SessionHarness {
+    /// Encrypts a packet at node `from` as the send path would, without delivering it: a
+    /// datagram "in flight" that a test delivers later.
+    func seal(_ packet: [UInt8], from: Int) -> (datagram: [UInt8], to: Int)? {
+        var buffer = [UInt8](repeating: 0, count: DataPath.payloadOffset + packet.count + TransportHeader.tagByteCount)
+        buffer.replaceSubrange(DataPath.payloadOffset..<DataPath.payloadOffset + packet.count, with: packet)
+        let snapshot = nodes[from].manager.snapshot(now: now.instant)
+        let verdict = buffer.withUnsafeMutableBytes { DataPath.outbound($0, count: packet.count, snapshot: snapshot, now: now.instant) }
+        guard case .send(let length, let endpoint, _) = verdict, let to = nodes.firstIndex(where: { $0.endpoint == endpoint }) else {
+            return nil
+        }
+        return (Array(buffer.prefix(length)), to)
+    }
+
+    /// Two nodes that both list each other and start at the same moment.
+    static func crossingPair() -> SessionHarness {
+        let h = SessionHarness()
+        h.addNode("alice", host: 1)
+        h.addNode("bob", host: 2, staticPeers: [0])
+        h.nodes[0] = Node(
+            name: "alice", manager: SessionManager(identity: SigningKey(seed: SecretBytes(copying: h.seeds[0])),
+                                                   certificate: h.nodes[0].certificate, authority: h.ca.certificate,
+                                                   peers: [PeerConfig(publicKey: h.nodes[1].certificate.publicKey, endpoint: h.nodes[1].endpoint)],
+                                                   blocklist: [], random: SeededRandom(seed: 77)),
+            endpoint: h.nodes[0].endpoint, certificate: h.nodes[0].certificate)
+        var fromAlice: [SessionAction] = [], fromBob: [SessionAction] = []
+        h.nodes[0].manager.start(now: h.now, into: &fromAlice)
+        h.nodes[1].manager.start(now: h.now, into: &fromBob)
+        h.cross(fromAlice, fromBob)
+        return h
+    }
+
+    /// Delivers node 0's and node 1's initiations to each other before either response.
+    func cross(_ fromAlice: [SessionAction], _ fromBob: [SessionAction]) {
+        let aliceInits = fromAlice.compactMap { if case .send(let b, _) = $0, b[0] == 1 { b } else { nil } }
+        let bobInits = fromBob.compactMap { if case .send(let b, _) = $0, b[0] == 1 { b } else { nil } }
+        var bobReplies: [SessionAction] = [], aliceReplies: [SessionAction] = []
+        for i in aliceInits { bobReplies += receive(i, at: 1, from: nodes[0].endpoint).0 }
+        for i in bobInits { aliceReplies += receive(i, at: 0, from: nodes[1].endpoint).0 }
+        run(bobReplies, from: 1)
+        run(aliceReplies, from: 0)
+    }
+}
+
 /// A minimal IPv4 packet (header only plus payload) from `source` to `destination`.
 func ipv4Packet(from source: IPv4Address, to destination: IPv4Address, payload: [UInt8] = [1, 2, 3, 4]) -> [UInt8] {
     let total = 20 + payload.count

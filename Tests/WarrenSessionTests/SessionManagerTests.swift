@@ -175,11 +175,11 @@ struct SessionManagerTests {
         #expect(h.nodes[1].manager.status(now: h.now.instant).first?.lastError?.contains("no handshake response") == true)
     }
 
-    @Test("after 120 s the initiator rekeys on its next packet and traffic continues")
+    @Test("after 120 s (plus up to 10 s of jitter) the initiator rekeys on its next packet and traffic continues")
     func rekey() {
         let h = connected()
         let a = h.nodes[1].ipv4, b = h.nodes[0].ipv4
-        h.advance(.seconds(121))
+        h.advance(.seconds(131))
         let before = h.log.count
         #expect(h.send(ipv4Packet(from: a, to: b), from: 1).count == 1)
         h.tick(1)
@@ -261,35 +261,46 @@ struct CrossingHandshakeTests {
     /// initiation before hearing the answer to its own.
     @Test("two nodes that initiate at once both end up able to send and receive")
     func crossing() {
-        let h = SessionHarness()
-        h.addNode("alice", host: 1)
-        h.addNode("bob", host: 2, staticPeers: [0])
-        // alice lists bob too: rebuild alice with bob as her static peer.
-        let aliceWithPeer = SessionHarness.Node(
-            name: "alice", manager: SessionManager(identity: SigningKey(seed: SecretBytes(copying: h.seeds[0])), certificate: h.nodes[0].certificate,
-                                                   authority: h.ca.certificate,
-                                                   peers: [PeerConfig(publicKey: h.nodes[1].certificate.publicKey, endpoint: h.nodes[1].endpoint)],
-                                                   blocklist: [], random: SeededRandom(seed: 77)),
-            endpoint: h.nodes[0].endpoint, certificate: h.nodes[0].certificate)
-        h.nodes[0] = aliceWithPeer
-        var fromAlice: [SessionAction] = [], fromBob: [SessionAction] = []
-        h.nodes[0].manager.start(now: h.now, into: &fromAlice)
-        h.nodes[1].manager.start(now: h.now, into: &fromBob)
-        // Each initiation reaches the other side before either response does.
-        guard case .send(let aliceInit, _) = fromAlice[0], case .send(let bobInit, _) = fromBob[0] else {
-            Issue.record("no initiations")
-            return
-        }
-        let (bobReplies, _) = h.receive(aliceInit, at: 1, from: h.nodes[0].endpoint)
-        let (aliceReplies, _) = h.receive(bobInit, at: 0, from: h.nodes[1].endpoint)
-        h.run(bobReplies, from: 1)
-        h.run(aliceReplies, from: 0)
+        let h = SessionHarness.crossingPair()
         let a = h.nodes[0].ipv4, b = h.nodes[1].ipv4
         for _ in 0..<3 {
             #expect(h.send(ipv4Packet(from: a, to: b), from: 0).count == 1)
             #expect(h.send(ipv4Packet(from: b, to: a), from: 1).count == 1)
         }
         #expect(!h.dropped.contains(.unknownIndex), "\(h.dropped)")
+    }
+
+    @Test("packets in flight during crossing rekeys are still decrypted")
+    func crossingRekeyUnderLoad() {
+        let h = SessionHarness.crossingPair()
+        let a = h.nodes[0].ipv4, b = h.nodes[1].ipv4
+        h.advance(.seconds(131))
+        // Traffic both ways marks both sides as wanting a rekey; these packets are in flight.
+        guard let late1 = h.seal(ipv4Packet(from: a, to: b), from: 0), let late2 = h.seal(ipv4Packet(from: b, to: a), from: 1) else {
+            Issue.record("no session to send on")
+            return
+        }
+        var fromAlice: [SessionAction] = [], fromBob: [SessionAction] = []
+        h.nodes[0].manager.handleTimers(now: h.now, into: &fromAlice)
+        h.nodes[1].manager.handleTimers(now: h.now, into: &fromBob)
+        h.cross(fromAlice, fromBob)
+        // The old keys' packets arrive after both handshakes completed.
+        #expect(h.receive(late1.datagram, at: late1.to, from: h.nodes[0].endpoint).1.count == 1)
+        #expect(h.receive(late2.datagram, at: late2.to, from: h.nodes[1].endpoint).1.count == 1)
+        for _ in 0..<3 {
+            #expect(h.send(ipv4Packet(from: a, to: b), from: 0).count == 1)
+            #expect(h.send(ipv4Packet(from: b, to: a), from: 1).count == 1)
+        }
+        #expect(!h.dropped.contains(.unknownIndex), "\(h.dropped)")
+    }
+
+    @Test("rekey times are jittered, so crossed initiators drift apart")
+    func jitter() {
+        let h = SessionHarness.crossingPair()
+        let a = h.nodes[0].manager.snapshot(now: h.now.instant).route(to: .v4(h.nodes[1].ipv4))?.keypair
+        let b = h.nodes[1].manager.snapshot(now: h.now.instant).route(to: .v4(h.nodes[0].ipv4))?.keypair
+        #expect(a?.isInitiator == true && b?.isInitiator == true)
+        #expect(a?.rekeyJitter != b?.rekeyJitter)
     }
 }
 
