@@ -1,0 +1,30 @@
+public import WarrenCrypto
+public import WarrenWire
+
+extension SessionManager {
+    /// Sends a control message (first byte below 0x40: DHT queries, later path probes and
+    /// circuit cells) to the node with `publicKey`, inside a session. With no session yet, the
+    /// message waits while a handshake to `endpoint` runs; a node never heard of before is
+    /// accepted only if its handshake shows a valid certificate, like any other peer.
+    public func sendControl(_ message: [UInt8], to publicKey: Key32, endpoint: Endpoint?, now: Moment,
+                            into actions: inout [SessionAction]) {
+        precondition(message.first.map { $0 < 0x40 } ?? false, "control messages start with a byte below 0x40")
+        guard publicKey != certificate.publicKey else { return }
+        let peer: Peer
+        if let known = peers[publicKey] {
+            peer = known
+            if peer.endpoint == nil, let endpoint { peer.endpoint = endpoint }
+        } else {
+            guard peers.count < Self.maxPeers, let handshakeKey = Ed25519.x25519PublicKey(from: publicKey) else { return }
+            peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false, endpoint: endpoint,
+                        persistentKeepalive: nil)
+            peers[publicKey] = peer
+        }
+        if let bytes = sealed(message, for: peer, now: now), let destination = peer.endpoint {
+            actions.append(.send(bytes, to: destination))
+            return
+        }
+        _ = peer.stage(message)
+        if peer.pending == nil { initiate(peer, now: now, into: &actions) }
+    }
+}
