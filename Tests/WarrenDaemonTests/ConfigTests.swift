@@ -52,6 +52,9 @@ struct ConfigTests {
         level = "debug"
         [security]
         blocklist = ["\(String(repeating: "ab", count: 32))"]
+        [dht]
+        bootstrap = ["P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=@192.0.2.7:51820"]
+        advertise = ["198.51.100.1:51820"]
         [[peer]]
         public_key = "P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE="
         endpoint = "[2001:db8::1]:51820"
@@ -63,6 +66,8 @@ struct ConfigTests {
         #expect(c.blocklist.count == 1)
         #expect(c.peers.first?.endpoint?.description == "[2001:db8::1]:51820")
         #expect(c.peers.first?.persistentKeepaliveSeconds == 25)
+        #expect(c.bootstrap.first?.endpoint.description == "192.0.2.7:51820")
+        #expect(c.advertise.first?.description == "198.51.100.1:51820")
     }
 
     @Test("each bad value names the file, the key and the problem", arguments: [
@@ -76,6 +81,9 @@ struct ConfigTests {
         ("[interface]\nnmae = \"x\"", "interface.nmae", "unknown key"),
         ("[surprise]\na = 1", "surprise", "unknown key"),
         ("[[peer]]\nendpoint = \"192.0.2.1:1\"", "peer[0].public_key", "missing"),
+        ("[dht]\nbootstrap = [\"192.0.2.1:1\"]", "dht.bootstrap[0]", "PUBLIC_KEY@IP:PORT"),
+        ("[dht]\nbootstrap = [\"nope@192.0.2.1:1\"]", "dht.bootstrap[0]", "PUBLIC_KEY@IP:PORT"),
+        ("[dht]\nadvertise = [\"host\"]", "dht.advertise[0]", "not an IP:port"),
         ("[[peer]]\npublic_key = \"nope\"", "peer[0].public_key", "not a base64 public key"),
         ("[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\nendpoint = \"example.com:1\"", "peer[0].endpoint", "not an IP:port"),
         ("[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\npersistent_keepalive = -1", "peer[0].persistent_keepalive", "outside"),

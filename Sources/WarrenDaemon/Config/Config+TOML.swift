@@ -20,7 +20,7 @@ extension Config {
             throw ConfigError(file: file, key: nil, problem: "invalid TOML: \(error)")
         }
         var r = TableReader(table: root, path: "", file: file)
-        try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "peer"])
+        try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "dht", "peer"])
 
         var node = try r.table("node", required: true)!
         try node.allowOnly(["key", "certificate", "ca"])
@@ -80,6 +80,21 @@ extension Config {
                     throw t.error("blocklist[\(i)]", "\"\(fingerprint)\" is not a certificate fingerprint (64 hex digits, see `warren cert show`)")
                 }
                 blocklist.insert(fp)
+            }
+        }
+        if var t = try r.table("dht") {
+            try t.allowOnly(["bootstrap", "advertise"])
+            for (i, entry) in (try t.strings("bootstrap")).enumerated() {
+                guard let node = BootstrapNode(entry), let raw = Encoding.fromBase64(node.publicKey), raw.count == 32 else {
+                    throw t.error("bootstrap[\(i)]", "\"\(entry)\" is not PUBLIC_KEY@IP:PORT (e.g. P2Km…LE=@192.0.2.1:51820)")
+                }
+                bootstrap.append(node)
+            }
+            for (i, entry) in (try t.strings("advertise")).enumerated() {
+                guard let endpoint = Endpoint(entry) else {
+                    throw t.error("advertise[\(i)]", "\"\(entry)\" is not an IP:port endpoint")
+                }
+                advertise.append(endpoint)
             }
         }
         for (i, var p) in (try r.tables("peer")).enumerated() {

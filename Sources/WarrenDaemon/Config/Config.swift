@@ -23,6 +23,23 @@ public struct Config: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     public var blocklist: Set<String> = []
     public var peers: [PeerEntry] = []
+    /// DHT nodes to join through when the routing table is empty.
+    public var bootstrap: [BootstrapNode] = []
+    /// Endpoints to publish in this node's DHT record; empty means the host's addresses.
+    public var advertise: [Endpoint] = []
+
+    /// `PUBLIC_KEY@IP:PORT`, as `warren pubkey` and the node's listen address give it.
+    public struct BootstrapNode: Sendable, Equatable {
+        public var publicKey: String
+        public var endpoint: Endpoint
+
+        public init?(_ text: String) {
+            let parts = text.split(separator: "@", maxSplits: 1)
+            guard parts.count == 2, let endpoint = Endpoint(parts[1]) else { return nil }
+            publicKey = String(parts[0])
+            self.endpoint = endpoint
+        }
+    }
 
     public struct PeerEntry: Sendable, Equatable {
         public var publicKey: String
