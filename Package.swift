@@ -36,13 +36,15 @@ let package = Package(
 
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
 
+        // The DHT simulator: thousands of in-process DHT nodes over a simulated network.
+
         // The only module that makes syscalls.
         .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], swiftSettings: strict),
 
         // Wiring: config, threads, control socket.
         .target(name: "WarrenDaemon",
                 dependencies: [
-                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenLinux",
+                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenDHT", "WarrenLinux",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "TOMLKit", package: "TOMLKit"),
                 ],

@@ -10,6 +10,10 @@ enum ControlEvent: Sendable {
     case hold([UInt8], link: PeerLink)
     case confirmed(Keypair)
     case roamed(PeerLink, Endpoint)
+    /// A control message (DHT and later kinds) from an authenticated peer.
+    case control([UInt8], link: PeerLink, from: Endpoint)
+    /// A packet to an overlay address no peer owns yet: find its owner in the DHT.
+    case unroutable(IPv4Address, packet: [UInt8])
 }
 
 /// A bounded queue from the packet threads to the control thread, with an eventfd so the

@@ -25,6 +25,7 @@ extension Daemon {
         }
         var actions: [SessionAction] = []
         manager.start(now: Self.moment(), into: &actions)
+        startDHT(now: Self.moment(), into: &actions)
         perform(&actions)
         while true {
             let now = Self.moment()
@@ -50,7 +51,9 @@ extension Daemon {
                     break
                 }
             }
-            manager.handleTimers(now: Self.moment(), into: &actions)
+            let tick = Self.moment()
+            manager.handleTimers(now: tick, into: &actions)
+            dhtTimers(now: tick, into: &actions)
             perform(&actions)
         }
     }
@@ -67,6 +70,10 @@ extension Daemon {
         case .roamed(let link, let endpoint):
             manager.roamed(link, to: endpoint)
             logger.info("peer moved", metadata: ["peer": "\(link.name)", "endpoint": "\(endpoint)"])
+        case .control(let bytes, let link, let source):
+            handleControl(bytes, from: link, at: source, now: now, into: &actions)
+        case .unroutable(let address, let packet):
+            resolve(address, packet: packet, now: now, into: &actions)
         }
     }
 

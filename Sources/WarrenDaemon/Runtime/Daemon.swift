@@ -1,5 +1,6 @@
 public import Logging
 import WarrenCrypto
+import WarrenDHT
 import WarrenLinux
 import WarrenPKI
 import WarrenSession
@@ -22,6 +23,14 @@ public final class Daemon {
     let drops = DropCounters()
     let snapshots = SnapshotBox()
     var publishedVersion: UInt64 = .max
+    /// The DHT: the node, the lookups for unknown addresses, and the key that signs this
+    /// node's record (a second copy of the node key; the session manager holds the first).
+    var dht: DHTNode
+    var resolver = AddressResolver()
+    let recordSigner: SigningKey
+    var recordSequence: UInt64 = 0
+    var lastPublished: Instant?
+    var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what
     /// was already created is removed again.
@@ -63,6 +72,11 @@ public final class Daemon {
             socket.close()
             throw StartupError(ConfigError(file: config.file, key: "control.socket", problem: error.description).description, isConfig: true)
         }
+        recordSigner = SigningKey(seed: identity.signingKey.seed())
+        var random = SystemRandom()
+        dht = DHTNode(own: Contact(publicKey: identity.certificate.publicKey,
+                                   endpoint: Endpoint(address: .v4(IPv4Address(0)), port: socket.localPort)),
+                      authority: identity.authority, random: &random)
         manager = SessionManager(identity: identity.signingKey, certificate: identity.certificate,
                                  authority: identity.authority, peers: identity.peers, blocklist: config.blocklist,
                                  random: SystemRandom())

@@ -89,6 +89,14 @@ struct TunnelThreads: Sendable {
             case .needsSession(let link):
                 let packet = Array(UnsafeRawBufferPointer(rebasing: buffer[DataPath.payloadOffset..<DataPath.payloadOffset + payload]))
                 queue.post(.hold(packet, link: link))
+            case .drop(.noRoute):
+                // Possibly a member we have not met: the control thread asks the DHT.
+                let packet = UnsafeRawBufferPointer(rebasing: buffer[DataPath.payloadOffset..<DataPath.payloadOffset + payload])
+                if case .v4(let destination)? = IPPacket.destination(packet) {
+                    queue.post(.unroutable(destination, packet: Array(packet)))
+                } else {
+                    drops.count(.noRoute)
+                }
             case .drop(let reason):
                 drops.count(reason)
             }
@@ -116,18 +124,23 @@ struct TunnelThreads: Sendable {
                     }
                     let datagram = batch.bytes(i)
                     var notices = DataPath.Notices()
-                    switch DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices) {
+                    let verdict = DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices)
+                    // Notices first: a control message may need the keypair it confirmed to answer.
+                    if let keypair = notices.confirmed { queue.post(.confirmed(keypair)) }
+                    if let (link, endpoint) = notices.roamed { queue.post(.roamed(link, endpoint)) }
+                    switch verdict {
                     case .deliver(let length):
                         coalescer.add(buffer: batch.slots.slot(i), offset: DataPath.payloadOffset, length: length)
-                    case .keepalive, .control:
+                    case .keepalive:
                         break
+                    case .control(let length, let link):
+                        let message = Array(UnsafeRawBufferPointer(rebasing: datagram[DataPath.payloadOffset..<DataPath.payloadOffset + length]))
+                        queue.post(.control(message, link: link, from: source))
                     case .handshake:
                         queue.post(.handshake(Array(datagram), from: source))
                     case .drop(let reason):
                         drops.count(reason)
                     }
-                    if let keypair = notices.confirmed { queue.post(.confirmed(keypair)) }
-                    if let (link, endpoint) = notices.roamed { queue.post(.roamed(link, endpoint)) }
                 }
                 coalescer.drain { buffer, offset, length, header in
                     let written = try? tun.write(packetIn: buffer, offset: offset, length: length, header: header)

@@ -91,8 +91,9 @@ extension Lab {
     }
 
     /// Writes the node's config: its key, certificate and CA (relative to the config's
-    /// directory, as operators write them), its control socket, and `peers` as static peers.
-    func configure(_ node: Node, peers: [Node]) throws {
+    /// directory, as operators write them), its control socket, `peers` as static peers and
+    /// `bootstrap` as its DHT bootstrap nodes.
+    func configure(_ node: Node, peers: [Node], bootstrap: [Node] = []) throws {
         var toml = """
             [node]
             key = "\(node.name).key"
@@ -103,6 +104,9 @@ extension Lab {
             socket = "\(node.socketPath)"
 
             """
+        if !bootstrap.isEmpty {
+            toml += "\n[dht]\nbootstrap = [" + bootstrap.map { "\"\($0.publicKey)@\($0.endpoint)\"" }.joined(separator: ", ") + "]\n"
+        }
         for peer in peers {
             toml += """
 

@@ -1,0 +1,103 @@
+import Logging
+import WarrenCrypto
+import WarrenDHT
+import WarrenLinux
+import WarrenPKI
+import WarrenSession
+import WarrenWire
+
+/// Wiring between the DHT core, the session manager and the packet threads: DHT messages
+/// travel as control messages inside sessions, unknown addresses are resolved through the
+/// DHT, and this node's record is published and kept fresh.
+extension Daemon {
+    /// How often the record is published again (records live an hour in stores).
+    static let republishInterval: Duration = .seconds(20 * 60)
+    static let recordLifetimeSeconds: UInt64 = 3600
+
+    /// Joins through the bootstrap nodes and publishes this node's record.
+    func startDHT(now: Moment, into actions: inout [SessionAction]) {
+        var dhtActions: [DHTAction] = []
+        for node in config.bootstrap {
+            guard let key = KeyText.parsePublicKey(node.publicKey), key != certificate.publicKey else { continue }
+            dht.learned(Contact(publicKey: key, endpoint: node.endpoint), now: now.instant, into: &dhtActions)
+        }
+        _ = dht.findNode(dht.own.id, now: now.instant, into: &dhtActions)
+        perform(dhtActions, now: now, into: &actions)
+        publishRecord(now: now, into: &actions)
+    }
+
+    /// A control message from an authenticated peer.
+    func handleControl(_ bytes: [UInt8], from link: PeerLink, at source: Endpoint, now: Moment,
+                       into actions: inout [SessionAction]) {
+        guard bytes.first == DHTMessage.controlKind, let message = try? DHTMessage(parsing: bytes) else {
+            drops.count(.malformed)
+            return
+        }
+        var dhtActions: [DHTAction] = []
+        dht.handle(message, from: Contact(publicKey: link.publicKey, endpoint: source), now: now, into: &dhtActions)
+        perform(dhtActions, now: now, into: &actions)
+    }
+
+    /// A packet to an address no peer owns: look its owner up (or wait for the lookup).
+    func resolve(_ address: IPv4Address, packet: [UInt8], now: Moment, into actions: inout [SessionAction]) {
+        switch resolver.miss(address, packet: packet, now: now.instant) {
+        case .lookUp(let key):
+            var dhtActions: [DHTAction] = []
+            let id = dht.findValue(key, now: now.instant, into: &dhtActions)
+            resolver.started(address, lookupID: id)
+            perform(dhtActions, now: now, into: &actions)
+        case .queued:
+            break
+        case .dropped:
+            drops.count(.noRoute)
+        }
+    }
+
+    func dhtTimers(now: Moment, into actions: inout [SessionAction]) {
+        var dhtActions: [DHTAction] = []
+        dht.handleTimers(now: now, random: &random, into: &dhtActions)
+        perform(dhtActions, now: now, into: &actions)
+        for (_, packets) in resolver.expire(now: now.instant) { drops.count(.noRoute, times: UInt64(packets.count)) }
+        if let last = lastPublished, now.instant.since(last) >= Self.republishInterval {
+            publishRecord(now: now, into: &actions)
+        }
+    }
+
+    /// Signs and stores this node's record under its address key and its node key.
+    func publishRecord(now: Moment, into actions: inout [SessionAction]) {
+        let endpoints = config.advertise.isEmpty
+            ? LocalAddresses.list(excludingInterface: tun.name).map { Endpoint(address: $0, port: socket.localPort) }
+            : config.advertise
+        // Sequence numbers must grow across restarts too: the wall clock does that.
+        recordSequence = max(recordSequence + 1, now.unixSeconds)
+        let record = PeerRecord(signing: recordSigner, certificate: certificate, endpoints: endpoints, sequence: recordSequence,
+                                expiresAt: now.unixSeconds + Self.recordLifetimeSeconds)
+        guard case .v4(let address) = certificate.body.ipv4.address else { return }
+        var dhtActions: [DHTAction] = []
+        dht.publish(record, under: RecordKey.address(address), now: now, into: &dhtActions)
+        dht.publish(record, under: RecordKey.node(dht.own.id), now: now, into: &dhtActions)
+        lastPublished = now.instant
+        perform(dhtActions, now: now, into: &actions)
+    }
+
+    /// Turns DHT actions into session actions: messages into control messages, finished
+    /// address lookups into peers with routes and the packets that waited for them.
+    func perform(_ dhtActions: [DHTAction], now: Moment, into actions: inout [SessionAction]) {
+        for action in dhtActions {
+            switch action {
+            case .send(let message, let contact):
+                manager.sendControl(message.encoded, to: contact.publicKey, endpoint: contact.endpoint, now: now, into: &actions)
+            case .lookupFinished(let result):
+                guard let (address, packets) = resolver.finished(lookupID: result.id) else { continue }
+                guard let record = result.records.first, let unchecked = try? UncheckedCertificate(parsing: record.certificate),
+                      let link = manager.introduce(certificate: unchecked, endpoints: record.endpoints, now: now) else {
+                    logger.debug("no record found", metadata: ["address": "\(address)", "reason": "lookup found nothing"])
+                    drops.count(.noRoute, times: UInt64(packets.count))
+                    continue
+                }
+                logger.debug("found a peer in the DHT", metadata: ["peer": "\(link.name)", "address": "\(address)"])
+                for packet in packets { manager.hold(packet: packet, for: link, now: now, into: &actions) }
+            }
+        }
+    }
+}

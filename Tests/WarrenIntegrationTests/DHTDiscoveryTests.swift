@@ -1,0 +1,53 @@
+import Testing
+
+extension IntegrationTests {
+    @Test("eight nodes that know only a bootstrap node find each other through the DHT, also after it stops")
+    func discoveryThroughTheDHT() async throws {
+        try await Lab.run { lab in
+            var nodes: [Node] = []
+            for name in ["boot", "b", "c", "d", "e", "f", "g", "h"] { nodes.append(try await lab.addNode(name)) }
+            let boot = nodes[0]
+            try lab.configure(boot, peers: [])
+            for node in nodes.dropFirst() { try lab.configure(node, peers: [], bootstrap: [boot]) }
+            for node in nodes { try await lab.start(node) }
+            // Nodes join and publish their records through the bootstrap node.
+            try await Task.sleep(for: .seconds(1))
+
+            // The first packet to a node never met waits for the lookup and the handshake.
+            let members = Array(nodes.dropFirst())
+            try await lab.requirePing(from: members[0], to: members[1].overlayIPv4)
+            try await lab.requirePing(from: members[1], to: members[2].overlayIPv6)
+            // Without the bootstrap node, every pair still finds each other: the records are
+            // stored at the members too.
+            try await lab.stop(boot)
+            for source in members {
+                for target in members where target !== source {
+                    try await lab.requirePing(from: source, to: target.overlayIPv4)
+                }
+            }
+        }
+    }
+
+    @Test("a node whose certificate is from another CA can neither store nor fetch records")
+    func foreignNodeCannotUseTheDHT() async throws {
+        try await Lab.run { lab in
+            let boot = try await lab.addNode("boot")
+            let b = try await lab.addNode("b")
+            let other = try await lab.makeAuthority("other")
+            let eve = try await lab.addNode("eve", authority: other)
+            try lab.configure(boot, peers: [])
+            try lab.configure(b, peers: [], bootstrap: [boot])
+            try lab.configure(eve, peers: [], bootstrap: [boot])
+            for node in [boot, b, eve] { try await lab.start(node) }
+            try await Task.sleep(for: .seconds(1))
+            // eve cannot reach b: the bootstrap node refuses her handshake, so she learns nothing.
+            let reply = try await lab.ping(from: eve, to: b.overlayIPv4, deadlineSeconds: 2)
+            #expect(!reply.succeeded)
+            // b finds nothing for eve's address: her record was never stored.
+            let back = try await lab.ping(from: b, to: eve.overlayIPv4, deadlineSeconds: 2)
+            #expect(!back.succeeded)
+            let status = try await lab.status(boot)
+            #expect(status.refusals.contains { $0.reason.contains("another CA") })
+        }
+    }
+}
