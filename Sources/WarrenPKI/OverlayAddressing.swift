@@ -21,3 +21,12 @@ public enum OverlayAddressing {
         return IPPrefix(address: .v6(IPv6Address(high: net.high, low: UInt64(ipv4.value))), length: network.length)!
     }
 }
+
+extension OverlayAddressing {
+    /// The IPv4 address a node's IPv6 address carries, if `address` lies in the network's
+    /// ULA `network`: how a packet to an unknown IPv6 overlay address is resolved.
+    public static func embeddedIPv4(in address: IPAddress, network: IPPrefix) -> IPv4Address? {
+        guard case .v6(let v6) = address, network.contains(address) else { return nil }
+        return IPv4Address(UInt32(truncatingIfNeeded: v6.low))
+    }
+}

@@ -51,3 +51,23 @@ extension IntegrationTests {
         }
     }
 }
+
+extension IntegrationTests {
+    @Test("a packet to an address nobody owns gets ICMP unreachable back, not silence")
+    func unknownAddressIsUnreachable() async throws {
+        try await Lab.run { lab in
+            let boot = try await lab.addNode("boot")
+            let b = try await lab.addNode("b")
+            try lab.configure(boot, peers: [])
+            try lab.configure(b, peers: [], bootstrap: [boot])
+            for node in [boot, b] { try await lab.start(node) }
+            let started = ContinuousClock.now
+            let result = try await Command.run(b.exec("ping", "-4", "-n", "-c", "1", "-w", "6", "10.8.0.77"))
+            let elapsed = ContinuousClock.now - started
+            #expect(!result.succeeded)
+            #expect(result.stdout.contains("Unreachable"), "ping said: \(result.stdout)")
+            #expect(elapsed < .seconds(5))
+            print("ping to an unknown address failed as unreachable after \(elapsed)")
+        }
+    }
+}

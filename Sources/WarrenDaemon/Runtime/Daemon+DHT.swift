@@ -57,7 +57,7 @@ extension Daemon {
         var dhtActions: [DHTAction] = []
         dht.handleTimers(now: now, random: &random, into: &dhtActions)
         perform(dhtActions, now: now, into: &actions)
-        for (_, packets) in resolver.expire(now: now.instant) { drops.count(.noRoute, times: UInt64(packets.count)) }
+        for (_, packets) in resolver.expire(now: now.instant) { unreachable(packets) }
         if let last = lastPublished, now.instant.since(last) >= Self.republishInterval {
             publishRecord(now: now, into: &actions)
         }
@@ -80,6 +80,20 @@ extension Daemon {
         perform(dhtActions, now: now, into: &actions)
     }
 
+    /// Answers packets whose destination could not be found with ICMP "unreachable", so the
+    /// sender learns at once instead of after a timeout.
+    func unreachable(_ packets: [[UInt8]]) {
+        drops.count(.noRoute, times: UInt64(packets.count))
+        for packet in packets {
+            guard let reply = ICMPUnreachable.reply(to: packet) else { continue }
+            // Room for the virtio header the offloading TUN device expects in front.
+            var buffer = [UInt8](repeating: 0, count: VirtioNetHeader.byteCount) + reply
+            _ = buffer.withUnsafeMutableBytes {
+                try? tun.write(packetIn: $0, offset: VirtioNetHeader.byteCount, length: reply.count)
+            }
+        }
+    }
+
     /// Turns DHT actions into session actions: messages into control messages, finished
     /// address lookups into peers with routes and the packets that waited for them.
     func perform(_ dhtActions: [DHTAction], now: Moment, into actions: inout [SessionAction]) {
@@ -92,7 +106,7 @@ extension Daemon {
                 guard let record = result.records.first, let unchecked = try? UncheckedCertificate(parsing: record.certificate),
                       let link = manager.introduce(certificate: unchecked, endpoints: record.endpoints, now: now) else {
                     logger.debug("no record found", metadata: ["address": "\(address)", "reason": "lookup found nothing"])
-                    drops.count(.noRoute, times: UInt64(packets.count))
+                    unreachable(packets)
                     continue
                 }
                 logger.debug("found a peer in the DHT", metadata: ["peer": "\(link.name)", "address": "\(address)"])

@@ -95,7 +95,7 @@ public final class Daemon {
 
     public func run() throws(StartupError) {
         let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, queue: queue, drops: drops,
-                                    stop: stop, mtu: config.mtu)
+                                    stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network)
         let outbound: PacketThread, inbound: PacketThread
         do {
             outbound = try PacketThread(name: "warren-tx") { threads.runOutbound() }

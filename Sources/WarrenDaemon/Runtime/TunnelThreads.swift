@@ -1,5 +1,6 @@
 import Synchronization
 import WarrenLinux
+import WarrenPKI
 import WarrenSession
 import WarrenWire
 
@@ -14,6 +15,8 @@ struct TunnelThreads: Sendable {
     let drops: DropCounters
     let stop: EventFD
     let mtu: Int
+    /// The network's IPv6 ULA: unknown addresses in it are resolved by their embedded IPv4.
+    let overlayIPv6: IPPrefix
 
     static let batchSize = 64
 
@@ -92,9 +95,12 @@ struct TunnelThreads: Sendable {
             case .drop(.noRoute):
                 // Possibly a member we have not met: the control thread asks the DHT.
                 let packet = UnsafeRawBufferPointer(rebasing: buffer[DataPath.payloadOffset..<DataPath.payloadOffset + payload])
-                if case .v4(let destination)? = IPPacket.destination(packet) {
+                switch IPPacket.destination(packet) {
+                case .v4(let destination)?:
                     queue.post(.unroutable(destination, packet: Array(packet)))
-                } else {
+                case let destination? where OverlayAddressing.embeddedIPv4(in: destination, network: overlayIPv6) != nil:
+                    queue.post(.unroutable(OverlayAddressing.embeddedIPv4(in: destination, network: overlayIPv6)!, packet: Array(packet)))
+                default:
                     drops.count(.noRoute)
                 }
             case .drop(let reason):
