@@ -71,3 +71,36 @@ extension IntegrationTests {
         }
     }
 }
+
+extension IntegrationTests {
+    @Test("a node that restarts on a new underlay address, with the bootstrap node gone, is found again")
+    func restartOnNewAddress() async throws {
+        try await Lab.run { lab in
+            var nodes: [Node] = []
+            for name in ["boot", "b", "c", "d"] { nodes.append(try await lab.addNode(name)) }
+            let (boot, b, c, d) = (nodes[0], nodes[1], nodes[2], nodes[3])
+            try lab.configure(boot, peers: [])
+            for node in [b, c, d] { try lab.configure(node, peers: [], bootstrap: [boot]) }
+            for node in nodes { try await lab.start(node) }
+            try await Task.sleep(for: .seconds(1))
+            for (x, y) in [(b, c), (c, d), (d, b)] { try await lab.requirePing(from: x, to: y.overlayIPv4) }
+            try await lab.stop(boot)
+
+            // d moves: same key and certificate, another address, no bootstrap node to ask.
+            try await lab.stop(d)
+            try await Command.check(d.namespace.ip("address", "del", "\(d.underlay)/24", "dev", "eth0"))
+            try await Command.check(d.namespace.ip("address", "add", "192.168.77.200/24", "dev", "eth0"))
+            try await lab.start(d)
+            let started = ContinuousClock.now
+            var reached = false
+            while !reached && ContinuousClock.now - started < .seconds(60) {
+                reached = try await lab.ping(from: b, to: d.overlayIPv4, deadlineSeconds: 2).succeeded
+            }
+            let elapsed = ContinuousClock.now - started
+            try #require(reached, "b did not reach d at its new address within 60 s")
+            print("b reached d at its new address \(elapsed) after d restarted")
+            try await lab.requirePing(from: c, to: d.overlayIPv4)
+            try await lab.requirePing(from: d, to: b.overlayIPv6)
+        }
+    }
+}

@@ -23,11 +23,15 @@ extension Config {
         try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "dht", "peer"])
 
         var node = try r.table("node", required: true)!
-        try node.allowOnly(["key", "certificate", "ca"])
+        try node.allowOnly(["key", "certificate", "ca", "state_directory"])
         let base = Self.directory(of: file)
         keyPath = Self.resolve(try node.string("key", required: true)!, against: base)
         certificatePath = Self.resolve(try node.string("certificate", required: true)!, against: base)
         authorityPath = Self.resolve(try node.string("ca", required: true)!, against: base)
+        if let state = try node.string("state_directory") {
+            guard !state.isEmpty else { throw node.error("state_directory", "must not be empty") }
+            stateDirectory = Self.resolve(state, against: base)
+        }
         self.file = file
 
         if var t = try r.table("interface") {

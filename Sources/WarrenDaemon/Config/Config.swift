@@ -20,6 +20,8 @@ public struct Config: Sendable, Equatable {
     public var socketBufferBytes: Int = 8 << 20
 
     public var controlSocket: String = "/run/warren/warren.sock"
+    /// Where the node keeps what outlives a restart (the DHT routing table).
+    public var stateDirectory: String = "/var/lib/warren"
     public var logLevel: Logger.Level = .info
     public var blocklist: Set<String> = []
     public var peers: [PeerEntry] = []

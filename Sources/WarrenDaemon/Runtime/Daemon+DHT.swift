@@ -14,9 +14,20 @@ extension Daemon {
     static let republishInterval: Duration = .seconds(20 * 60)
     static let recordLifetimeSeconds: UInt64 = 3600
 
-    /// Joins through the bootstrap nodes and publishes this node's record.
+    /// Saved contacts are written this often, and at shutdown.
+    static let saveInterval: Duration = .seconds(300)
+
+    var tableFile: RoutingTableFile { RoutingTableFile(directory: config.stateDirectory, interface: tun.name) }
+
+    /// Joins through the contacts saved by the last run and the bootstrap nodes, and publishes
+    /// this node's record.
     func startDHT(now: Moment, into actions: inout [SessionAction]) {
         var dhtActions: [DHTAction] = []
+        let saved = tableFile.load()
+        if !saved.isEmpty { logger.info("rejoining the DHT through saved contacts", metadata: ["count": "\(saved.count)"]) }
+        for contact in saved where contact.publicKey != certificate.publicKey {
+            dht.learned(contact, now: now.instant, into: &dhtActions)
+        }
         for node in config.bootstrap {
             guard let key = KeyText.parsePublicKey(node.publicKey), key != certificate.publicKey else { continue }
             dht.learned(Contact(publicKey: key, endpoint: node.endpoint), now: now.instant, into: &dhtActions)
@@ -60,6 +71,20 @@ extension Daemon {
         for (_, packets) in resolver.expire(now: now.instant) { unreachable(packets) }
         if let last = lastPublished, now.instant.since(last) >= Self.republishInterval {
             publishRecord(now: now, into: &actions)
+        }
+        if now.instant.since(lastSaved ?? .zero) >= Self.saveInterval {
+            saveContacts()
+            lastSaved = now.instant
+        }
+    }
+
+    func saveContacts() {
+        let contacts = dht.table.allContacts
+        guard !contacts.isEmpty else { return }
+        do {
+            try tableFile.save(contacts)
+        } catch {
+            logger.warning("cannot save DHT contacts", metadata: ["reason": "\(error)"])
         }
     }
 

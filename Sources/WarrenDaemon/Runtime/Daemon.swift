@@ -30,6 +30,7 @@ public final class Daemon {
     let recordSigner: SigningKey
     var recordSequence: UInt64 = 0
     var lastPublished: Instant?
+    var lastSaved: Instant?
     var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what
@@ -110,6 +111,7 @@ public final class Daemon {
         ])
         try? SdNotify.send("READY=1\nSTATUS=\(tun.name) \(certificate.body.ipv4.address) listening on port \(socket.localPort)")
         runControlLoop()
+        saveContacts()
         try? SdNotify.send("STOPPING=1")
         try? stop.signal()
         outbound.join()

@@ -99,6 +99,7 @@ extension Lab {
             key = "\(node.name).key"
             certificate = "\(node.name).crt"
             ca = "ca-\(node.authority.label)/ca.crt"
+            state_directory = "\(node.name)-state"
 
             [control]
             socket = "\(node.socketPath)"
