@@ -73,6 +73,11 @@ enum StatusTable {
                 out += "  \(who) from \(f.endpoint): \(f.reason) (\(f.count)×, \(ago(now >= f.lastUnixSeconds ? now - f.lastUnixSeconds : 0)))\n"
             }
         }
+        let d = r.dht
+        out += "\ndht: \(d.contacts) contacts in \(d.buckets.count) buckets, \(d.records) records stored, "
+            + "\(d.lookupsSucceeded) of \(d.lookupsStarted) lookups succeeded, \(d.requestsAnswered) requests answered"
+            + (d.requestsRateLimited > 0 ? ", \(d.requestsRateLimited) rate-limited" : "")
+            + (d.recordsRefused > 0 ? ", \(d.recordsRefused) records refused" : "") + "\n"
         if !r.drops.isEmpty {
             out += "\ndropped packets: " + r.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }

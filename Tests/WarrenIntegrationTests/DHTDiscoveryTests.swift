@@ -25,6 +25,13 @@ extension IntegrationTests {
                     try await lab.requirePing(from: source, to: target.overlayIPv4)
                 }
             }
+            // Every member knows the others and stores records: `warren status` shows it.
+            for node in members {
+                let dht = try await lab.status(node).dht
+                #expect(dht.contacts >= members.count - 1, "\(node.name): \(dht)")
+                #expect(dht.records > 0)
+                #expect(dht.lookupsSucceeded > 0)
+            }
         }
     }
 

@@ -131,7 +131,7 @@ extension Daemon {
         return StatusReport(name: certificate.name, publicKey: KeyText.publicKey(certificate.publicKey),
                             interface: tun.name, addresses: [body.ipv4.description, body.ipv6.description],
                             listenPort: socket.localPort, peers: manager.status(now: MonotonicClock.now()),
-                            refusals: manager.recentRefusals, drops: dropCounts)
+                            refusals: manager.recentRefusals, drops: dropCounts, dht: dhtStatus())
     }
 }
 

@@ -78,6 +78,15 @@ extension Daemon {
         }
     }
 
+    func dhtStatus() -> DHTStatus {
+        let stats = dht.statistics
+        return DHTStatus(contacts: dht.table.count,
+                         buckets: Dictionary(uniqueKeysWithValues: dht.table.bucketSizes.map { (String($0.key), $0.value) }),
+                         records: dht.store.count, lookupsStarted: stats.lookupsStarted, lookupsSucceeded: stats.lookupsSucceeded,
+                         requestsAnswered: stats.requestsAnswered, requestsRateLimited: stats.requestsRateLimited,
+                         recordsRefused: stats.recordsRefused)
+    }
+
     func saveContacts() {
         let contacts = dht.table.allContacts
         guard !contacts.isEmpty else { return }

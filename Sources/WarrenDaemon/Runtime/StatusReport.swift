@@ -12,4 +12,19 @@ public struct StatusReport: Codable, Sendable {
     public var refusals: [Refusal]
     /// Packets dropped on the packet path, by reason.
     public var drops: [String: UInt64]
+    public var dht: DHTStatus
+}
+
+/// The DHT as `warren status` shows it.
+public struct DHTStatus: Codable, Sendable {
+    /// Routing-table contacts in all, and per bucket (shared-prefix length with our ID).
+    public var contacts: Int
+    public var buckets: [String: Int]
+    /// Records this node stores for others (and itself).
+    public var records: Int
+    public var lookupsStarted: Int
+    public var lookupsSucceeded: Int
+    public var requestsAnswered: Int
+    public var requestsRateLimited: Int
+    public var recordsRefused: Int
 }

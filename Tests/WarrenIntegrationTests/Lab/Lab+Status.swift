@@ -22,6 +22,14 @@ struct NodeStatus: Decodable {
     var peers: [Peer]
     var refusals: [Refusal]
     var drops: [String: UInt64]
+    var dht: DHT
+
+    struct DHT: Decodable {
+        var contacts: Int
+        var records: Int
+        var lookupsStarted: Int
+        var lookupsSucceeded: Int
+    }
 
     func peer(_ node: Node) -> Peer? { peers.first { $0.publicKey == node.publicKey } }
 }
