@@ -16,6 +16,9 @@ struct Status: ParsableCommand {
     @Flag(help: "Print JSON for scripts.")
     var json = false
 
+    @Flag(help: "Show the DHT in detail: contacts per bucket, stored records, lookup and request counts.")
+    var dht = false
+
     func run() throws {
         try reporting {
             let path: String
@@ -42,7 +45,7 @@ struct Status: ParsableCommand {
             } catch {
                 throw Failure.runtime("the daemon's reply is not a status report: \(error)")
             }
-            print(StatusTable.render(report, now: WallClock.nowUnixSeconds()))
+            print(dht ? StatusTable.renderDHT(report.dht) : StatusTable.render(report, now: WallClock.nowUnixSeconds()))
         }
     }
 }
@@ -81,6 +84,19 @@ enum StatusTable {
         if !r.drops.isEmpty {
             out += "\ndropped packets: " + r.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }
+        return out
+    }
+
+    /// Buckets are numbered by how many leading bits their contacts share with this node's ID.
+    static func renderDHT(_ d: DHTStatus) -> String {
+        var rows = [["BUCKET", "CONTACTS"]]
+        for (bucket, count) in d.buckets.sorted(by: { Int($0.key) ?? 0 < Int($1.key) ?? 0 }) { rows.append([bucket, String(count)]) }
+        var out = table(rows)
+        if d.buckets.isEmpty { out += "(no contacts)\n" }
+        out += "\ncontacts            \(d.contacts)\nrecords stored      \(d.records)\n"
+        out += "lookups             \(d.lookupsSucceeded) succeeded of \(d.lookupsStarted)\n"
+        out += "requests answered   \(d.requestsAnswered) (\(d.requestsRateLimited) rate-limited)\n"
+        out += "records refused     \(d.recordsRefused)\n"
         return out
     }
 

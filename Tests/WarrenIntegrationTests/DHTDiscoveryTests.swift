@@ -32,6 +32,8 @@ extension IntegrationTests {
                 #expect(dht.records > 0)
                 #expect(dht.lookupsSucceeded > 0)
             }
+            let table = try await Command.check([lab.warren, "status", "--socket", members[0].socketPath, "--dht"])
+            #expect(table.stdout.contains("BUCKET") && table.stdout.contains("records stored"), "\(table.stdout)")
         }
     }
 
