@@ -32,6 +32,10 @@ extension IntegrationTests {
                 #expect(dht.records > 0)
                 #expect(dht.lookupsSucceeded > 0)
             }
+            let found = try await Command.check([lab.warren, "lookup", "--socket", members[0].socketPath, members[5].overlayIPv4])
+            #expect(found.stdout.contains("is \(members[5].name) at"), "\(found.stdout)")
+            let missing = try await Command.run([lab.warren, "lookup", "--socket", members[0].socketPath, "10.8.0.99"])
+            #expect(!missing.succeeded && missing.stdout.contains("no record found"), "\(missing.stdout)")
             let table = try await Command.check([lab.warren, "status", "--socket", members[0].socketPath, "--dht"])
             #expect(table.stdout.contains("BUCKET") && table.stdout.contains("records stored"), "\(table.stdout)")
         }

@@ -46,7 +46,7 @@ extension Daemon {
                 case .queue:
                     for event in queue.drain() { handle(event, into: &actions) }
                 case .control:
-                    answerControlRequests()
+                    answerControlRequests(into: &actions)
                 case nil:
                     break
                 }
@@ -109,18 +109,30 @@ extension Daemon {
         actions.removeAll(keepingCapacity: true)
     }
 
-    func answerControlRequests() {
+    func answerControlRequests(into actions: inout [SessionAction]) {
         while let connection = try? control.accept() {
-            defer { connection.close() }
-            guard let line = try? connection.readLine() else { continue }
-            let reply: [UInt8]
-            switch line.trimmingCharacters(in: .whitespaces) {
-            case "status":
-                reply = (try? JSONEncoder.sorted.encode(statusReport())).map(Array.init) ?? Array("{}".utf8)
-            default:
-                reply = Array("{\"error\":\"unknown request\"}".utf8)
+            guard let line = try? connection.readLine() else {
+                connection.close()
+                continue
             }
-            try? connection.respond(reply)
+            let words = line.trimmingCharacters(in: .whitespaces).split(separator: " ")
+            switch (words.first, words.count) {
+            case ("status", 1):
+                let reply = (try? JSONEncoder.sorted.encode(statusReport())).map(Array.init) ?? Array("{}".utf8)
+                try? connection.respond(reply)
+                connection.close()
+            case ("lookup", 2):
+                // Answered when the lookup ends (see `perform(_:now:into:)`).
+                guard let address = IPv4Address(words[1]) else {
+                    try? connection.respond(Array("{\"error\":\"not an IPv4 address\"}".utf8))
+                    connection.close()
+                    continue
+                }
+                startLookup(address, for: connection, now: Self.moment(), into: &actions)
+            default:
+                try? connection.respond(Array("{\"error\":\"unknown request\"}".utf8))
+                connection.close()
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import WarrenLinux
 import WarrenPKI
 import WarrenSession
 import WarrenWire
+import FoundationEssentials
 
 /// Wiring between the DHT core, the session manager and the packet threads: DHT messages
 /// travel as control messages inside sessions, unknown addresses are resolved through the
@@ -114,6 +115,25 @@ extension Daemon {
         perform(dhtActions, now: now, into: &actions)
     }
 
+    /// Runs a lookup for `warren lookup`, answered on `connection` when it ends.
+    func startLookup(_ address: IPv4Address, for connection: ControlConnection, now: Moment, into actions: inout [SessionAction]) {
+        var dhtActions: [DHTAction] = []
+        let id = dht.findValue(RecordKey.address(address), now: now.instant, into: &dhtActions)
+        lookupRequests[id] = (address, connection)
+        perform(dhtActions, now: now, into: &actions)
+    }
+
+    func answerLookup(_ result: LookupResult, address: IPv4Address, connection: ControlConnection) {
+        let record = result.records.first
+        let name = record.flatMap { try? UncheckedCertificate(parsing: $0.certificate) }?.body.name
+        let report = LookupReport(address: address.description, found: record != nil, name: name,
+                                  endpoints: record?.endpoints.map(\.description) ?? [], hops: result.hops,
+                                  queries: result.queries, milliseconds: Int(result.duration.nanosecondsValue / 1_000_000),
+                                  closest: result.closest.prefix(5).map { "\($0.id) \($0.endpoint)" })
+        try? connection.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
+        connection.close()
+    }
+
     /// Answers packets whose destination could not be found with ICMP "unreachable", so the
     /// sender learns at once instead of after a timeout.
     func unreachable(_ packets: [[UInt8]]) {
@@ -136,6 +156,10 @@ extension Daemon {
             case .send(let message, let contact):
                 manager.sendControl(message.encoded, to: contact.publicKey, endpoint: contact.endpoint, now: now, into: &actions)
             case .lookupFinished(let result):
+                if let (address, connection) = lookupRequests.removeValue(forKey: result.id) {
+                    answerLookup(result, address: address, connection: connection)
+                    continue
+                }
                 guard let (address, packets) = resolver.finished(lookupID: result.id) else { continue }
                 guard let record = result.records.first, let unchecked = try? UncheckedCertificate(parsing: record.certificate),
                       let link = manager.introduce(certificate: unchecked, endpoints: record.endpoints, now: now) else {

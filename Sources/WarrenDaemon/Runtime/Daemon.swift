@@ -31,6 +31,8 @@ public final class Daemon {
     var recordSequence: UInt64 = 0
     var lastPublished: Instant?
     var lastSaved: Instant?
+    /// `warren lookup` requests waiting for their lookup to end.
+    var lookupRequests: [UInt32: (IPv4Address, ControlConnection)] = [:]
     var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what

@@ -28,3 +28,18 @@ public struct DHTStatus: Codable, Sendable {
     public var requestsRateLimited: Int
     public var recordsRefused: Int
 }
+
+/// What `warren lookup ADDRESS` receives: one DHT lookup of the address's record.
+public struct LookupReport: Codable, Sendable {
+    public var address: String
+    public var found: Bool
+    /// The owner's certificate name and endpoints, from its record.
+    public var name: String?
+    public var endpoints: [String]
+    /// Answers it took to reach the record (or the closest node), queries sent, and time.
+    public var hops: Int
+    public var queries: Int
+    public var milliseconds: Int
+    /// The closest nodes that answered, closest first: the end of the lookup's path.
+    public var closest: [String]
+}
