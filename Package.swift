@@ -37,6 +37,12 @@ let package = Package(
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
 
         // The DHT simulator: thousands of in-process DHT nodes over a simulated network.
+        .target(name: "WarrenSimulation", dependencies: ["WarrenDHT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
+                swiftSettings: strict),
+        .executableTarget(name: "warren-sim",
+                          dependencies: ["WarrenSimulation", "WarrenDHT", "WarrenPKI", "WarrenCrypto", "WarrenWire",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/warren-sim", swiftSettings: strict),
 
         // The only module that makes syscalls.
         .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], swiftSettings: strict),
@@ -73,6 +79,7 @@ let package = Package(
         .testTarget(name: "WarrenSessionTests",
                     dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise", "CAllocationCounter"]),
         .testTarget(name: "WarrenDHTTests", dependencies: ["WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
+        .testTarget(name: "WarrenSimulationTests", dependencies: ["WarrenSimulation", "WarrenDHT"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),
         .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire", "CAllocationCounter"]),
         .testTarget(name: "WarrenIntegrationTests", dependencies: ["WarrenTestSupport"]),

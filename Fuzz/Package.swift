@@ -29,6 +29,8 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("ConfigTOML", ["WarrenDaemon", "WarrenCrypto", "WarrenWire"]),
     ("TCPCoalescer", ["WarrenWire"]),
     ("TCPSegmenter", ["WarrenWire"]),
+    ("DHTMessages", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
+    ("DHTNode", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
 ]
 
 let package = Package(
@@ -62,9 +64,9 @@ let package = Package(
 
         // Shared by every target: invariant checks, input helpers, the seed writer.
         .target(name: "FuzzSupport", path: "Support/FuzzSupport"),
-        // A small deterministic network (CA, alice, bob) for the stateful targets.
+        // A small deterministic network (CA, alice, bob, carol) for the stateful targets.
         .target(name: "FuzzFixtures",
-                dependencies: ["WarrenPKI", "WarrenSession", "WarrenNoise", "WarrenCrypto", "WarrenWire"],
+                dependencies: ["WarrenPKI", "WarrenSession", "WarrenNoise", "WarrenCrypto", "WarrenWire", "WarrenDHT"],
                 path: "Support/FuzzFixtures"),
     ] + fuzzTargets.map { t in
         .executableTarget(name: t.name, dependencies: t.dependencies + ["FuzzSupport"], path: "Targets/\(t.name)",

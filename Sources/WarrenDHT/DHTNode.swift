@@ -14,6 +14,18 @@ public struct DHTNode: Sendable {
         /// Requests answered per peer per second, and the burst allowed.
         public var requestsPerSecond: Double = 20
         public var requestBurst: Double = 40
+        /// A lookup stops waiting for a query unanswered after this node's usual response
+        /// time (`ResponseTimer`, never less than `minimumStall`) and asks the next contact;
+        /// the query may still answer until `queryTimeout`. Off: a lost packet or a departed
+        /// node holds one of the α slots for the whole timeout.
+        public var stallsSlowQueries = true
+        public var minimumStall: Duration = .milliseconds(100)
+        /// A routing-table entry not heard from for this long is pinged and dropped if
+        /// silent (`RoutingTable.staleAfter`); nil: only for newcomers to full buckets.
+        public var staleAfter: Duration? = .seconds(600)
+        /// A contact is dropped after this many unanswered requests in a row when no
+        /// replacement is waiting (`RoutingTable.maxFailures`).
+        public var maxFailures = 3
         public init() {}
     }
 
@@ -27,6 +39,7 @@ public struct DHTNode: Sendable {
     var limiters: [NodeID: TokenBucket] = [:]
     var nextRequestID: UInt32
     public private(set) var statistics = Statistics()
+    public private(set) var responseTimer = ResponseTimer()
 
     struct LookupTask: Sendable {
         var lookup: Lookup
@@ -36,11 +49,14 @@ public struct DHTNode: Sendable {
         var foundHops = 0
         /// A record to store at the k closest once they are known (publishing).
         var toStore: PeerRecord?
+        /// When one of its queries next stalls or times out.
+        var wakeAt: Instant?
     }
 
     struct PendingRequest: Sendable {
         let contact: Contact
         let lookupID: UInt32?
+        let sentAt: Instant
         let deadline: Instant
     }
 
@@ -55,7 +71,7 @@ public struct DHTNode: Sendable {
     public init(own: Contact, authority: AuthorityCertificate, settings: Settings = Settings(), random: inout some RandomSource) {
         self.own = own
         self.settings = settings
-        table = RoutingTable(own: own.id, k: settings.k)
+        table = RoutingTable(own: own.id, k: settings.k, staleAfter: settings.staleAfter, maxFailures: settings.maxFailures)
         store = RecordStore(authority: authority)
         nextRequestID = random.next()
     }
@@ -81,12 +97,17 @@ public struct DHTNode: Sendable {
 
     /// Expires queries, advances lookups, refreshes stale buckets and drops expired records.
     public mutating func handleTimers(now: Moment, random: inout some RandomSource, into actions: inout [DHTAction]) {
-        for (id, request) in pending where now.instant >= request.deadline {
-            pending[id] = nil
+        // In request-ID order, not the dictionaries' (per-process, randomly seeded) order, so
+        // the same inputs give the same actions: a replayed run is the same run.
+        for id in pending.filter({ now.instant >= $0.value.deadline }).keys.sorted() {
+            guard let request = pending.removeValue(forKey: id) else { continue }
             table.failed(request.contact.id)
             if let l = request.lookupID { lookups[l]?.lookup.failed(request.contact.id) }
         }
-        for id in Array(lookups.keys) { advance(id, now: now.instant, into: &actions) }
+        for id in lookups.keys.sorted() { advance(id, now: now.instant, into: &actions) }
+        for contact in table.staleEntriesToProbe(now: now.instant) {
+            send(.ping, to: contact, lookupID: nil, now: now.instant, into: &actions)
+        }
         for bucket in table.bucketsNeedingRefresh(now: now.instant, interval: settings.bucketRefreshInterval) {
             table.touch(bucket: bucket, now: now.instant)
             _ = findNode(Self.randomID(inBucket: bucket, near: own.id, random: &random), now: now.instant, into: &actions)
@@ -97,7 +118,9 @@ public struct DHTNode: Sendable {
     }
 
     public func nextDeadline() -> Instant? {
-        pending.values.map(\.deadline).min()
+        let timeouts = pending.values.map(\.deadline).min()
+        let stalls = lookups.values.compactMap(\.wakeAt).min()
+        return [timeouts, stalls].compactMap { $0 }.min()
     }
 
     // MARK: Lookups
@@ -124,6 +147,7 @@ public struct DHTNode: Sendable {
                                 into actions: inout [DHTAction]) -> UInt32 {
         let id = takeRequestID()
         statistics.lookupsStarted += 1
+        table.touch(lookingUp: target, now: now)
         let seeds = table.closest(to: target, count: settings.k)
         var task = LookupTask(lookup: Lookup(target: target, seeds: seeds, k: settings.k, alpha: settings.alpha,
                                              timeout: settings.queryTimeout),
@@ -144,7 +168,11 @@ public struct DHTNode: Sendable {
             finish(id, task, now: now, into: &actions)
             return
         }
+        if settings.stallsSlowQueries {
+            task.lookup.stallAfter = responseTimer.stallAfter(floor: settings.minimumStall, ceiling: settings.queryTimeout)
+        }
         let queries = task.lookup.next(now: now)
+        task.wakeAt = task.lookup.nextWakeup(after: now)
         lookups[id] = task
         for contact in queries {
             let body: DHTMessage.Body = task.wantsValue ? .findValue(key: task.lookup.target) : .findNode(target: task.lookup.target)
@@ -193,8 +221,8 @@ public struct DHTNode: Sendable {
             reply = .nodes(closestContacts(to: target, excluding: sender.id))
         case .findValue(let key):
             let records = store.lookup(key, now: now.unixSeconds)
-            reply = records.isEmpty ? .nodes(closestContacts(to: key, excluding: sender.id))
-                : .value(Array(records.prefix(DHTMessage.maxRecords)))
+            let fitting = Self.fittingOnePacket(records)
+            reply = fitting.isEmpty ? .nodes(closestContacts(to: key, excluding: sender.id)) : .value(fitting)
         case .store(let key, let record):
             do {
                 try store.store(record, under: key, from: sender.id, now: now.unixSeconds)
@@ -213,6 +241,20 @@ public struct DHTNode: Sendable {
         actions.append(.send(DHTMessage(requestID: message.requestID, body: reply), to: sender))
     }
 
+    /// The first of `records` (newest certificate first), at most `maxRecords`, whose value
+    /// reply fits `DHTMessage.maxEncodedBytes`.
+    static func fittingOnePacket(_ records: [PeerRecord]) -> [PeerRecord] {
+        var size = 7  // kind, type, request ID, count
+        var fitting: [PeerRecord] = []
+        for record in records where fitting.count < DHTMessage.maxRecords {
+            let n = 2 + record.encoded.count
+            guard size + n <= DHTMessage.maxEncodedBytes else { continue }
+            size += n
+            fitting.append(record)
+        }
+        return fitting
+    }
+
     private func closestContacts(to target: NodeID, excluding requester: NodeID) -> [Contact] {
         Array(table.closest(to: target, count: settings.k + 1).filter { $0.id != requester }.prefix(min(settings.k, DHTMessage.maxContacts)))
     }
@@ -221,12 +263,14 @@ public struct DHTNode: Sendable {
         // Only answers to our own questions, from the node we asked, count.
         guard let request = pending[message.requestID], request.contact.id == sender.id else { return }
         pending[message.requestID] = nil
+        responseTimer.add(now.instant.since(request.sentAt))
         guard let lookupID = request.lookupID, var task = lookups[lookupID] else { return }
         switch message.body {
         case .nodes(let contacts):
             task.lookup.answered(by: sender.id, with: contacts.filter { $0.id != own.id })
-        case .value(let records):
+        case .value(let records) where task.wantsValue:
             // A record is believed only if it would be stored: signed, certified, owning the key.
+            // (A value answer to a node lookup's findNode is a wrong answer: below.)
             let valid = records.filter { (try? store.validate($0, under: task.lookup.target, now: now.unixSeconds)) != nil }
             task.lookup.answered(by: sender.id, with: [])
             if !valid.isEmpty {
@@ -245,7 +289,7 @@ public struct DHTNode: Sendable {
     private mutating func send(_ body: DHTMessage.Body, to contact: Contact, lookupID: UInt32?, now: Instant,
                                into actions: inout [DHTAction]) {
         let id = takeRequestID()
-        pending[id] = PendingRequest(contact: contact, lookupID: lookupID, deadline: now + settings.queryTimeout)
+        pending[id] = PendingRequest(contact: contact, lookupID: lookupID, sentAt: now, deadline: now + settings.queryTimeout)
         actions.append(.send(DHTMessage(requestID: id, body: body), to: contact))
     }
 

@@ -7,21 +7,28 @@ public import WarrenWire
 ///
 /// A value driven by its owner: `next(now:)` says whom to query, `answered`, `failed` and
 /// `expire(now:)` report what happened. It never sends or waits itself.
+///
+/// A query unanswered after `stallAfter` stops holding one of the α slots, so the lookup asks
+/// the next candidate instead of waiting out `timeout` for a lost packet or a departed node;
+/// its answer still counts if it comes before `timeout`.
 public struct Lookup: Sendable {
     public let target: NodeID
     public let k: Int
     public let alpha: Int
     public let timeout: Duration
+    /// nil: a query holds its slot until it times out (Kademlia as published).
+    public var stallAfter: Duration?
 
     enum State: Sendable, Equatable {
         case fresh
-        case waiting(deadline: Instant)
+        /// Asked: holds an α slot until `stallAt`, fails at `deadline`.
+        case waiting(stallAt: Instant, deadline: Instant)
         case answered
         case failed
     }
 
     struct Candidate: Sendable {
-        let distance: Key32
+        let distance: Distance
         let contact: Contact
         var state: State
         /// Answers it took to learn of this contact (0 for the seeds): the lookup's hop count.
@@ -32,17 +39,19 @@ public struct Lookup: Sendable {
     var candidates: [Candidate] = []
     public private(set) var queriesSent = 0
 
-    public init(target: NodeID, seeds: [Contact], k: Int = 20, alpha: Int = 3, timeout: Duration = .seconds(2)) {
+    public init(target: NodeID, seeds: [Contact], k: Int = 20, alpha: Int = 3, timeout: Duration = .seconds(2),
+                stallAfter: Duration? = nil) {
         self.target = target
         self.k = k
         self.alpha = alpha
         self.timeout = timeout
+        self.stallAfter = stallAfter
         add(seeds, depth: 0)
     }
 
     private mutating func add(_ contacts: [Contact], depth: Int) {
         for c in contacts where !candidates.contains(where: { $0.contact.id == c.id }) {
-            let d = c.id.distance(to: target)
+            let d = c.id.xorDistance(to: target)
             let at = candidates.firstIndex { d < $0.distance } ?? candidates.count
             candidates.insert(Candidate(distance: d, contact: c, state: .fresh, depth: depth), at: at)
         }
@@ -53,17 +62,18 @@ public struct Lookup: Sendable {
         Array(candidates.lazy.filter { $0.state != .failed }.prefix(k))
     }
 
-    /// Contacts to query now, so that at most α queries are outstanding, taken from the
-    /// closest not-yet-asked candidates among the k closest.
+    /// Contacts to query now, so that at most α queries are outstanding and not stalled,
+    /// taken from the closest not-yet-asked candidates among the k closest.
     public mutating func next(now: Instant) -> [Contact] {
-        var inFlight = candidates.filter { if case .waiting = $0.state { true } else { false } }.count
+        var inFlight = candidates.filter { if case .waiting(let stallAt, _) = $0.state { now < stallAt } else { false } }.count
         var chosen: [Contact] = []
         var considered = 0
+        let stall = min(stallAfter ?? timeout, timeout)
         for i in candidates.indices where candidates[i].state != .failed {
             guard considered < k, inFlight < alpha else { break }
             considered += 1
             if candidates[i].state == .fresh {
-                candidates[i].state = .waiting(deadline: now + timeout)
+                candidates[i].state = .waiting(stallAt: now + stall, deadline: now + timeout)
                 chosen.append(candidates[i].contact)
                 inFlight += 1
             }
@@ -91,7 +101,7 @@ public struct Lookup: Sendable {
     public mutating func expire(now: Instant) -> [Contact] {
         var expired: [Contact] = []
         for i in candidates.indices {
-            if case .waiting(let deadline) = candidates[i].state, now >= deadline {
+            if case .waiting(_, let deadline) = candidates[i].state, now >= deadline {
                 candidates[i].state = .failed
                 expired.append(candidates[i].contact)
             }
@@ -101,7 +111,16 @@ public struct Lookup: Sendable {
 
     /// When the next outstanding query times out.
     public var nextDeadline: Instant? {
-        candidates.compactMap { if case .waiting(let d) = $0.state { d } else { nil } }.min()
+        candidates.compactMap { if case .waiting(_, let d) = $0.state { d } else { nil } }.min()
+    }
+
+    /// When the lookup next has something to do after `now`: a query stalls (frees its slot)
+    /// or times out.
+    public func nextWakeup(after now: Instant) -> Instant? {
+        candidates.compactMap { c -> Instant? in
+            guard case .waiting(let stallAt, let deadline) = c.state else { return nil }
+            return stallAt > now ? stallAt : deadline
+        }.min()
     }
 
     /// Done when the k closest non-failed candidates have all answered, or none is left.

@@ -1,6 +1,6 @@
 public import WarrenPKI
 public import WarrenWire
-import WarrenCrypto
+public import WarrenCrypto
 
 /// The records this node stores for others. A record is accepted only if it is signed by the
 /// key in its certificate, the certificate is valid under our CA, the storage key is one the
@@ -9,7 +9,11 @@ import WarrenCrypto
 public struct RecordStore: Sendable {
     public struct Stored: Sendable, Equatable {
         public let record: PeerRecord
-        public let certificate: Certificate
+        /// Of the record's certificate (verified when stored), what ordering and replacing
+        /// records need. Not the parsed certificate: the record holds its bytes already, and a
+        /// second copy per record is most of a node's store (100k simulated nodes: 0.8 GB).
+        public let publicKey: Key32
+        public let certificateNotBefore: UInt64
         /// The peer that stored it (for the per-peer bound).
         public let storedBy: NodeID
     }
@@ -57,7 +61,10 @@ public struct RecordStore: Sendable {
         var list = records[key, default: []]
         for gone in list where gone.record.expiresAt <= now { forget(gone) }
         list.removeAll { $0.record.expiresAt <= now }
-        if let i = list.firstIndex(where: { $0.certificate.publicKey == certificate.publicKey }) {
+        // Forgotten, so gone now even if this record is refused below (else `expire` would
+        // forget them a second time and `count` would fall below what is stored).
+        records[key] = list.isEmpty ? nil : list
+        if let i = list.firstIndex(where: { $0.publicKey == certificate.publicKey }) {
             guard record.sequence > list[i].record.sequence else { throw .staleSequence(stored: list[i].record.sequence) }
             let old = list.remove(at: i)
             forget(old)
@@ -66,11 +73,12 @@ public struct RecordStore: Sendable {
             guard countByPeer[requester, default: 0] < maxPerPeer else { throw .storageFull }
             if list.count >= Self.maxPerKey {
                 // Keep the records whose certificates are newest.
-                list.sort { $0.certificate.body.notBefore < $1.certificate.body.notBefore }
+                list.sort { $0.certificateNotBefore < $1.certificateNotBefore }
                 forget(list.removeFirst())
             }
         }
-        list.append(Stored(record: record, certificate: certificate, storedBy: requester))
+        list.append(Stored(record: record, publicKey: certificate.publicKey, certificateNotBefore: certificate.body.notBefore,
+                           storedBy: requester))
         count += 1
         countByPeer[requester, default: 0] += 1
         records[key] = list
@@ -79,12 +87,15 @@ public struct RecordStore: Sendable {
     /// The unexpired records under `key`, newest certificate first.
     public func lookup(_ key: NodeID, now: UInt64) -> [PeerRecord] {
         (records[key] ?? []).filter { $0.record.expiresAt > now }
-            .sorted { $0.certificate.body.notBefore > $1.certificate.body.notBefore }.map(\.record)
+            .sorted { $0.certificateNotBefore > $1.certificateNotBefore }.map(\.record)
     }
 
     /// Drops expired records.
     public mutating func expire(now: UInt64) {
-        for (key, list) in records {
+        // Rewrite only the lists that change: this runs on every timer, and writing while
+        // iterating `records` itself would copy the whole dictionary each time.
+        let stale = records.filter { $0.value.contains { $0.record.expiresAt <= now } }
+        for (key, list) in stale {
             let kept = list.filter { $0.record.expiresAt > now }
             for gone in list where gone.record.expiresAt <= now { forget(gone) }
             records[key] = kept.isEmpty ? nil : kept

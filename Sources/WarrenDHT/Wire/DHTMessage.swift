@@ -19,6 +19,10 @@ public struct DHTMessage: Equatable, Sendable {
     public static let controlKind: UInt8 = 0x01
     public static let maxContacts = 20
     public static let maxRecords = 3
+    /// What every message must fit: one transport packet at the default MTU. Three records
+    /// can be larger (a certificate alone may be 800 bytes), so value replies are also bounded
+    /// by size (`DHTNode`).
+    public static let maxEncodedBytes = 1420
 
     public enum Body: Equatable, Sendable {
         case ping
