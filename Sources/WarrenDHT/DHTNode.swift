@@ -26,6 +26,9 @@ public struct DHTNode: Sendable {
         /// A contact is dropped after this many unanswered requests in a row when no
         /// replacement is waiting (`RoutingTable.maxFailures`).
         public var maxFailures = 3
+        /// Contacts dropped for not answering that each bucket remembers and pings again,
+        /// one per bucket per `bucketRefreshInterval` (`RoutingTable+Dormant`); 0: forget them.
+        public var dormantPerBucket = 8
         public init() {}
     }
 
@@ -71,7 +74,8 @@ public struct DHTNode: Sendable {
     public init(own: Contact, authority: AuthorityCertificate, settings: Settings = Settings(), random: inout some RandomSource) {
         self.own = own
         self.settings = settings
-        table = RoutingTable(own: own.id, k: settings.k, staleAfter: settings.staleAfter, maxFailures: settings.maxFailures)
+        table = RoutingTable(own: own.id, k: settings.k, staleAfter: settings.staleAfter, maxFailures: settings.maxFailures,
+                             maxDormant: settings.dormantPerBucket)
         store = RecordStore(authority: authority)
         nextRequestID = random.next()
     }
@@ -105,7 +109,7 @@ public struct DHTNode: Sendable {
             if let l = request.lookupID { lookups[l]?.lookup.failed(request.contact.id) }
         }
         for id in lookups.keys.sorted() { advance(id, now: now.instant, into: &actions) }
-        for contact in table.staleEntriesToProbe(now: now.instant) {
+        for contact in table.staleEntriesToProbe(now: now.instant) + table.dormantToRetry(now: now.instant, interval: settings.bucketRefreshInterval) {
             send(.ping, to: contact, lookupID: nil, now: now.instant, into: &actions)
         }
         for bucket in table.bucketsNeedingRefresh(now: now.instant, interval: settings.bucketRefreshInterval) {

@@ -28,6 +28,8 @@ public struct RoutingTable: Sendable {
     public let staleAfter: Duration?
     /// Failures in a row after which a contact is dropped even with no replacement waiting.
     public let maxFailures: Int
+    /// Dropped contacts remembered per bucket and retried now and then (0: forget them).
+    public let maxDormant: Int
     var buckets: [Bucket] = []
 
     struct Entry: Sendable {
@@ -46,6 +48,9 @@ public struct RoutingTable: Sendable {
         var lastTouched: Instant = .zero
         /// The oldest entry, asked to prove it is alive before a newcomer may replace it.
         var probing: NodeID?
+        /// Contacts dropped for not answering, most recently dropped last (RoutingTable+Dormant).
+        var dormant: [Dormant] = []
+        var nextDormantRetry: Instant = .zero
     }
 
     public enum Insertion: Equatable, Sendable {
@@ -58,12 +63,13 @@ public struct RoutingTable: Sendable {
         case ignored
     }
 
-    public init(own: NodeID, k: Int = 20, staleAfter: Duration? = nil, maxFailures: Int = 1) {
-        precondition(maxFailures >= 1)
+    public init(own: NodeID, k: Int = 20, staleAfter: Duration? = nil, maxFailures: Int = 1, maxDormant: Int = 0) {
+        precondition(maxFailures >= 1 && maxDormant >= 0)
         self.own = own
         self.k = k
         self.staleAfter = staleAfter
         self.maxFailures = maxFailures
+        self.maxDormant = maxDormant
     }
 
     func bucketIndex(_ id: NodeID) -> Int? {
@@ -76,6 +82,7 @@ public struct RoutingTable: Sendable {
     public mutating func seen(_ contact: Contact, now: Instant) -> Insertion {
         guard let b = bucketIndex(contact.id) else { return .ignored }
         if b >= buckets.count { buckets += Array(repeating: Bucket(), count: b + 1 - buckets.count) }
+        if !buckets[b].dormant.isEmpty { buckets[b].dormant.removeAll { $0.contact.id == contact.id } }
         if let i = buckets[b].entries.firstIndex(where: { $0.contact.id == contact.id }) {
             var entry = buckets[b].entries.remove(at: i)
             entry.contact.endpoint = contact.endpoint
@@ -120,15 +127,16 @@ public struct RoutingTable: Sendable {
         if buckets[b].probing == id { buckets[b].probing = nil }
         guard let i = buckets[b].entries.firstIndex(where: { $0.contact.id == id }) else {
             buckets[b].replacements.removeAll { $0.id == id }
+            missedRetry(id, bucket: b)
             return
         }
         buckets[b].entries[i].failures += 1
         let lastSeen = buckets[b].entries[i].lastSeen
         if let promoted = buckets[b].replacements.popLast() {
-            buckets[b].entries.remove(at: i)
+            remember(buckets[b].entries.remove(at: i).contact, bucket: b)
             buckets[b].entries.insert(Entry(contact: promoted, lastSeen: lastSeen), at: 0)
         } else if buckets[b].entries[i].failures >= maxFailures {
-            buckets[b].entries.remove(at: i)
+            remember(buckets[b].entries.remove(at: i).contact, bucket: b)
         }
     }
 

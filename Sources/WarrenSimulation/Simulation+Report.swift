@@ -70,7 +70,7 @@ extension Simulation {
             alpha: s.dht.alpha, queryTimeoutMilliseconds: Double(s.dht.queryTimeout.nanosecondsValue) / 1e6,
             bucketRefreshSeconds: s.dht.bucketRefreshInterval.secondsValue,
             staleAfterSeconds: s.dht.staleAfter?.secondsValue, stallsSlowQueries: s.dht.stallsSlowQueries,
-            maxFailures: s.dht.maxFailures,
+            maxFailures: s.dht.maxFailures, dormantPerBucket: s.dht.dormantPerBucket,
             medianRTTMilliseconds: s.link.medianRTTMilliseconds,
             rttSigma: s.link.sigma, partitionStartSeconds: s.partition.map { s.measureStartSeconds + $0.startSeconds },
             partitionDurationSeconds: s.partition?.durationSeconds)

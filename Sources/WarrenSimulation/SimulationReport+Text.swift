@@ -39,7 +39,8 @@ extension SimulationReport {
                    + "bucket refresh \(f(s.bucketRefreshSeconds, 0)) s, "
                    + (s.staleAfterSeconds.map { "entries silent for \(f($0, 0)) s probed" } ?? "no probing of silent entries") + ", "
                    + (s.stallsSlowQueries ? "slow queries stall" : "no stalls")
-                   + ", contacts dropped after \(s.maxFailures) failure\(s.maxFailures == 1 ? "" : "s")")
+                   + ", contacts dropped after \(s.maxFailures) failure\(s.maxFailures == 1 ? "" : "s")"
+                   + ", \(s.dormantPerBucket) dropped contacts per bucket retried")
         out.append("  records    republished every \(f(s.republishSeconds, 0)) s, expire after \(f(s.recordLifetimeSeconds, 0)) s")
         let start = s.joinSeconds + s.settleSeconds
         out.append("  timeline   joins 0–\(f(s.joinSeconds, 0)) s; measuring \(f(start, 0))–\(f(start + s.durationSeconds, 0)) s, "

@@ -21,6 +21,7 @@ public struct SimulationReport: Codable, Equatable, Sendable {
         public var staleAfterSeconds: Double?
         public var stallsSlowQueries: Bool
         public var maxFailures: Int
+        public var dormantPerBucket: Int
         public var medianRTTMilliseconds: Double
         public var rttSigma: Double
         public var partitionStartSeconds: Double?

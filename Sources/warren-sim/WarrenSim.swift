@@ -34,6 +34,7 @@ struct WarrenSim: ParsableCommand {
     @Flag(help: "Let unanswered queries hold their lookup slot until the timeout (no stalls).") var noStall = false
     @Option(help: "Failures in a row before a contact with no replacement is dropped (DHTNode default 3).")
     var maxFailures: Int?
+    @Option(help: "Dropped contacts each bucket remembers and retries (0: none; DHTNode default 8).") var dormant: Int?
     @Option(help: "Median round-trip time of a node pair, milliseconds.") var medianRtt = 80.0
     @Option(help: "Standard deviation of ln(RTT) across node pairs.") var rttSigma = 0.65
     @Option(help: "Seconds between runs of every node's timers besides its query deadlines.") var maintenance = 60.0
@@ -74,6 +75,7 @@ struct WarrenSim: ParsableCommand {
         if let staleAfter { s.dht.staleAfter = staleAfter > 0 ? .milliseconds(Int64(staleAfter * 1000)) : nil }
         if noStall { s.dht.stallsSlowQueries = false }
         if let maxFailures { s.dht.maxFailures = max(1, maxFailures) }
+        if let dormant { s.dht.dormantPerBucket = max(0, dormant) }
         if partition {
             // Shorter periods so that a run covers a partition longer than a record lives and
             // two refresh periods after it.

@@ -213,3 +213,135 @@ struct RecordExpiryTests {
         #expect(store.countByPeer[contact(1).id] == 1)
     }
 }
+
+@Suite("Routing table upkeep")
+struct RoutingTableUpkeepTests {
+    /// Contacts that land in bucket 0 of a table around `contact(0)`.
+    func bucketZero(_ n: Int) -> [Contact] {
+        let own = contact(0).id
+        return Array((1...400).map(contact).filter { own.commonPrefixLength(with: $0.id) == 0 }.prefix(n))
+    }
+
+    @Test("a bucket is refreshed unless a lookup ran in its range, however chatty its contacts; a full one is not")
+    func refreshByLookups() {
+        let start = Instant(nanoseconds: 5_000_000_000_000)
+        var t = RoutingTable(own: contact(0).id, k: 4)
+        let members = bucketZero(3)
+        for c in members { t.seen(c, now: start) }
+        let later = start + .seconds(1000)
+        for c in members { t.seen(c, now: later) }
+        #expect(t.bucketsNeedingRefresh(now: later, interval: .seconds(900)).contains(0))
+        t.touch(lookingUp: id(near: t.own, sharing: 0, tail: 3), now: later)
+        #expect(!t.bucketsNeedingRefresh(now: later, interval: .seconds(900)).contains(0))
+        t.seen(bucketZero(4)[3], now: later)
+        #expect(!t.bucketsNeedingRefresh(now: later + .seconds(5000), interval: .seconds(900)).contains(0))
+    }
+
+    @Test("a contact without a replacement survives failures short of the limit, hidden from answers")
+    func failuresTolerated() {
+        var t = RoutingTable(own: contact(0).id, k: 4, maxFailures: 3)
+        let c = bucketZero(1)[0]
+        t.seen(c, now: .zero)
+        t.failed(c.id)
+        t.failed(c.id)
+        #expect(t.contact(c.id) != nil)
+        #expect(t.closest(to: c.id, count: 5).isEmpty)
+        t.seen(c, now: .zero)
+        #expect(t.closest(to: c.id, count: 5) == [c])
+        for _ in 0..<3 { t.failed(c.id) }
+        #expect(t.contact(c.id) == nil)
+    }
+
+    @Test("a failing contact is replaced at once when a newcomer waits")
+    func replacedAtOnce() {
+        var t = RoutingTable(own: contact(0).id, k: 2, maxFailures: 3)
+        let m = bucketZero(3)
+        for c in m { t.seen(c, now: .zero) }
+        t.failed(m[0].id)
+        #expect(t.contact(m[0].id) == nil)
+        #expect(t.contact(m[2].id) != nil)
+    }
+
+    @Test("silent entries are probed one per bucket; a fresh oldest entry is not pinged for a newcomer")
+    func staleProbes() {
+        let start = Instant(nanoseconds: 1_000_000_000)
+        var t = RoutingTable(own: contact(0).id, k: 2, staleAfter: .seconds(600))
+        let m = bucketZero(3)
+        t.seen(m[0], now: start)
+        t.seen(m[1], now: start + .seconds(10))
+        #expect(t.seen(m[2], now: start + .seconds(20)) == .cached)
+        #expect(t.staleEntriesToProbe(now: start + .seconds(599)).isEmpty)
+        #expect(t.staleEntriesToProbe(now: start + .seconds(600)) == [m[0]])
+        // Already probing that bucket: nothing more until the answer or the failure.
+        #expect(t.staleEntriesToProbe(now: start + .seconds(700)).isEmpty)
+        t.seen(m[0], now: start + .seconds(700))
+        #expect(t.staleEntriesToProbe(now: start + .seconds(700)) == [m[1]])
+        #expect(t.seen(m[2], now: start + .seconds(701)) == .cached)
+    }
+
+    @Test("a dropped contact is remembered, retried once per interval, and back when it answers")
+    func dormantContacts() {
+        let start = Instant(nanoseconds: 1_000_000_000)
+        var t = RoutingTable(own: contact(0).id, k: 2, maxFailures: 1, maxDormant: 2)
+        let m = bucketZero(4)
+        t.seen(m[0], now: start)
+        t.failed(m[0].id)
+        #expect(t.contact(m[0].id) == nil)
+        #expect(t.dormantCount == 1)
+        #expect(t.dormantToRetry(now: start, interval: .seconds(300)) == [m[0]])
+        #expect(t.dormantToRetry(now: start + .seconds(299), interval: .seconds(300)).isEmpty)
+        // It answers: back in the table, no longer dormant.
+        t.seen(m[0], now: start + .seconds(10))
+        #expect(t.contact(m[0].id) != nil)
+        #expect(t.dormantCount == 0)
+        // Bounded, and forgotten after missing its retries.
+        for c in m.prefix(3) { t.seen(c, now: start) }
+        for c in m.prefix(3) { t.failed(c.id) }
+        #expect(t.dormantCount == 2)
+        var now = start + .seconds(1000)
+        for _ in 0..<(2 * RoutingTable.dormantRetries) {
+            for c in t.dormantToRetry(now: now, interval: .seconds(300)) { t.failed(c.id) }
+            now = now + .seconds(300)
+        }
+        #expect(t.dormantCount == 0)
+    }
+}
+
+@Suite("Partition healing")
+struct PartitionHealingTests {
+    @Test("after a split long enough to drop each other, the halves find each other through dormant contacts")
+    func heals() {
+        var settings = DHTNode.Settings()
+        settings.bucketRefreshInterval = .seconds(300)
+        let net = MiniNetwork(count: 24, settings: settings)
+        net.bootstrap()
+        let a = 3, b = 17
+        #expect(net.nodes[a].table.contact(net.nodes[b].own.id) != nil)
+        // The other side is silent: a's queries and probes to it fail until it drops them all.
+        let otherSide = Set(12..<24)
+        net.offline = otherSide
+        for _ in 0..<40 {
+            net.now.instant = net.now.instant + .seconds(30)
+            for i in 0..<12 {
+                var out: [DHTAction] = []
+                _ = net.nodes[i].findNode(contact(UInt64(700 + i)).id, now: net.now.instant, into: &out)
+                net.run(out, from: i)
+            }
+            net.tick()
+        }
+        #expect(net.nodes[a].table.allContacts.allSatisfy { !otherSide.contains(net.index(of: $0)!) })
+        #expect(net.nodes[a].table.dormantCount > 0)
+        // Healed: within one refresh interval a pings a dormant contact on the other side,
+        // which answers, and lookups cross again.
+        net.offline = []
+        for _ in 0..<10 {
+            net.now.instant = net.now.instant + .seconds(30)
+            net.tick()
+        }
+        #expect(net.nodes[a].table.allContacts.contains { otherSide.contains(net.index(of: $0)!) })
+        var actions: [DHTAction] = []
+        let id = net.nodes[a].findNode(net.nodes[b].own.id, now: net.now.instant, into: &actions)
+        net.run(actions, from: a)
+        #expect(net.finished[a]?.first { $0.id == id }?.closest.first == net.nodes[b].own)
+    }
+}
