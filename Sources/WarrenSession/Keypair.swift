@@ -1,5 +1,5 @@
 public import Synchronization
-public import WarrenCrypto
+import WarrenCrypto
 public import WarrenNoise
 public import WarrenWire
 

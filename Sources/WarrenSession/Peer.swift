@@ -1,6 +1,6 @@
 public import WarrenCrypto
-public import WarrenNoise
-public import WarrenPKI
+import WarrenNoise
+import WarrenPKI
 public import WarrenWire
 
 /// A peer as configured (a static peer: its key and endpoint) or as learned from an accepted
@@ -49,6 +49,8 @@ final class Peer {
     /// When the current run of handshake attempts began (for giving up), nil when none.
     var attemptsStartedAt: Instant?
     var lastAttemptFailedAt: Instant?
+    /// Whether this run of attempts already asked for the peer's endpoints to be looked up.
+    var askedWhereabouts = false
 
     /// The newest initiation timestamp accepted from this peer (replay protection).
     var newestInitiation: HandshakePayload?

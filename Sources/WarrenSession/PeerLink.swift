@@ -21,7 +21,10 @@ public final class PeerLink: Sendable {
     public let lastReceived = Atomic<UInt64>(0)
     public let lastSent = Atomic<UInt64>(0)
     public let lastDataReceived = Atomic<UInt64>(0)
-    public let lastDataSent = Atomic<UInt64>(0)
+    /// Monotonic nanoseconds of the first data packet sent since the last authenticated
+    /// packet received; zero when nothing sent is waiting for an answer. The first, not the
+    /// last: steady traffic to a peer that went away must still trigger a new handshake.
+    public let unansweredSince = Atomic<UInt64>(0)
     /// Set by a packet thread that wants a handshake, cleared by the control thread; keeps a
     /// burst of packets from flooding the control queue with the same request.
     public let handshakeWanted = Atomic<Bool>(false)
@@ -47,14 +50,21 @@ public final class PeerLink: Sendable {
         sentBytes.add(UInt64(bytes), ordering: .relaxed)
         sentPackets.add(1, ordering: .relaxed)
         lastSent.store(now.nanoseconds, ordering: .relaxed)
-        if isData { lastDataSent.store(now.nanoseconds, ordering: .relaxed) }
+        if isData, unansweredSince.load(ordering: .relaxed) == 0 { unansweredSince.store(now.nanoseconds, ordering: .relaxed) }
     }
 
     @inline(__always)
     func noteReceived(bytes: Int, isData: Bool, now: Instant) {
         receivedBytes.add(UInt64(bytes), ordering: .relaxed)
         receivedPackets.add(1, ordering: .relaxed)
-        lastReceived.store(now.nanoseconds, ordering: .relaxed)
+        heard(now: now)
         if isData { lastDataReceived.store(now.nanoseconds, ordering: .relaxed) }
+    }
+
+    /// An authenticated packet arrived: the peer is there, whatever was sent is answered.
+    @inline(__always)
+    func heard(now: Instant) {
+        lastReceived.store(now.nanoseconds, ordering: .relaxed)
+        if unansweredSince.load(ordering: .relaxed) != 0 { unansweredSince.store(0, ordering: .relaxed) }
     }
 }

@@ -1,3 +1,4 @@
+public import WarrenCrypto
 public import WarrenWire
 
 /// What the session manager asks its caller to do. The control thread performs them in order.
@@ -9,6 +10,10 @@ public enum SessionAction: Sendable {
     case established(peer: String, endpoint: Endpoint, isRekey: Bool)
     /// A peer or a message was refused for a reason not reported before: worth one log line.
     case refused(Refusal)
+    /// Handshakes to this peer went unanswered for `Timing.relocateAfter`, once per run of
+    /// attempts: the peer may have moved, so its current endpoints are worth looking up
+    /// (then `SessionManager.relocate`).
+    case unanswered(publicKey: Key32)
     /// A handshake was abandoned after `Timing.rekeyAttemptTime`.
     case gaveUp(peer: String)
 }

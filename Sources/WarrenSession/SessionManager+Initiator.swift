@@ -1,7 +1,7 @@
 import WarrenCrypto
 import WarrenNoise
 import WarrenPKI
-public import WarrenWire
+import WarrenWire
 
 extension SessionManager {
     /// Sends a fresh initiation to `peer` (a new ephemeral key and index each time, so a
@@ -86,9 +86,10 @@ extension SessionManager {
                               link: link, now: now.instant, rekeyJitter: jitter)
         install(current: keypair, for: peer)
         // A response is an authenticated packet: it ends the "sent but heard nothing" timer.
-        link.lastReceived.store(now.instant.nanoseconds, ordering: .relaxed)
+        link.heard(now: now.instant)
         peer.endpoint = source
         peer.attemptsStartedAt = nil
+        peer.askedWhereabouts = false
         peer.lastAttemptFailedAt = nil
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil

@@ -16,4 +16,19 @@ extension SessionManager {
         if peer.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
         return adopt(certificate, for: peer)
     }
+
+    /// A peer's endpoints as its newest record lists them, after handshakes to where we
+    /// thought it was went unanswered (`SessionAction.unanswered`). If the record does not
+    /// list that endpoint, the peer moved: the handshake goes to the record's first endpoint
+    /// at once, with the full attempt time ahead of it. Returns the new endpoint, if it moved.
+    @discardableResult
+    public func relocate(_ publicKey: Key32, endpoints: [Endpoint], now: Moment, into actions: inout [SessionAction]) -> Endpoint? {
+        guard let peer = peers[publicKey], let endpoint = endpoints.first,
+              peer.endpoint.map({ !endpoints.contains($0) }) ?? true else { return nil }
+        peer.endpoint = endpoint
+        peer.attemptsStartedAt = nil
+        peer.askedWhereabouts = false
+        if peer.pending != nil || !peer.staged.isEmpty { initiate(peer, now: now, into: &actions) }
+        return endpoint
+    }
 }

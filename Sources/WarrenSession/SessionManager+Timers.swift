@@ -47,6 +47,11 @@ extension SessionManager {
         let retryDue: Bool
         if let retryAt = peer.pending?.retryAt { retryDue = now.instant >= retryAt } else { retryDue = peer.lastAttemptFailedAt != nil }
         let neverReached = peer.isStatic && peer.link == nil
+        if retryDue, !peer.askedWhereabouts, let started = peer.attemptsStartedAt,
+           now.instant.since(started) >= Timing.relocateAfter {
+            peer.askedWhereabouts = true
+            actions.append(.unanswered(publicKey: peer.publicKey))
+        }
         if retryDue {
             // A static peer never reached is retried for as long as we run: it may start later.
             if let started = peer.attemptsStartedAt, now.instant.since(started) >= Timing.rekeyAttemptTime, !neverReached {
@@ -63,6 +68,7 @@ extension SessionManager {
     private func giveUp(_ peer: Peer, into actions: inout [SessionAction]) {
         if let pending = peer.pending.take() { release(pending.localIndex) }
         peer.attemptsStartedAt = nil
+        peer.askedWhereabouts = false
         peer.lastAttemptFailedAt = nil
         peer.staged.removeAll()
         peer.lastError = "no handshake response for \(Int(Timing.rekeyAttemptTime.secondsValue)) s"
@@ -74,13 +80,12 @@ extension SessionManager {
         // little later than `now`; `since` counts that as no time at all.
         func age(_ stamp: UInt64) -> Duration { now.instant.since(Instant(nanoseconds: stamp)) }
         let lastSent = link.lastSent.load(ordering: .relaxed)
-        let lastReceived = link.lastReceived.load(ordering: .relaxed)
         let lastDataReceived = link.lastDataReceived.load(ordering: .relaxed)
-        let lastDataSent = link.lastDataSent.load(ordering: .relaxed)
+        let unansweredSince = link.unansweredSince.load(ordering: .relaxed)
         let hasSession = peer.current.map { $0.isUsable(at: now.instant) } ?? false
 
         // Sent data but heard nothing back for a while: the peer may have restarted or moved.
-        if lastDataSent > lastReceived, age(lastDataSent) >= Timing.keepaliveTimeout + Timing.rekeyTimeout,
+        if unansweredSince != 0, age(unansweredSince) >= Timing.keepaliveTimeout + Timing.rekeyTimeout,
            peer.pending == nil {
             initiate(peer, now: now, into: &actions)
             return

@@ -11,6 +11,9 @@ public enum Timing {
     public static let rekeyTimeout: Duration = .seconds(5)
     /// Up to this much random delay is added to each retransmission so peers do not sync up.
     public static let rekeyTimeoutJitterMilliseconds: UInt64 = 333
+    /// Handshakes unanswered this long: the peer may have moved, so its record is looked up
+    /// again (`SessionAction.unanswered`). Two retransmissions, so one lost packet does not do it.
+    public static let relocateAfter: Duration = .seconds(10)
     /// A handshake is abandoned after trying this long.
     public static let rekeyAttemptTime: Duration = .seconds(90)
     /// After receiving data and sending nothing for this long, send an empty keepalive.

@@ -24,9 +24,10 @@ struct Up: ParsableCommand {
                 }
                 level = parsed
             }
+            let chosenLevel = level
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
+                handler.logLevel = chosenLevel
                 return handler
             }
             let logger = Logger(label: "warren")

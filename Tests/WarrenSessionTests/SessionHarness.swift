@@ -130,7 +130,8 @@ final class SessionHarness {
         let verdict = buffer.withUnsafeMutableBytes { DataPath.outbound($0, count: packet.count, snapshot: snapshot, now: now.instant) }
         switch verdict {
         case .send(let length, let endpoint, _):
-            let to = nodes.firstIndex { $0.endpoint == endpoint }!
+            // Nobody there any more: the packet is lost.
+            guard let to = nodes.firstIndex(where: { $0.endpoint == endpoint }) else { return [] }
             let (actions, packets) = receive(Array(buffer.prefix(length)), at: to, from: nodes[from].endpoint)
             return run(actions, from: to) + packets.map { (to, $0) }
         case .needsSession(let link):

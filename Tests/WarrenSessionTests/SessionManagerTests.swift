@@ -175,6 +175,50 @@ struct SessionManagerTests {
         #expect(h.nodes[1].manager.status(now: h.now.instant).first?.lastError?.contains("no handshake response") == true)
     }
 
+    @Test("steady traffic to a peer that went silent starts a handshake 15 s after the first unanswered packet")
+    func silentPeerUnderTraffic() {
+        let h = connected()
+        let bobEndpoint = h.nodes[0].endpoint
+        h.nodes[0] = SessionHarness.Node(name: "gone", manager: h.nodes[0].manager, endpoint: Endpoint("192.0.2.200:1")!,
+                                         certificate: h.nodes[0].certificate)
+        let initiations = { h.log.filter { if case .send(let b, let e) = $0 { b[0] == 1 && e == bobEndpoint } else { false } }.count }
+        let before = initiations()
+        for second in 1...16 {
+            h.advance(.seconds(1))
+            h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
+            h.tick(1)
+            #expect(initiations() == before + (second >= 16 ? 1 : 0), "after \(second) s")
+        }
+    }
+
+    @Test("handshakes unanswered for 10 s ask once where the peer is; a record with a new endpoint redirects them")
+    func relocate() {
+        let h = connected()
+        let old = h.nodes[0].endpoint, moved = Endpoint("192.0.2.102:40000")!
+        let bob = h.nodes[0].certificate.publicKey
+        // bob restarts elsewhere and does not contact alice; her keys expire meanwhile.
+        h.nodes[0] = SessionHarness.Node(name: "bob", manager: h.nodes[0].manager, endpoint: moved,
+                                         certificate: h.nodes[0].certificate)
+        h.advance(.seconds(181))
+        h.tick(1)
+        let packet = ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4)
+        #expect(h.send(packet, from: 1).isEmpty)
+        let asked = { h.log.compactMap { if case .unanswered(let key) = $0 { key } else { nil } } }
+        h.advance(.seconds(6))
+        h.tick(1)
+        #expect(asked().isEmpty)
+        for _ in 0..<10 { h.advance(.seconds(3)); h.tick(1) }
+        #expect(asked() == [bob])
+        // A record that still lists the endpoint in use: bob is down, not moved.
+        var actions: [SessionAction] = []
+        #expect(h.nodes[1].manager.relocate(bob, endpoints: [Endpoint("192.0.2.9:1")!, old], now: h.now, into: &actions) == nil)
+        #expect(actions.isEmpty)
+        #expect(h.nodes[1].manager.relocate(bob, endpoints: [moved], now: h.now, into: &actions) == moved)
+        let delivered = h.run(actions, from: 1)
+        #expect(delivered.count == 1 && delivered.first?.to == 0 && delivered.first?.packet == packet)
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state == "connected")
+    }
+
     @Test("after 120 s (plus up to 10 s of jitter) the initiator rekeys on its next packet and traffic continues")
     func rekey() {
         let h = connected()
@@ -316,7 +360,7 @@ struct TimerRaceTests {
         // A packet thread stored times a moment later than the clock the timers will use.
         let later = h.now.instant.nanoseconds + 1_000_000
         link.lastSent.store(later, ordering: .relaxed)
-        link.lastDataSent.store(later, ordering: .relaxed)
+        link.unansweredSince.store(later, ordering: .relaxed)
         link.lastReceived.store(later - 1, ordering: .relaxed)
         link.lastDataReceived.store(later, ordering: .relaxed)
         let before = h.log.count

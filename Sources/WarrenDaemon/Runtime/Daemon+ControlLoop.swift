@@ -85,6 +85,7 @@ extension Daemon {
             publishedVersion = manager.routingVersion
             snapshots.publish(manager.snapshot(now: MonotonicClock.now()))
         }
+        var silent: [Key32] = []
         for action in actions {
             switch action {
             case .send(let bytes, let endpoint):
@@ -102,11 +103,18 @@ extension Daemon {
                     "peer": "\(refusal.name ?? refusal.publicKey ?? "unknown")", "endpoint": "\(refusal.endpoint)",
                     "reason": "\(refusal.reason)",
                 ])
+            case .unanswered(let publicKey):
+                silent.append(publicKey)
             case .gaveUp(let peer):
                 logger.notice("no handshake response, giving up for now", metadata: ["peer": "\(peer)"])
             }
         }
         actions.removeAll(keepingCapacity: true)
+        guard !silent.isEmpty else { return }
+        // The lookups send DHT requests: actions of their own, performed in turn.
+        let now = Self.moment()
+        for publicKey in silent { lookUpWhereabouts(of: publicKey, now: now, into: &actions) }
+        perform(&actions)
     }
 
     func answerControlRequests(into actions: inout [SessionAction]) {

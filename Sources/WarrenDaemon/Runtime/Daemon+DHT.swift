@@ -115,6 +115,17 @@ extension Daemon {
         perform(dhtActions, now: now, into: &actions)
     }
 
+    /// A peer stopped answering handshakes: looks up its record by its node key, in case it
+    /// moved to another underlay address (a restart on another network, a new DHCP lease)
+    /// and has not contacted us since.
+    func lookUpWhereabouts(of publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
+        guard !whereabouts.values.contains(publicKey) else { return }
+        var dhtActions: [DHTAction] = []
+        let id = dht.findValue(RecordKey.node(NodeID(publicKey: publicKey)), now: now.instant, into: &dhtActions)
+        whereabouts[id] = publicKey
+        perform(dhtActions, now: now, into: &actions)
+    }
+
     /// Runs a lookup for `warren lookup`, answered on `connection` when it ends.
     func startLookup(_ address: IPv4Address, for connection: ControlConnection, now: Moment, into actions: inout [SessionAction]) {
         var dhtActions: [DHTAction] = []
@@ -132,6 +143,15 @@ extension Daemon {
                                   closest: result.closest.prefix(5).map { "\($0.id) \($0.endpoint)" })
         try? connection.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
         connection.close()
+    }
+
+    /// Sends the handshake to where the peer's newest record says it is now.
+    func relocate(_ publicKey: Key32, from result: LookupResult, now: Moment, into actions: inout [SessionAction]) {
+        guard let record = result.records.max(by: { $0.sequence < $1.sequence }),
+              let certificate = try? UncheckedCertificate(parsing: record.certificate),
+              certificate.body.publicKey == publicKey,
+              let endpoint = manager.relocate(publicKey, endpoints: record.endpoints, now: now, into: &actions) else { return }
+        logger.info("peer moved, trying its new endpoint", metadata: ["peer": "\(certificate.body.name)", "endpoint": "\(endpoint)"])
     }
 
     /// Answers packets whose destination could not be found with ICMP "unreachable", so the
@@ -158,6 +178,10 @@ extension Daemon {
             case .lookupFinished(let result):
                 if let (address, connection) = lookupRequests.removeValue(forKey: result.id) {
                     answerLookup(result, address: address, connection: connection)
+                    continue
+                }
+                if let publicKey = whereabouts.removeValue(forKey: result.id) {
+                    relocate(publicKey, from: result, now: now, into: &actions)
                     continue
                 }
                 guard let (address, packets) = resolver.finished(lookupID: result.id) else { continue }

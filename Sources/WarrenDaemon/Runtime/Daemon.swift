@@ -33,6 +33,8 @@ public final class Daemon {
     var lastSaved: Instant?
     /// `warren lookup` requests waiting for their lookup to end.
     var lookupRequests: [UInt32: (IPv4Address, ControlConnection)] = [:]
+    /// Lookups of the records of peers that stopped answering, by lookup: whose record.
+    var whereabouts: [UInt32: Key32] = [:]
     var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what
