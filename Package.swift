@@ -21,6 +21,7 @@ let package = Package(
         // C libraries from Debian's -dev packages.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
                        providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("mnl")]),
 
         // Leaves: primitives and wire vocabulary.
@@ -35,6 +36,7 @@ let package = Package(
                 swiftSettings: strict),
 
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
+        .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenWire"], swiftSettings: strict),
 
         // The DHT simulator: thousands of in-process DHT nodes over a simulated network.
         .target(name: "WarrenSimulation", dependencies: ["WarrenDHT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
@@ -50,7 +52,7 @@ let package = Package(
         // Wiring: config, threads, control socket.
         .target(name: "WarrenDaemon",
                 dependencies: [
-                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenDHT", "WarrenLinux",
+                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenLinux",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "TOMLKit", package: "TOMLKit"),
                 ],
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "WarrenSessionTests",
                     dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise", "CAllocationCounter"]),
         .testTarget(name: "WarrenDHTTests", dependencies: ["WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
+        .testTarget(name: "WarrenNATTests", dependencies: ["WarrenNAT", "WarrenWire"]),
         .testTarget(name: "WarrenSimulationTests", dependencies: ["WarrenSimulation", "WarrenDHT"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),
         .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire", "CAllocationCounter"]),

@@ -1,4 +1,4 @@
-public import WarrenCrypto
+import WarrenCrypto
 
 /// Text armour for certificate files: base64 between BEGIN/END lines, as nebula and X.509
 /// tools print them, so they survive copy and paste.

@@ -19,4 +19,12 @@ public enum MessageType: UInt8, Sendable {
         guard datagram.count >= 4, datagram[1] == 0, datagram[2] == 0, datagram[3] == 0 else { return nil }
         return MessageType(rawValue: datagram[0])
     }
+
+    /// Whether a datagram that is not a Warren header is STUN (RFC 8489 §5): two zero bits, a
+    /// whole header, and the magic cookie. Check `classify` first: a Warren header wins.
+    @inline(__always)
+    public static func isSTUN(_ datagram: UnsafeRawBufferPointer) -> Bool {
+        guard datagram.count >= 20, datagram[0] & 0xC0 == 0 else { return false }
+        return UInt32(bigEndian: datagram.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) == 0x2112_A442
+    }
 }
