@@ -31,6 +31,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("TCPSegmenter", ["WarrenWire"]),
     ("DHTMessages", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("DHTNode", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
+    ("STUNMessages", ["WarrenNAT", "WarrenWire"]),
 ]
 
 let package = Package(
@@ -42,6 +43,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSodium", path: "Modules/CSodium", pkgConfig: "libsodium"),
+        .systemLibrary(name: "CZlib", path: "Modules/CZlib", pkgConfig: "zlib"),
         .target(name: "CLinux", path: "Modules/CLinux", linkerSettings: [.linkedLibrary("mnl")]),
         .target(name: "WarrenCrypto", dependencies: ["CSodium"], path: "Modules/WarrenCrypto", swiftSettings: strict),
         .target(name: "WarrenWire", path: "Modules/WarrenWire", swiftSettings: strict),
@@ -52,11 +54,12 @@ let package = Package(
                 path: "Modules/WarrenSession", swiftSettings: strict),
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenDHT",
                 swiftSettings: strict),
+        .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenWire"], path: "Modules/WarrenNAT", swiftSettings: strict),
         .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], path: "Modules/WarrenLinux",
                 swiftSettings: strict),
         .target(name: "WarrenDaemon",
                 dependencies: [
-                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenDHT", "WarrenLinux",
+                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenLinux",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "TOMLKit", package: "TOMLKit"),
                 ],

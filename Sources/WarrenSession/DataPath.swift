@@ -44,6 +44,8 @@ public enum DataPath {
         case control(length: Int, link: PeerLink)
         /// A handshake message for the control thread.
         case handshake
+        /// A STUN message (RFC 8489), sharing the port: for the control thread.
+        case stun
         case drop(DropReason)
     }
 
@@ -64,7 +66,7 @@ public enum DataPath {
                                snapshot: borrowing RoutingSnapshot, now: Instant,
                                notices: inout Notices) -> Inbound {
         let raw = UnsafeRawBufferPointer(datagram)
-        guard let type = MessageType.classify(raw) else { return .drop(.unknownType) }
+        guard let type = MessageType.classify(raw) else { return MessageType.isSTUN(raw) ? .stun : .drop(.unknownType) }
         switch type {
         case .transport:
             break

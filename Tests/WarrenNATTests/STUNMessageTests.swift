@@ -125,7 +125,8 @@ struct STUNMessageTests {
             let datagram = [type, 0, 0, 0, 0x21, 0x12, 0xa4, 0x42] + [UInt8](repeating: 0, count: 40)
             #expect(datagram.withUnsafeBytes { MessageType.classify($0) } != nil)
         }
-        let noCookie = [0, 1, 0, 0] + [UInt8](repeating: 7, count: 16)
+        // Without the cookie only a Binding request whose length matches is STUN (RFC 3489).
+        let noCookie = [0, 1, 0, 8] + [UInt8](repeating: 7, count: 16)
         #expect(noCookie.withUnsafeBytes { !MessageType.isSTUN($0) })
     }
 }

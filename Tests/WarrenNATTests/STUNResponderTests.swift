@@ -29,6 +29,24 @@ struct STUNResponderTests {
         }
     }
 
+    @Test("an RFC 3489 request (no cookie, as Debian's stun-client sends) gets MAPPED-ADDRESS and its ID echoed")
+    func classicClient() throws {
+        // Captured from stun-client 0.97: Binding request, 128-bit ID, CHANGE-REQUEST of 0.
+        let captured = RFC5769.hex("0001 0008 015ece16 d6452205 87db8255 f6ef2166 00030004 00000000")
+        #expect(captured.withUnsafeBytes { MessageType.isSTUN($0) && MessageType.classify($0) == nil })
+        let request = try STUNMessage(parsing: captured)
+        #expect(request.isClassic && request.cookie == 0x015e_ce16)
+        var server = STUNResponder()
+        guard case .respond(let bytes) = server.handle(request, from: client, now: start) else { throw STUNError.notSTUN }
+        #expect(Array(bytes[4..<20]) == Array(captured[4..<20]))
+        // A Binding success response holding only MAPPED-ADDRESS (no FINGERPRINT).
+        #expect(bytes.count == 32 && Array(bytes[0..<4]) == [0x01, 0x01, 0x00, 0x0c])
+        #expect(Array(bytes[20..<24]) == [0x00, 0x01, 0x00, 0x08])
+        #expect(STUNAttribute.endpoint(from: Array(bytes[24...]), xor: nil) == client)
+        // The same without a matching length is not taken for STUN.
+        #expect(Array(captured.dropLast(4)).withUnsafeBytes { !MessageType.isSTUN($0) })
+    }
+
     @Test("an unknown comprehension-required attribute gets 420 naming it; optional ones are ignored")
     func unknownAttributes() throws {
         var server = STUNResponder()

@@ -116,6 +116,8 @@ final class SessionHarness {
             captured.append(datagram)
         case .drop(let reason):
             dropped.append(reason)
+        case .stun:
+            dropped.append(.unknownType)
         }
         return (actions, [])
     }

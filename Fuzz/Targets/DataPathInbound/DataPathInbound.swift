@@ -8,7 +8,8 @@
 //
 // Invariants:
 // - Modes 0 and 1: nobody without the keys gets a packet delivered, a keepalive or a
-//   control message accepted; only handshake types are handed to the control thread.
+//   control message accepted; only handshake types go to the control thread as handshakes,
+//   and only non-Warren datagrams carrying the STUN cookie go to it as STUN.
 // - Mode 2: alice's own packets always authenticate; an empty one is a keepalive; one whose
 //   first byte is below 0x40 is a control message of its full length; a delivered packet is
 //   a complete IP header or more, no longer than what she sent, is left in place decrypted,
@@ -64,6 +65,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         switch verdict {
         case .handshake:
             Fuzz.check(type == .handshakeInitiation || type == .handshakeResponse, "\(String(describing: type)) sent to handshake")
+        case .stun:
+            Fuzz.check(type == nil && datagram.withUnsafeBytes { MessageType.isSTUN($0) }, "\(String(describing: type)) sent to STUN")
         case .drop:
             Fuzz.check(type != .handshakeInitiation && type != .handshakeResponse, "handshake message dropped")
         case .deliver, .keepalive, .control:

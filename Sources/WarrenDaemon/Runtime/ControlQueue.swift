@@ -7,6 +7,8 @@ import WarrenWire
 /// packets to a peer without a session, and notices; never steady-state traffic.
 enum ControlEvent: Sendable {
     case handshake([UInt8], from: Endpoint)
+    /// A STUN message on the Warren port.
+    case stun([UInt8], from: Endpoint)
     case hold([UInt8], link: PeerLink)
     case confirmed(Keypair)
     case roamed(PeerLink, Endpoint)

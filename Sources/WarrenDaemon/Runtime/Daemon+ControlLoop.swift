@@ -74,6 +74,8 @@ extension Daemon {
             handleControl(bytes, from: link, at: source, now: now, into: &actions)
         case .unroutable(let address, let packet):
             resolve(address, packet: packet, now: now, into: &actions)
+        case .stun(let bytes, let source):
+            handleSTUN(bytes, from: source, now: now, into: &actions)
         }
     }
 

@@ -2,6 +2,7 @@ public import Logging
 import WarrenCrypto
 import WarrenDHT
 import WarrenLinux
+import WarrenNAT
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -35,6 +36,7 @@ public final class Daemon {
     var lookupRequests: [UInt32: (IPv4Address, ControlConnection)] = [:]
     /// Lookups of the records of peers that stopped answering, by lookup: whose record.
     var whereabouts: [UInt32: Key32] = [:]
+    var stunResponder = STUNResponder()
     var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what

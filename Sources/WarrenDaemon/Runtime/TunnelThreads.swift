@@ -144,6 +144,8 @@ struct TunnelThreads: Sendable {
                         queue.post(.control(message, link: link, from: source))
                     case .handshake:
                         queue.post(.handshake(Array(datagram), from: source))
+                    case .stun:
+                        queue.post(.stun(Array(datagram), from: source))
                     case .drop(let reason):
                         drops.count(reason)
                     }

@@ -8,7 +8,7 @@ extension STUNMessage {
     /// The reflexive address a Binding response reports: XOR-MAPPED-ADDRESS, or the plain
     /// MAPPED-ADDRESS that RFC 3489 servers still send.
     public var mappedAddress: Endpoint? {
-        if let a = attribute(.xorMappedAddress) { return STUNAttribute.endpoint(from: a.value, xor: transactionID) }
+        if !isClassic, let a = attribute(.xorMappedAddress) { return STUNAttribute.endpoint(from: a.value, xor: transactionID) }
         if let a = attribute(.mappedAddress) { return STUNAttribute.endpoint(from: a.value, xor: nil) }
         return nil
     }
@@ -28,8 +28,11 @@ extension STUNMessage {
         return (Int(v[2] & 0x07) * 100 + Int(v[3]), String(decoding: v[4...], as: UTF8.self))
     }
 
+    /// XOR-MAPPED-ADDRESS, or MAPPED-ADDRESS in a message to an RFC 3489 client.
     public mutating func append(mappedAddress endpoint: Endpoint) {
-        attributes.append(STUNAttribute(.xorMappedAddress, value: STUNAttribute.address(endpoint, xor: transactionID)))
+        attributes.append(isClassic
+            ? STUNAttribute(.mappedAddress, value: STUNAttribute.address(endpoint, xor: nil))
+            : STUNAttribute(.xorMappedAddress, value: STUNAttribute.address(endpoint, xor: transactionID)))
     }
 
     public mutating func append(software: String) {

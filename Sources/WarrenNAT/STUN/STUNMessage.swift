@@ -20,6 +20,9 @@ public struct STUNMessage: Equatable, Sendable {
 
     public var method: UInt16
     public var messageClass: Class
+    /// The magic cookie, or for an RFC 3489 client the first 32 bits of its 128-bit
+    /// transaction ID, which a response must echo (RFC 8489 §12).
+    public var cookie: UInt32 = STUNMessage.magicCookie
     public var transactionID: TransactionID
     public var attributes: [STUNAttribute]
 
@@ -30,6 +33,9 @@ public struct STUNMessage: Equatable, Sendable {
         self.transactionID = transactionID
         self.attributes = attributes
     }
+
+    /// From a client of RFC 3489, which knows neither the cookie nor XOR-MAPPED-ADDRESS.
+    public var isClassic: Bool { cookie != Self.magicCookie }
 
     /// The 16-bit message type: the 12-bit method with the two class bits interleaved at
     /// bits 4 and 8 (RFC 8489 §5, figure 3).
@@ -73,6 +79,7 @@ public struct STUNMessage: Equatable, Sendable {
             attributes.append(STUNAttribute(type: type, value: value))
         }
         self.init(type: uint16(at: 0), transactionID: TransactionID(Array(datagram[8..<20])), attributes: attributes)
+        cookie = UInt32(uint16(at: 4)) << 16 | UInt32(uint16(at: 6))
     }
 
     public init(parsing bytes: [UInt8]) throws(STUNError) {
@@ -86,7 +93,7 @@ public struct STUNMessage: Equatable, Sendable {
         var w = WireWriter(capacity: Self.headerBytes + body + 8)
         w.write(type)
         w.write(UInt16(body + (fingerprint ? 8 : 0)))
-        w.write(Self.magicCookie)
+        w.write(cookie)
         w.write(bytes: transactionID.bytes)
         for attribute in attributes {
             w.write(attribute.type)

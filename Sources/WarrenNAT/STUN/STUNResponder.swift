@@ -38,6 +38,7 @@ public struct STUNResponder: Sendable {
         guard request.messageClass == .request else { return .notARequest }
         guard admit(source.address, now: now) else { return .rateLimited }
         var response = STUNMessage(method: request.method, class: .success, transactionID: request.transactionID)
+        response.cookie = request.cookie
         let unknown = Self.unknownRequired(in: request)
         if request.method != STUNMessage.bindingMethod {
             response.messageClass = .error
@@ -50,7 +51,8 @@ public struct STUNResponder: Sendable {
         } else {
             response.append(mappedAddress: source)
         }
-        return .respond(response.encoded(fingerprint: true))
+        // FINGERPRINT is for telling STUN from other traffic by the cookie; RFC 3489 has neither.
+        return .respond(response.encoded(fingerprint: !request.isClassic))
     }
 
     /// Comprehension-required attributes a Binding server without credentials or alternate

@@ -21,10 +21,14 @@ public enum MessageType: UInt8, Sendable {
     }
 
     /// Whether a datagram that is not a Warren header is STUN (RFC 8489 §5): two zero bits, a
-    /// whole header, and the magic cookie. Check `classify` first: a Warren header wins.
+    /// whole header, and the magic cookie — or, from an RFC 3489 client that predates the
+    /// cookie, a Binding request whose length field matches the datagram. Check `classify`
+    /// first: a Warren header wins.
     @inline(__always)
     public static func isSTUN(_ datagram: UnsafeRawBufferPointer) -> Bool {
         guard datagram.count >= 20, datagram[0] & 0xC0 == 0 else { return false }
-        return UInt32(bigEndian: datagram.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) == 0x2112_A442
+        if UInt32(bigEndian: datagram.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) == 0x2112_A442 { return true }
+        let length = Int(datagram[2]) << 8 | Int(datagram[3])
+        return datagram[0] == 0x00 && datagram[1] == 0x01 && length + 20 == datagram.count
     }
 }
