@@ -57,6 +57,11 @@ struct STUNResponderTests {
         #expect(m.attribute(.unknownAttributes)?.value == [0x00, 0x24])
         let ok = try response(server.handle(request([STUNAttribute(.software, value: Array("x".utf8))]), from: client, now: start))
         #expect(ok.messageClass == .success)
+        // Found by fuzzing: thirty unknown attributes must not make the answer grow with them.
+        let many = request((0..<30).map { STUNAttribute(type: 0x0040 + UInt16($0), value: []) })
+        guard case .respond(let bytes) = server.handle(many, from: client, now: start) else { throw STUNError.notSTUN }
+        #expect(bytes.count <= 68)
+        #expect(try STUNMessage(parsing: bytes).attribute(.unknownAttributes)?.value == [0, 0x40, 0, 0x41, 0, 0x42, 0, 0x43])
     }
 
     @Test("CHANGE-REQUEST asking for nothing is answered; asking for another address or port is refused with 420")

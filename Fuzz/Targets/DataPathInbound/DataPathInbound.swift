@@ -114,8 +114,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             if reason == .sourceNotOwned, let source = plaintext.withUnsafeBytes({ IPPacket.source($0) }) {
                 Fuzz.check(!net.alice.owns(source), "dropped a packet from \(source), which alice owns")
             }
-        case .handshake:
-            Fuzz.check(false, "alice's transport packet handed to the handshake path")
+        case .handshake, .stun:
+            Fuzz.check(false, "alice's transport packet handed to the control thread as \(verdict)")
         }
         Fuzz.check(notices.confirmed == nil && notices.roamed == nil, "a packet on a confirmed session changed its state")
     }

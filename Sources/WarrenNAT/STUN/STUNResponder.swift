@@ -5,7 +5,7 @@ public import WarrenWire
 /// STUN server. Sans-I/O: a request in, the response's bytes out.
 ///
 /// Anyone may ask, so answers are rate-limited per source address and in total: a response
-/// is at most 56 bytes, yet this port must not become a reflector worth abusing.
+/// is at most 68 bytes, yet this port must not become a reflector worth abusing.
 public struct STUNResponder: Sendable {
     public struct Limits: Sendable {
         public var perAddressPerSecond = 10.0
@@ -44,10 +44,13 @@ public struct STUNResponder: Sendable {
             response.messageClass = .error
             response.append(errorCode: 400, reason: "Bad Request")
         } else if !unknown.isEmpty {
-            // RFC 8489 §6.3.1: name the attributes we had to understand and did not.
+            // RFC 8489 §6.3.1: name the attributes we had to understand and did not (the
+            // first few: the answer must stay small whatever the request holds).
+            var named: [UInt16] = []
+            for type in unknown where !named.contains(type) && named.count < 4 { named.append(type) }
             response.messageClass = .error
             response.append(errorCode: 420, reason: "Unknown Attribute")
-            response.attributes.append(STUNAttribute(.unknownAttributes, value: unknown.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }))
+            response.attributes.append(STUNAttribute(.unknownAttributes, value: named.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }))
         } else {
             response.append(mappedAddress: source)
         }
