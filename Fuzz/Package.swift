@@ -54,7 +54,7 @@ let package = Package(
                 path: "Modules/WarrenSession", swiftSettings: strict),
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenDHT",
                 swiftSettings: strict),
-        .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenWire"], path: "Modules/WarrenNAT", swiftSettings: strict),
+        .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire"], path: "Modules/WarrenNAT", swiftSettings: strict),
         .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], path: "Modules/WarrenLinux",
                 swiftSettings: strict),
         .target(name: "WarrenDaemon",

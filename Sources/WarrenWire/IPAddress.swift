@@ -162,6 +162,10 @@ public enum IPAddress: Hashable, Sendable {
         if let a = IPv4Address(text) { self = .v4(a) } else if let a = IPv6Address(text) { self = .v6(a) } else { return nil }
     }
 
+    public var isIPv4: Bool {
+        if case .v4 = self { true } else { false }
+    }
+
     public var bytes: [UInt8] {
         switch self {
         case .v4(let a): a.bytes

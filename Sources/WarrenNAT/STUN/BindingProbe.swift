@@ -1,0 +1,78 @@
+public import WarrenCrypto
+public import WarrenWire
+
+/// Binding requests to a set of STUN servers, retransmitted until each answers or the probe
+/// gives up (RFC 8489 §6.2.1, with a short schedule: a network check should take seconds, not
+/// the 39.5 s of the RFC's defaults). Sans-I/O: `start` and `poll` say what to send, `handle`
+/// takes answers; `results` holds what each server said.
+public struct BindingProbe: Sendable {
+    /// When requests go out, from the start: a first try and two retransmissions.
+    public static let schedule: [Duration] = [.zero, .milliseconds(500), .milliseconds(1500)]
+    /// After this, servers that have not answered count as unreachable.
+    public static let timeout: Duration = .milliseconds(3000)
+
+    public struct Result: Equatable, Sendable {
+        public let server: Endpoint
+        /// The source address and port the server saw: this node's reflexive address.
+        public var mapped: Endpoint?
+        public var roundTrip: Duration?
+        /// An error response's code and reason, if the server sent one.
+        public var error: String?
+    }
+
+    struct Transaction: Sendable {
+        let id: TransactionID
+        var sent = 0
+        var firstSentAt: Instant?
+    }
+
+    public private(set) var results: [Result]
+    var transactions: [Transaction]
+    public private(set) var startedAt: Instant?
+
+    public init(servers: [Endpoint], random: inout some RandomSource) {
+        results = servers.map { Result(server: $0) }
+        transactions = servers.map { _ in
+            var id = [UInt8](repeating: 0, count: 12)
+            id.withUnsafeMutableBytes { random.fill($0) }
+            return Transaction(id: TransactionID(id))
+        }
+    }
+
+    /// The requests due now: the first ones at the start, then retransmissions.
+    public mutating func poll(now: Instant) -> [(bytes: [UInt8], to: Endpoint)] {
+        if startedAt == nil { startedAt = now }
+        guard let startedAt, !isFinished(now: now) else { return [] }
+        var out: [(bytes: [UInt8], to: Endpoint)] = []
+        for i in transactions.indices where results[i].mapped == nil && results[i].error == nil {
+            let t = transactions[i]
+            guard t.sent < Self.schedule.count, now.since(startedAt) >= Self.schedule[t.sent] else { continue }
+            transactions[i].sent += 1
+            if t.firstSentAt == nil { transactions[i].firstSentAt = now }
+            out.append((STUNMessage(class: .request, transactionID: t.id).encoded(fingerprint: true), results[i].server))
+        }
+        return out
+    }
+
+    /// Takes a response if it answers one of this probe's requests; returns whether it did.
+    /// The round trip counts from the first transmission, as a user waiting would.
+    public mutating func handle(_ response: STUNMessage, now: Instant) -> Bool {
+        guard response.messageClass == .success || response.messageClass == .error,
+              let i = transactions.firstIndex(where: { $0.id == response.transactionID }),
+              results[i].mapped == nil, results[i].error == nil else { return false }
+        results[i].roundTrip = transactions[i].firstSentAt.map { now.since($0) }
+        if response.messageClass == .success, let mapped = response.mappedAddress {
+            results[i].mapped = mapped
+        } else {
+            results[i].error = response.errorCode.map { "\($0.code) \($0.reason)" } ?? "response without an address"
+        }
+        return true
+    }
+
+    /// Every server answered, or the time is up.
+    public func isFinished(now: Instant) -> Bool {
+        if results.allSatisfy({ $0.mapped != nil || $0.error != nil }) { return true }
+        guard let startedAt else { return false }
+        return now.since(startedAt) >= Self.timeout
+    }
+}
