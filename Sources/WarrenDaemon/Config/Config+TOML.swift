@@ -20,7 +20,7 @@ extension Config {
             throw ConfigError(file: file, key: nil, problem: "invalid TOML: \(error)")
         }
         var r = TableReader(table: root, path: "", file: file)
-        try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "dht", "peer"])
+        try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "dht", "nat", "peer"])
 
         var node = try r.table("node", required: true)!
         try node.allowOnly(["key", "certificate", "ca", "state_directory"])
@@ -99,6 +99,15 @@ extension Config {
                     throw t.error("advertise[\(i)]", "\"\(entry)\" is not an IP:port endpoint")
                 }
                 advertise.append(endpoint)
+            }
+        }
+        if var t = try r.table("nat") {
+            try t.allowOnly(["stun"])
+            for (i, entry) in (try t.strings("stun")).enumerated() {
+                guard let endpoint = Endpoint(entry) else {
+                    throw t.error("stun[\(i)]", "\"\(entry)\" is not an IP:port endpoint (e.g. 192.0.2.1:3478)")
+                }
+                stunServers.append(endpoint)
             }
         }
         for (i, var p) in (try r.tables("peer")).enumerated() {

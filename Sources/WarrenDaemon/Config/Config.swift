@@ -29,6 +29,8 @@ public struct Config: Sendable, Equatable {
     public var bootstrap: [BootstrapNode] = []
     /// Endpoints to publish in this node's DHT record; empty means the host's addresses.
     public var advertise: [Endpoint] = []
+    /// STUN servers `warren netcheck` asks besides the connected peers (every node answers STUN).
+    public var stunServers: [Endpoint] = []
 
     /// `PUBLIC_KEY@IP:PORT`, as `warren pubkey` and the node's listen address give it.
     public struct BootstrapNode: Sendable, Equatable {

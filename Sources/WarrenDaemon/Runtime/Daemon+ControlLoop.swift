@@ -54,6 +54,7 @@ extension Daemon {
             let tick = Self.moment()
             manager.handleTimers(now: tick, into: &actions)
             dhtTimers(now: tick, into: &actions)
+            netCheckTimers(now: tick, into: &actions)
             perform(&actions)
         }
     }
@@ -139,6 +140,9 @@ extension Daemon {
                     continue
                 }
                 startLookup(address, for: connection, now: Self.moment(), into: &actions)
+            case ("netcheck", 1):
+                // Answered when every server answered or the probe timed out.
+                startNetCheck(for: connection, now: Self.moment(), into: &actions)
             default:
                 try? connection.respond(Array("{\"error\":\"unknown request\"}".utf8))
                 connection.close()

@@ -16,8 +16,8 @@ extension Daemon {
         case .rateLimited:
             drops.count(.rateLimited)
         case .notARequest:
-            // Answers to this node's own requests: nobody asked yet.
-            drops.count(.unknownType)
+            // An answer to one of this node's requests, or nothing anyone asked for.
+            if !netCheckAnswered(message, now: now) { drops.count(.unknownType) }
         }
     }
 }

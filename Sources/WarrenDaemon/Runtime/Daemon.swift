@@ -37,6 +37,7 @@ public final class Daemon {
     /// Lookups of the records of peers that stopped answering, by lookup: whose record.
     var whereabouts: [UInt32: Key32] = [:]
     var stunResponder = STUNResponder()
+    var netChecks: [NetCheck] = []
     var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what

@@ -13,7 +13,7 @@ final class Node {
     let name: String
     let namespace: NetworkNamespace
     let authority: Authority
-    /// 192.168.77.N, on the node's `eth0`.
+    /// 192.168.77.N on the node's `eth0`; behind a NAT router, 172.20.K.2 on the router's LAN.
     let underlay: String
     /// 10.8.0.N, from its certificate.
     let overlayIPv4: String
@@ -59,23 +59,29 @@ extension Lab {
         return authority
     }
 
-    /// Adds a node: its namespace cabled to the switch, underlay address 192.168.77.N, and a
-    /// key and certificate for 10.8.0.N signed by `authority` (the lab's main CA when nil).
-    /// The daemon is not configured or started yet.
-    func addNode(_ name: String, authority: Authority? = nil) async throws -> Node {
+    /// Adds a node: its namespace cabled to the switch, underlay address 192.168.77.N (or to
+    /// `router`'s LAN of its own, see `Lab+NAT`), and a key and certificate for 10.8.0.N
+    /// signed by `authority` (the lab's main CA when nil). The daemon is not configured or
+    /// started yet.
+    func addNode(_ name: String, authority: Authority? = nil, behind router: NATRouter? = nil) async throws -> Node {
         // The switch side of the veth pair is named after the node; interface names are
         // limited to 15 bytes.
         precondition(name.utf8.count <= 12 && name.allSatisfy { $0.isLetter || $0.isNumber }, "short alphanumeric node names")
         let authority = if let authority { authority } else { try await makeAuthority("main") }
         let host = nodes.count + 1
-        let switchBoard = try await switchBoard()
         let namespace = try await NetworkNamespace.create("\(id)-\(name)")
         namespaces.append(namespace)
-        try await Command.check(switchBoard.ip("link", "add", "name", name, "type", "veth", "peer", "name", "eth0", "netns", namespace.name))
-        try await Command.check(switchBoard.ip("link", "set", "dev", name, "master", "br0", "up"))
-        let underlay = "192.168.77.\(host)"
-        try await Command.check(namespace.ip("address", "add", "\(underlay)/24", "dev", "eth0"))
-        try await Command.check(namespace.ip("link", "set", "eth0", "up"))
+        let underlay: String
+        if let router {
+            underlay = try await router.cable(namespace, name: name)
+        } else {
+            let switchBoard = try await switchBoard()
+            try await Command.check(switchBoard.ip("link", "add", "name", name, "type", "veth", "peer", "name", "eth0", "netns", namespace.name))
+            try await Command.check(switchBoard.ip("link", "set", "dev", name, "master", "br0", "up"))
+            underlay = "192.168.77.\(host)"
+            try await Command.check(namespace.ip("address", "add", "\(underlay)/24", "dev", "eth0"))
+            try await Command.check(namespace.ip("link", "set", "eth0", "up"))
+        }
 
         let prefix = path(name)
         try await Command.check([warren, "ca", "sign", "--ca", authority.directory, "--name", name,
@@ -92,8 +98,8 @@ extension Lab {
 
     /// Writes the node's config: its key, certificate and CA (relative to the config's
     /// directory, as operators write them), its control socket, `peers` as static peers and
-    /// `bootstrap` as its DHT bootstrap nodes.
-    func configure(_ node: Node, peers: [Node], bootstrap: [Node] = []) throws {
+    /// `bootstrap` as its DHT bootstrap nodes, `stun` as its STUN servers.
+    func configure(_ node: Node, peers: [Node], bootstrap: [Node] = [], stun: [String] = []) throws {
         var toml = """
             [node]
             key = "\(node.name).key"
@@ -107,6 +113,9 @@ extension Lab {
             """
         if !bootstrap.isEmpty {
             toml += "\n[dht]\nbootstrap = [" + bootstrap.map { "\"\($0.publicKey)@\($0.endpoint)\"" }.joined(separator: ", ") + "]\n"
+        }
+        if !stun.isEmpty {
+            toml += "\n[nat]\nstun = [" + stun.map { "\"\($0)\"" }.joined(separator: ", ") + "]\n"
         }
         for peer in peers {
             toml += """

@@ -31,6 +31,8 @@ final class Lab {
     var processes: [BackgroundProcess] = []
     var nodes: [Node] = []
     var authorities: [String: Authority] = [:]
+    /// NAT routers made so far (see `Lab+NAT`).
+    var routers = 0
     private var tornDown = false
 
     /// Runs `body` in a fresh lab and always tears it down; on failure the logs of every

@@ -1,0 +1,21 @@
+/// What `warren netcheck` receives over the control socket, as JSON.
+public struct NetCheckReport: Codable, Sendable {
+    public struct Server: Codable, Sendable {
+        public var server: String
+        /// Who the server is: "stun" for a configured server, a peer's name otherwise.
+        public var kind: String
+        public var mapped: String?
+        public var milliseconds: Double?
+        public var error: String?
+    }
+
+    /// This node's socket addresses on its own interfaces.
+    public var local: [String]
+    /// The distinct public addresses servers saw.
+    public var reflexive: [String]
+    /// `MappingBehaviour`'s raw value.
+    public var mapping: String
+    /// Whether any server answered.
+    public var udp: Bool
+    public var servers: [Server]
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import FoundationEssentials
+import WarrenDaemon
+import WarrenLinux
+
+struct NetCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netcheck",
+        abstract: "Ask STUN servers and connected peers what address this node's packets come from, and classify its NAT.",
+        discussion: """
+            The running daemon sends STUN Binding requests from its own UDP port to the servers in nat.stun and to \
+            a few connected peers (every node answers STUN), waits up to 3 seconds, and reports each answer, the \
+            public (reflexive) addresses seen, and the NAT's mapping behaviour: none, endpoint-independent (a \
+            "cone" NAT: hole punching works) or endpoint-dependent (a "symmetric" NAT).
+            """)
+
+    @Option(name: .shortAndLong, help: "The configuration file (to find the control socket).")
+    var config: String = Config.defaultPath
+    @Option(help: "The control socket, overriding the config.") var socket: String?
+    @Flag(help: "Print JSON for scripts.") var json = false
+
+    func run() throws {
+        try reporting {
+            let path = try socket ?? (FileAccess.exists(path: config) ? loadConfig(config).controlSocket : Config(defaultsFor: config).controlSocket)
+            let reply: [UInt8]
+            do {
+                reply = try UnixControlSocket.request(path: path, line: "netcheck", timeoutMilliseconds: 10_000)
+            } catch {
+                throw Failure.runtime("\(error)")
+            }
+            if json {
+                print(String(decoding: reply, as: UTF8.self))
+                return
+            }
+            guard let r = try? JSONDecoder().decode(NetCheckReport.self, from: Data(reply)) else {
+                throw Failure.runtime("the daemon's reply is not a network check: \(String(decoding: reply, as: UTF8.self))")
+            }
+            let answered = r.servers.filter { $0.mapped != nil }.count
+            let udp = r.servers.isEmpty ? "unknown (no STUN servers configured and no peers connected)"
+                : r.udp ? "works (\(answered) of \(r.servers.count) answered)" : "no answer from \(r.servers.count) server(s)"
+            print("UDP        \(udp)")
+            print("local      \(r.local.isEmpty ? "-" : r.local.joined(separator: ", "))")
+            print("reflexive  \(r.reflexive.isEmpty ? "-" : r.reflexive.joined(separator: ", "))")
+            print("mapping    \(r.mapping)")
+            guard !r.servers.isEmpty else { return }
+            print("")
+            let rows = r.servers.map { s in
+                [s.server, s.kind, s.mapped ?? (s.error ?? "no answer"), s.milliseconds.map { "\(($0 * 10).rounded() / 10) ms" } ?? "-"]
+            }
+            print(StatusTable.table([["SERVER", "WHO", "SAW", "RTT"]] + rows))
+        }
+    }
+}

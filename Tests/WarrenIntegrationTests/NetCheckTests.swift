@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// `warren netcheck --json`, decoded as far as the tests read it.
+struct NetCheckOutput: Decodable {
+    struct Server: Decodable {
+        var server: String
+        var kind: String
+        var mapped: String?
+    }
+    var local: [String]
+    var reflexive: [String]
+    var mapping: String
+    var udp: Bool
+    var servers: [Server]
+}
+
+extension IntegrationTests {
+    func netcheck(_ lab: Lab, _ node: Node) async throws -> NetCheckOutput {
+        let out = try await Command.check([lab.warren, "netcheck", "--socket", node.socketPath, "--json"])
+        return try JSONDecoder().decode(NetCheckOutput.self, from: Data(out.stdout.utf8))
+    }
+
+    @Test("warren netcheck: coturn and a peer see a node without NAT at its own address")
+    func netcheckWithoutNAT() async throws {
+        try await Lab.run { lab in
+            let stun = try await lab.addNode("stun")
+            let a = try await lab.addNode("a")
+            let b = try await lab.addNode("b")
+            try lab.startSTUNServer(on: stun)
+            try lab.configure(b, peers: [])
+            try lab.configure(a, peers: [b], stun: ["\(stun.underlay):3478"])
+            // b first: a's first initiation then finds it up and is not retried 5 s later.
+            for node in [b, a] { try await lab.start(node) }
+            try await lab.waitUntilConnected(a, to: [b])
+            let started = ContinuousClock.now
+            let report = try await netcheck(lab, a)
+            print("warren netcheck took \(ContinuousClock.now - started)")
+            #expect(report.udp)
+            #expect(report.servers.map(\.kind) == ["stun", "b"], "\(report)")
+            #expect(report.servers.allSatisfy { $0.mapped == a.endpoint }, "\(report)")
+            #expect(report.reflexive == [a.endpoint])
+            #expect(report.mapping == "none")
+            let text = try await Command.check([lab.warren, "netcheck", "--socket", a.socketPath])
+            #expect(text.stdout.contains("mapping    none") && text.stdout.contains("SERVER"), "\(text.stdout)")
+        }
+    }
+
+    @Test("warren netcheck behind NAT routers reports the public address and tells cone from symmetric mapping",
+          arguments: [NATRouter.Mapping.endpointIndependent, .endpointDependent])
+    func netcheckBehindNAT(mapping: NATRouter.Mapping) async throws {
+        try await Lab.run { lab in
+            let stun = try await lab.addNode("stun")
+            let b = try await lab.addNode("b")
+            let router = try await lab.addNATRouter("home", mapping: mapping)
+            let a = try await lab.addNode("a", behind: router)
+            try lab.startSTUNServer(on: stun)
+            try lab.configure(b, peers: [])
+            try lab.configure(a, peers: [b], stun: ["\(stun.underlay):3478"])
+            // b first: a's first initiation then finds it up and is not retried 5 s later.
+            for node in [b, a] { try await lab.start(node) }
+            try await lab.waitUntilConnected(a, to: [b])
+            let started = ContinuousClock.now
+            let report = try await netcheck(lab, a)
+            #expect(report.servers.count == 2 && report.servers.allSatisfy { $0.mapped?.hasPrefix(router.publicAddress + ":") == true },
+                    "\(report)")
+            #expect(report.local.contains(a.endpoint))
+            switch mapping {
+            case .endpointIndependent:
+                #expect(report.mapping == "endpoint-independent", "\(report)")
+                #expect(report.reflexive.count == 1)
+            case .endpointDependent:
+                #expect(report.mapping == "endpoint-dependent", "\(report)")
+                #expect(report.reflexive.count == 2)
+            }
+        }
+    }
+}
