@@ -3,7 +3,7 @@ import WarrenDHT
 import WarrenSimulation
 
 /// `warren-sim`: runs thousands of real DHT nodes in one process over a simulated network and
-/// prints what their lookups achieved. See README.md next to this file.
+/// prints what their lookups achieved. See "DHT simulator" in the README.
 @main
 struct WarrenSim: ParsableCommand {
     static let configuration = CommandConfiguration(
