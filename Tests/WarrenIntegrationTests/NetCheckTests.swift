@@ -47,12 +47,12 @@ extension IntegrationTests {
     }
 
     @Test("warren netcheck behind NAT routers reports the public address and tells cone from symmetric mapping",
-          arguments: [NATRouter.Mapping.endpointIndependent, .endpointDependent])
-    func netcheckBehindNAT(mapping: NATRouter.Mapping) async throws {
+          arguments: [NATRouter.Kind.portRestricted, .symmetric])
+    func netcheckBehindNAT(kind: NATRouter.Kind) async throws {
         try await Lab.run { lab in
             let stun = try await lab.addNode("stun")
             let b = try await lab.addNode("b")
-            let router = try await lab.addNATRouter("home", mapping: mapping)
+            let router = try await lab.addNATRouter("home", kind: kind)
             let a = try await lab.addNode("a", behind: router)
             try lab.startSTUNServer(on: stun)
             try lab.configure(b, peers: [])
@@ -65,11 +65,11 @@ extension IntegrationTests {
             #expect(report.servers.count == 2 && report.servers.allSatisfy { $0.mapped?.hasPrefix(router.publicAddress + ":") == true },
                     "\(report)")
             #expect(report.local.contains(a.endpoint))
-            switch mapping {
-            case .endpointIndependent:
+            switch kind {
+            case .fullCone, .addressRestricted, .portRestricted:
                 #expect(report.mapping == "endpoint-independent", "\(report)")
                 #expect(report.reflexive.count == 1)
-            case .endpointDependent:
+            case .symmetric:
                 #expect(report.mapping == "endpoint-dependent", "\(report)")
                 #expect(report.reflexive.count == 2)
             }

@@ -1,48 +1,89 @@
+import Foundation
+
 /// A home router for the lab: a namespace cabled to the switch with a "public" address
-/// 192.168.77.(200+K), forwarding for nodes on LANs of their own (172.20.K.0/24 each) and
+/// 192.168.77.(200+R), forwarding for nodes on LANs of their own (172.20.(10R+K).0/24) and
 /// translating their addresses with nftables, as the kernel's NAT does in real routers.
+///
+/// Node K's port 51820 is mapped to the router's port 40000+K for every destination, except
+/// under `symmetric`, which picks a random port per destination. What comes back is let in
+/// as RFC 4787 §5 describes each filtering behaviour.
 final class NATRouter {
-    /// How the router picks a public port for a new flow. `masquerade` keeps the node's port
-    /// when it is free and reuses the mapping for every destination (endpoint-independent
-    /// mapping); `fully-random` picks a new port for every destination (endpoint-dependent:
-    /// a "symmetric" NAT).
-    enum Mapping: String, Sendable {
-        case endpointIndependent = "masquerade"
-        case endpointDependent = "masquerade fully-random"
+    enum Kind: String, CaseIterable, Sendable, CustomStringConvertible {
+        /// Endpoint-independent mapping and filtering: anyone may send to the mapping.
+        case fullCone = "full-cone"
+        /// Endpoint-independent mapping; only addresses the node has sent to get in.
+        case addressRestricted = "address-restricted"
+        /// Endpoint-independent mapping; only address and port pairs sent to get in (what
+        /// Linux's masquerade does).
+        case portRestricted = "port-restricted"
+        /// A new mapping per destination, address and port dependent filtering.
+        case symmetric
+
+        var description: String { rawValue }
     }
 
     let name: String
+    let kind: Kind
     let namespace: NetworkNamespace
     let publicAddress: String
     let index: Int
     private var lans = 0
 
-    init(name: String, namespace: NetworkNamespace, publicAddress: String, index: Int) {
+    init(name: String, kind: Kind, namespace: NetworkNamespace, publicAddress: String, index: Int) {
         self.name = name
+        self.kind = kind
         self.namespace = namespace
         self.publicAddress = publicAddress
         self.index = index
     }
 
-    /// Cables `node` to a LAN of its own behind the router, with a default route through it;
-    /// returns the node's address there.
+    /// Cables `node` to a LAN of its own behind the router, with a default route through it,
+    /// and adds its mapping and filtering rules; returns the node's address there.
     func cable(_ node: NetworkNamespace, name: String) async throws -> String {
         lans += 1
         let subnet = "172.20.\(index * 10 + lans)"
-        let lan = "lan\(lans)"
+        let inside = "\(subnet).2", lan = "lan\(lans)", mapped = 40000 + lans
         try await Command.check(namespace.ip("link", "add", "name", lan, "type", "veth", "peer", "name", "eth0", "netns", node.name))
         try await Command.check(namespace.ip("address", "add", "\(subnet).1/24", "dev", lan))
         try await Command.check(namespace.ip("link", "set", lan, "up"))
-        try await Command.check(node.ip("address", "add", "\(subnet).2/24", "dev", "eth0"))
+        try await Command.check(node.ip("address", "add", "\(inside)/24", "dev", "eth0"))
         try await Command.check(node.ip("link", "set", "eth0", "up"))
         try await Command.check(node.ip("route", "add", "default", "via", "\(subnet).1"))
-        return "\(subnet).2"
+
+        var rules: [String] = []
+        if kind != .symmetric {
+            // Inserted: before the catch-all masquerade.
+            rules.append("insert rule ip wit_nat postrouting oifname eth0 ip saddr \(inside) udp sport \(Lab.port) snat to \(publicAddress):\(mapped)")
+        }
+        switch kind {
+        case .fullCone:
+            rules.append("add rule ip wit_nat prerouting iifname eth0 udp dport \(mapped) dnat to \(inside):\(Lab.port)")
+        case .addressRestricted:
+            rules.append("add set ip wit_nat contacted\(lans) { type ipv4_addr; flags dynamic, timeout; timeout 5m; }")
+            rules.append("add rule ip wit_nat forward oifname eth0 ip saddr \(inside) update @contacted\(lans) { ip daddr }")
+            rules.append("add rule ip wit_nat prerouting iifname eth0 udp dport \(mapped) ip saddr @contacted\(lans) dnat to \(inside):\(Lab.port)")
+        case .portRestricted, .symmetric:
+            break
+        }
+        try await Router.apply(rules, in: namespace)
+        return inside
+    }
+}
+
+enum Router {
+    /// Loads nftables commands in one transaction.
+    static func apply(_ commands: [String], in namespace: NetworkNamespace) async throws {
+        guard !commands.isEmpty else { return }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("wit-nft-\(UUID().uuidString)").path
+        try (commands.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await Command.check(namespace.exec(["nft", "-f", file]))
     }
 }
 
 extension Lab {
-    /// Adds a NAT router on the switch whose translation behaves as `mapping`.
-    func addNATRouter(_ name: String, mapping: NATRouter.Mapping) async throws -> NATRouter {
+    /// Adds a NAT router of `kind` on the switch.
+    func addNATRouter(_ name: String, kind: NATRouter.Kind) async throws -> NATRouter {
         precondition(name.utf8.count <= 12 && name.allSatisfy { $0.isLetter || $0.isNumber }, "short alphanumeric router names")
         routers += 1
         let switchBoard = try await switchBoard()
@@ -54,12 +95,20 @@ extension Lab {
         try await Command.check(namespace.ip("address", "add", "\(publicAddress)/24", "dev", "eth0"))
         try await Command.check(namespace.ip("link", "set", "eth0", "up"))
         try await Command.check(namespace.exec(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]))
-        try await Command.check(namespace.exec(["nft", "add", "table", "ip", "wit_nat"]))
-        try await Command.check(namespace.exec(["nft", "add", "chain", "ip", "wit_nat", "postrouting",
-                                                "{ type nat hook postrouting priority srcnat; }"]))
-        try await Command.check(namespace.exec(["nft", "add", "rule", "ip", "wit_nat", "postrouting", "oifname", "eth0"]
-                                               + mapping.rawValue.split(separator: " ").map(String.init)))
-        return NATRouter(name: name, namespace: namespace, publicAddress: publicAddress, index: routers)
+        // Mappings per node come with `cable`; anything else leaving masquerades, randomly
+        // under a symmetric NAT. UDP for the router itself is dropped before conntrack keeps
+        // an entry for it: an entry from an unsolicited packet would take the port a later
+        // mapping towards its sender needs, which no home router does.
+        try await Router.apply([
+            "add table ip wit_nat",
+            "add chain ip wit_nat prerouting { type nat hook prerouting priority dstnat; }",
+            "add chain ip wit_nat input { type filter hook input priority filter; }",
+            "add rule ip wit_nat input iifname eth0 meta l4proto udp drop",
+            "add chain ip wit_nat forward { type filter hook forward priority filter; }",
+            "add chain ip wit_nat postrouting { type nat hook postrouting priority srcnat; }",
+            "add rule ip wit_nat postrouting oifname eth0 masquerade" + (kind == .symmetric ? " fully-random" : ""),
+        ], in: namespace)
+        return NATRouter(name: name, kind: kind, namespace: namespace, publicAddress: publicAddress, index: routers)
     }
 
     /// Runs coturn as a plain STUN server on `node`'s address (its daemon is not started).
@@ -68,4 +117,7 @@ extension Lab {
             "turnserver", "--listening-ip", node.underlay, "--listening-port", "\(port)", "--stun-only",
             "--no-tls", "--no-dtls", "--no-tcp", "--no-cli", "--log-file", "stdout", "--simple-log"))
     }
+
+    /// The lab's UDP probe script (see the file).
+    static let udpProbe = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("udp-probe.py").path
 }
