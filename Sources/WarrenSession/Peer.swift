@@ -33,6 +33,9 @@ final class Peer {
     let handshakeKey: Key32
     let isStatic: Bool
     var endpoint: Endpoint?
+    /// Other addresses its DHT record lists (local, public): while no session works, each
+    /// initiation goes to all of them, and the first to answer becomes `endpoint`.
+    var candidates: [Endpoint] = []
     var persistentKeepalive: Duration?
 
     /// Set once a certificate verified; routing uses it.

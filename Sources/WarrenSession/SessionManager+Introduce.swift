@@ -3,10 +3,13 @@ public import WarrenPKI
 public import WarrenWire
 
 extension SessionManager {
+    /// Addresses per peer that initiations go to at once (a DHT record holds at most 8).
+    public static let maxCandidates = 8
+
     /// Makes a node known from a signed record found in the DHT: its certificate (checked
     /// here against our CA and blocklist, as a handshake would) gives the route, and the
-    /// record's first endpoint is where the handshake goes. Returns the peer's link, to hold
-    /// packets for it, or nil if the certificate is not acceptable.
+    /// record's endpoints are where handshakes go until one answers. Returns the peer's link,
+    /// to hold packets for it, or nil if the certificate is not acceptable.
     public func introduce(certificate unchecked: UncheckedCertificate, endpoints: [Endpoint], now: Moment) -> PeerLink? {
         guard let handshakeKey = Ed25519.x25519PublicKey(from: unchecked.body.publicKey),
               let certificate = try? verifyPeer(unchecked, handshakeKey: handshakeKey, now: now),
@@ -14,6 +17,7 @@ extension SessionManager {
               let peer = peer(for: certificate, handshakeKey: handshakeKey) else { return nil }
         // A session that works keeps its endpoint; a record may be older than what we saw.
         if peer.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
+        peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
         return adopt(certificate, for: peer)
     }
 
@@ -26,6 +30,7 @@ extension SessionManager {
         guard let peer = peers[publicKey], let endpoint = endpoints.first,
               peer.endpoint.map({ !endpoints.contains($0) }) ?? true else { return nil }
         peer.endpoint = endpoint
+        peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
         peer.attemptsStartedAt = nil
         peer.askedWhereabouts = false
         if peer.pending != nil || !peer.staged.isEmpty { initiate(peer, now: now, into: &actions) }

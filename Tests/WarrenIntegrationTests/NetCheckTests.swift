@@ -60,7 +60,6 @@ extension IntegrationTests {
             // b first: a's first initiation then finds it up and is not retried 5 s later.
             for node in [b, a] { try await lab.start(node) }
             try await lab.waitUntilConnected(a, to: [b])
-            let started = ContinuousClock.now
             let report = try await netcheck(lab, a)
             #expect(report.servers.count == 2 && report.servers.allSatisfy { $0.mapped?.hasPrefix(router.publicAddress + ":") == true },
                     "\(report)")
@@ -75,4 +74,37 @@ extension IntegrationTests {
             }
         }
     }
+}
+
+extension IntegrationTests {
+    @Test("a node behind a NAT learns its public address from its peers and publishes it in its DHT record")
+    func reflexiveCandidateInRecord() async throws {
+        try await Lab.run { lab in
+            let boot = try await lab.addNode("boot")
+            let b = try await lab.addNode("b")
+            let router = try await lab.addNATRouter("home", kind: .portRestricted)
+            let a = try await lab.addNode("a", behind: router)
+            try lab.configure(boot, peers: [])
+            for node in [a, b] { try lab.configure(node, peers: [], bootstrap: [boot]) }
+            for node in [boot, b, a] { try await lab.start(node) }
+            // a asks its peers (no STUN server is configured) a few seconds after it starts.
+            let public_ = "\(router.publicAddress):40001"
+            let started = ContinuousClock.now
+            var endpoints: [String] = []
+            while !endpoints.contains(public_) && ContinuousClock.now - started < .seconds(20) {
+                try await Task.sleep(for: .milliseconds(500))
+                let out = try await Command.run([lab.warren, "lookup", "--socket", b.socketPath, "--json", a.overlayIPv4])
+                endpoints = (try? JSONDecoder().decode(LookupOutput.self, from: Data(out.stdout.utf8)))?.endpoints ?? []
+            }
+            #expect(endpoints.contains(public_), "a's record lists \(endpoints)")
+            #expect(endpoints.contains(a.endpoint), "a's record lists \(endpoints)")
+            print("a's record listed its public address \(ContinuousClock.now - started) after b started looking")
+        }
+    }
+}
+
+/// `warren lookup --json`, as far as the tests read it.
+struct LookupOutput: Decodable {
+    var found: Bool
+    var endpoints: [String]
 }

@@ -175,6 +175,34 @@ struct SessionManagerTests {
         #expect(h.nodes[1].manager.status(now: h.now.instant).first?.lastError?.contains("no handshake response") == true)
     }
 
+    @Test("a node found in the DHT gets each initiation at every address its record lists; the one that answers is kept")
+    func candidates() throws {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("alice", host: 1)
+        let bob = h.nodes[0]
+        let unreachable = [Endpoint("172.20.11.2:51820")!, Endpoint("[fd00::2]:51820")!]
+        let link = try #require(h.nodes[1].manager.introduce(certificate: UncheckedCertificate(parsing: bob.certificate.encoded),
+                                                               endpoints: unreachable + [bob.endpoint], now: h.now))
+        var actions: [SessionAction] = []
+        let packet = ipv4Packet(from: h.nodes[1].ipv4, to: bob.ipv4)
+        h.nodes[1].manager.hold(packet: packet, for: link, now: h.now, into: &actions)
+        let initiations = actions.compactMap { if case .send(let b, let e) = $0, b[0] == 1 { (b, e) } else { nil } }
+        #expect(initiations.map(\.1) == unreachable + [bob.endpoint])
+        #expect(Set(initiations.map(\.0)).count == 1)
+        let delivered = h.run(actions, from: 1)
+        #expect(delivered.count == 1 && delivered.first?.packet == packet)
+        let status = h.nodes[1].manager.status(now: h.now.instant).first
+        #expect(status?.state == "connected" && status?.endpoint == bob.endpoint.description)
+        // With a session, a rekey goes to the working endpoint only.
+        h.advance(.seconds(131))
+        let before = h.log.count
+        h.send(ipv4Packet(from: h.nodes[1].ipv4, to: bob.ipv4), from: 1)
+        h.tick(1)
+        let rekeys = h.log[before...].compactMap { if case .send(let b, let e) = $0, b[0] == 1 { e } else { nil } }
+        #expect(rekeys == [bob.endpoint])
+    }
+
     @Test("steady traffic to a peer that went silent starts a handshake 15 s after the first unanswered packet")
     func silentPeerUnderTraffic() {
         let h = connected()

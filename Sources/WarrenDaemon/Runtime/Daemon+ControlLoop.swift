@@ -55,6 +55,7 @@ extension Daemon {
             manager.handleTimers(now: tick, into: &actions)
             dhtTimers(now: tick, into: &actions)
             netCheckTimers(now: tick, into: &actions)
+            candidateTimers(now: tick, into: &actions)
             perform(&actions)
         }
     }

@@ -100,9 +100,8 @@ extension Daemon {
 
     /// Signs and stores this node's record under its address key and its node key.
     func publishRecord(now: Moment, into actions: inout [SessionAction]) {
-        let endpoints = config.advertise.isEmpty
-            ? LocalAddresses.list(excludingInterface: tun.name).map { Endpoint(address: $0, port: socket.localPort) }
-            : config.advertise
+        let endpoints = candidates()
+        publishedEndpoints = endpoints
         // Sequence numbers must grow across restarts too: the wall clock does that.
         recordSequence = max(recordSequence + 1, now.unixSeconds)
         let record = PeerRecord(signing: recordSigner, certificate: certificate, endpoints: endpoints, sequence: recordSequence,

@@ -11,7 +11,8 @@ extension Daemon {
     /// the NAT's mapping behaviour, few enough to stay quiet.
     static let netCheckPeers = 4
 
-    func startNetCheck(for connection: ControlConnection, now: Moment, into actions: inout [SessionAction]) {
+    /// Who to ask: the configured servers, then connected peers at other addresses.
+    func stunTargets(now: Moment) -> [(endpoint: Endpoint, kind: String)] {
         var servers = config.stunServers.map { (endpoint: $0, kind: "stun") }
         for peer in manager.status(now: now.instant) where peer.state == "connected" {
             guard let text = peer.endpoint, let endpoint = Endpoint(text),
@@ -19,6 +20,11 @@ extension Daemon {
             servers.append((endpoint, peer.name ?? "peer"))
             if servers.count >= config.stunServers.count + Self.netCheckPeers { break }
         }
+        return servers
+    }
+
+    func startNetCheck(for connection: ControlConnection, now: Moment, into actions: inout [SessionAction]) {
+        let servers = stunTargets(now: now)
         var check = NetCheck(probe: BindingProbe(servers: servers.map(\.endpoint), random: &random),
                              kinds: servers.map(\.kind), connection: connection)
         for (bytes, server) in check.probe.poll(now: now.instant) { actions.append(.send(bytes, to: server)) }
@@ -26,8 +32,9 @@ extension Daemon {
         finishNetChecks(now: now)
     }
 
-    /// A STUN response: for whichever network check sent its request.
+    /// A STUN response: for whichever network check (or candidate probe) sent its request.
     func netCheckAnswered(_ response: STUNMessage, now: Moment) -> Bool {
+        if candidateProbe?.handle(response, now: now.instant) == true { return true }
         for i in netChecks.indices where netChecks[i].probe.handle(response, now: now.instant) {
             finishNetChecks(now: now)
             return true

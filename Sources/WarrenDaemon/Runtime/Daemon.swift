@@ -38,6 +38,13 @@ public final class Daemon {
     var whereabouts: [UInt32: Key32] = [:]
     var stunResponder = STUNResponder()
     var netChecks: [NetCheck] = []
+    /// This node's public addresses as STUN answers last showed them (`Daemon+Candidates`).
+    var reflexive: [Endpoint] = []
+    var candidateProbe: BindingProbe?
+    /// The first check waits a few seconds for peers to ask.
+    var nextCandidateCheck = MonotonicClock.now() + .seconds(3)
+    /// The endpoints of the record last published.
+    var publishedEndpoints: [Endpoint] = []
     var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what

@@ -1,0 +1,58 @@
+import Logging
+import WarrenDHT
+import WarrenLinux
+import WarrenNAT
+import WarrenSession
+import WarrenWire
+
+/// The addresses this node publishes in its DHT record for others to reach it at: its own
+/// (for peers on the same networks) and the public ones STUN servers and peers see (for
+/// everyone behind other NATs). They are checked again every few minutes and the record
+/// republished when they change.
+extension Daemon {
+    /// How often the addresses are checked, and how soon again when nobody could be asked.
+    static let candidateCheckInterval: Duration = .seconds(300)
+    static let candidateRetryInterval: Duration = .seconds(10)
+
+    /// Local candidates with the listen port, then reflexive ones, at most a record's worth.
+    func candidates() -> [Endpoint] {
+        guard config.advertise.isEmpty else { return config.advertise }
+        let local = LocalAddresses.list(excludingInterface: tun.name).map { Endpoint(address: $0, port: socket.localPort) }
+        return Array((local + reflexive.filter { !local.contains($0) }).prefix(PeerRecord.maxEndpoints))
+    }
+
+    func candidateTimers(now: Moment, into actions: inout [SessionAction]) {
+        if var probe = candidateProbe {
+            for (bytes, server) in probe.poll(now: now.instant) { actions.append(.send(bytes, to: server)) }
+            candidateProbe = probe
+            if probe.isFinished(now: now.instant) { finishCandidateProbe(probe, now: now, into: &actions) }
+            return
+        }
+        guard now.instant >= nextCandidateCheck, config.advertise.isEmpty else { return }
+        let servers = stunTargets(now: now).map(\.endpoint)
+        guard !servers.isEmpty else {
+            nextCandidateCheck = now.instant + Self.candidateRetryInterval
+            return
+        }
+        nextCandidateCheck = now.instant + Self.candidateCheckInterval
+        var probe = BindingProbe(servers: servers, random: &random)
+        for (bytes, server) in probe.poll(now: now.instant) { actions.append(.send(bytes, to: server)) }
+        candidateProbe = probe
+    }
+
+    private func finishCandidateProbe(_ probe: BindingProbe, now: Moment, into actions: inout [SessionAction]) {
+        candidateProbe = nil
+        let local = LocalAddresses.list(excludingInterface: tun.name).map { Endpoint(address: $0, port: socket.localPort) }
+        var found: [Endpoint] = []
+        // Behind an endpoint-dependent NAT what one server saw is no use to anyone else.
+        if MappingBehaviour.classify(probe.results, local: local) != .endpointDependent {
+            for e in probe.results.compactMap(\.mapped) where !local.contains(e) && !found.contains(e) { found.append(e) }
+        }
+        if found != reflexive {
+            logger.info("public address changed", metadata: ["reflexive": "\(found.map(\.description).joined(separator: ", "))"])
+            reflexive = found
+        }
+        // Also when only a local address changed (a new DHCP lease, an interface up).
+        if candidates() != publishedEndpoints { publishRecord(now: now, into: &actions) }
+    }
+}
