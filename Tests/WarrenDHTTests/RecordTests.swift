@@ -47,6 +47,26 @@ struct RecordTests {
         #expect(throws: WireError.self) { try PeerRecord(parsing: r.encoded + [0]) }
     }
 
+    @Test("rendezvous nodes are signed with the record, at most three")
+    func rendezvous() throws {
+        var f = RecordFixture()
+        let key = SigningKey(random: &f.rng)
+        let cert = try f.ca.sign(name: "n", publicKey: key.publicKey, ipv4: IPPrefix("10.8.0.9/16")!, roles: [], subnets: [],
+                                 notBefore: 0, notAfter: 900_000)
+        let nodes = (1...4).map { contact(UInt64($0)) }
+        let r = PeerRecord(signing: key, certificate: cert, endpoints: [Endpoint("192.0.2.1:51820")!], rendezvous: nodes,
+                           sequence: 1, expiresAt: 12_000)
+        #expect(r.rendezvous == Array(nodes.prefix(3)))
+        let parsed = try PeerRecord(parsing: r.encoded)
+        #expect(parsed == r && parsed.rendezvous.map(\.endpoint) == nodes.prefix(3).map(\.endpoint))
+        let store = RecordStore(authority: f.ca.certificate)
+        #expect(throws: Never.self) { try store.validate(parsed, under: RecordKey.address(IPv4Address("10.8.0.9")!), now: 100) }
+        // A rendezvous node swapped after signing breaks the signature.
+        var forged = parsed
+        forged.rendezvous[0] = nodes[3]
+        #expect(throws: RecordError.self) { try store.validate(forged, under: RecordKey.address(IPv4Address("10.8.0.9")!), now: 100) }
+    }
+
     @Test("a valid record is stored under its address key and its node key, and found")
     func store() throws {
         var f = RecordFixture()

@@ -6,29 +6,34 @@ public import WarrenWire
 /// from its overlay address and its node ID (`RecordKey`).
 ///
 /// Encoding (big-endian), then a 64-byte Ed25519 signature by the certificate's key over
-/// `"warren record v1" ‖ body`:
+/// `"warren record v2" ‖ body`:
 /// ```
 ///  version(1) ‖ certificate length(2) ‖ certificate ‖ endpoint count(1) ‖ endpoints ‖
-///  sequence(8) ‖ expires at, unix seconds(8)
+///  rendezvous count(1) ‖ (public key(32) ‖ endpoint)… ‖ sequence(8) ‖ expires at, unix seconds(8)
 ///  endpoint = family(1: 4 or 6) ‖ address(4 or 16) ‖ port(2)
 /// ```
 public struct PeerRecord: Hashable, Sendable {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     public static let maxEndpoints = 8
+    public static let maxRendezvous = 3
     public static let maxEncodedBytes = 1400
 
     public var certificate: [UInt8]
     public var endpoints: [Endpoint]
+    /// Nodes this one keeps a session with that can pass it a request to punch a hole
+    /// towards someone behind another NAT (`PunchMessage`).
+    public var rendezvous: [Contact]
     /// Grows with every new version a node publishes; stores keep only the newest.
     public var sequence: UInt64
     public var expiresAt: UInt64
     public var signature: [UInt8]
 
     /// Signs a record for `key`, whose certificate is `certificate`.
-    public init(signing key: borrowing SigningKey, certificate: Certificate, endpoints: [Endpoint], sequence: UInt64,
-                expiresAt: UInt64) {
+    public init(signing key: borrowing SigningKey, certificate: Certificate, endpoints: [Endpoint],
+                rendezvous: [Contact] = [], sequence: UInt64, expiresAt: UInt64) {
         self.certificate = certificate.encoded
         self.endpoints = Array(endpoints.prefix(Self.maxEndpoints))
+        self.rendezvous = Array(rendezvous.prefix(Self.maxRendezvous))
         self.sequence = sequence
         self.expiresAt = expiresAt
         self.signature = []
@@ -37,7 +42,7 @@ public struct PeerRecord: Hashable, Sendable {
 
     var signedBytes: [UInt8] {
         var w = WireWriter(capacity: 64 + certificate.count)
-        w.write(bytes: Array("warren record v1".utf8))
+        w.write(bytes: Array("warren record v2".utf8))
         encodeBody(into: &w)
         return w.bytes
     }
@@ -47,6 +52,11 @@ public struct PeerRecord: Hashable, Sendable {
         w.writeLongBytes(certificate)
         w.write(UInt8(endpoints.count))
         for e in endpoints { e.encode(into: &w) }
+        w.write(UInt8(rendezvous.count))
+        for c in rendezvous {
+            w.write(bytes: c.publicKey.bytes)
+            c.endpoint.encode(into: &w)
+        }
         w.write(sequence)
         w.write(expiresAt)
     }
@@ -67,6 +77,14 @@ public struct PeerRecord: Hashable, Sendable {
         var endpoints: [Endpoint] = []
         for _ in 0..<count { endpoints.append(try Endpoint(parsing: &r)) }
         self.endpoints = endpoints
+        let rendezvousCount = Int(try r.readUInt8())
+        guard rendezvousCount <= Self.maxRendezvous else { throw .invalidField("record rendezvous count \(rendezvousCount)") }
+        var rendezvous: [Contact] = []
+        for _ in 0..<rendezvousCount {
+            let key = Key32(copying: try r.readSlice(32))
+            rendezvous.append(Contact(publicKey: key, endpoint: try Endpoint(parsing: &r)))
+        }
+        self.rendezvous = rendezvous
         sequence = try r.readUInt64()
         expiresAt = try r.readUInt64()
         signature = try r.readBytes(SigningKey.signatureByteCount)
