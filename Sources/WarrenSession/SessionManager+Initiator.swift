@@ -34,7 +34,7 @@ extension SessionManager {
                                         retryAt: now.instant + Timing.rekeyTimeout + jitter)
         if peer.attemptsStartedAt == nil { peer.attemptsStartedAt = now.instant }
         actions.append(.send(message.encoded, to: endpoint))
-        if peer.current == nil {
+        if peer.current?.isUsable(at: now.instant) != true {
             // The same initiation: whichever copy arrives first is answered, the others are
             // refused as replays.
             for candidate in peer.candidates where candidate != endpoint { actions.append(.send(message.encoded, to: candidate)) }

@@ -36,4 +36,36 @@ extension SessionManager {
         if peer.pending != nil || !peer.staged.isEmpty { initiate(peer, now: now, into: &actions) }
         return endpoint
     }
+
+    /// A rendezvous node says `publicKey` wants to reach us at `candidates`: handshakes go to
+    /// all of them now, so our NAT opens for the initiations coming the other way (and ours
+    /// get through where the other NAT already opened for us). Nothing happens if a session
+    /// works. The handshake still has to show a valid certificate, as always.
+    public func punch(towards publicKey: Key32, candidates: [Endpoint], now: Moment, into actions: inout [SessionAction]) {
+        guard publicKey != certificate.publicKey, let first = candidates.first else { return }
+        let peer: Peer
+        if let known = peers[publicKey] {
+            peer = known
+            if peer.current?.isUsable(at: now.instant) == true { return }
+        } else {
+            guard peers.count < Self.maxPeers, let handshakeKey = Ed25519.x25519PublicKey(from: publicKey) else { return }
+            peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false, endpoint: first, persistentKeepalive: nil)
+            peers[publicKey] = peer
+        }
+        peer.candidates = Array(candidates.prefix(Self.maxCandidates))
+        if peer.endpoint == nil || !peer.candidates.contains(peer.endpoint!) { peer.endpoint = first }
+        initiate(peer, now: now, into: &actions)
+    }
+
+    /// Whether a session with `publicKey` can carry packets now.
+    public func isConnected(_ publicKey: Key32, now: Instant) -> Bool {
+        peers[publicKey]?.current?.isUsable(at: now) == true
+    }
+
+    /// Keeps the NAT mapping towards a peer open with a keepalive every `interval` (a
+    /// rendezvous node must be able to reach us), or stops when nil. Static peers keep theirs.
+    public func keepAlive(_ publicKey: Key32, every interval: Duration?) {
+        guard let peer = peers[publicKey], !peer.isStatic else { return }
+        peer.persistentKeepalive = interval
+    }
 }

@@ -99,6 +99,14 @@ public final class SessionManager {
         routingChanged()
     }
 
+    /// The same, then sends what waited for a session: after crossing handshakes (a punch,
+    /// say) the packets held for the peer go out on the first keypair that works.
+    public func confirmed(_ keypair: Keypair, now: Moment, into actions: inout [SessionAction]) {
+        confirmed(keypair)
+        guard let peer = peers[keypair.link.publicKey], peer.current === keypair, !peer.staged.isEmpty else { return }
+        flushStaged(peer, now: now, into: &actions)
+    }
+
     /// Authenticated packets from `link` now come from `endpoint`.
     public func roamed(_ link: PeerLink, to endpoint: Endpoint) {
         link.roamReported.store(false, ordering: .relaxed)

@@ -104,7 +104,7 @@ final class SessionHarness {
             DataPath.inbound($0, from: endpoint, snapshot: snapshot, now: now.instant, notices: &notices)
         }
         var actions: [SessionAction] = []
-        if let k = notices.confirmed { manager.confirmed(k) }
+        if let k = notices.confirmed { manager.confirmed(k, now: now, into: &actions) }
         if let (link, e) = notices.roamed { manager.roamed(link, to: e) }
         switch verdict {
         case .handshake:

@@ -68,7 +68,7 @@ extension Daemon {
         case .hold(let packet, let link):
             manager.hold(packet: packet, for: link, now: now, into: &actions)
         case .confirmed(let keypair):
-            manager.confirmed(keypair)
+            manager.confirmed(keypair, now: now, into: &actions)
         case .roamed(let link, let endpoint):
             manager.roamed(link, to: endpoint)
             logger.info("peer moved", metadata: ["peer": "\(link.name)", "endpoint": "\(endpoint)"])

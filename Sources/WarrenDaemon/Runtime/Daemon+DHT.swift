@@ -2,6 +2,7 @@ import Logging
 import WarrenCrypto
 import WarrenDHT
 import WarrenLinux
+import WarrenNAT
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -14,6 +15,9 @@ extension Daemon {
     /// How often the record is published again (records live an hour in stores).
     static let republishInterval: Duration = .seconds(20 * 60)
     static let recordLifetimeSeconds: UInt64 = 3600
+    /// A record whose rendezvous nodes changed (a session to one came up or went) is
+    /// published again, but not more often than this.
+    static let minimumRepublishInterval: Duration = .seconds(10)
 
     /// Saved contacts are written this often, and at shutdown.
     static let saveInterval: Duration = .seconds(300)
@@ -41,6 +45,10 @@ extension Daemon {
     /// A control message from an authenticated peer.
     func handleControl(_ bytes: [UInt8], from link: PeerLink, at source: Endpoint, now: Moment,
                        into actions: inout [SessionAction]) {
+        if bytes.first == PunchMessage.controlKind {
+            handlePunch(bytes, from: link, at: source, now: now, into: &actions)
+            return
+        }
         guard bytes.first == DHTMessage.controlKind, let message = try? DHTMessage(parsing: bytes) else {
             drops.count(.malformed)
             return
@@ -70,7 +78,8 @@ extension Daemon {
         dht.handleTimers(now: now, random: &random, into: &dhtActions)
         perform(dhtActions, now: now, into: &actions)
         for (_, packets) in resolver.expire(now: now.instant) { unreachable(packets) }
-        if let last = lastPublished, now.instant.since(last) >= Self.republishInterval {
+        if let last = lastPublished, now.instant.since(last) >= Self.republishInterval
+            || (now.instant.since(last) >= Self.minimumRepublishInterval && rendezvousNodes(now: now) != publishedRendezvous) {
             publishRecord(now: now, into: &actions)
         }
         if now.instant.since(lastSaved ?? .zero) >= Self.saveInterval {
@@ -102,9 +111,11 @@ extension Daemon {
     func publishRecord(now: Moment, into actions: inout [SessionAction]) {
         let endpoints = candidates()
         publishedEndpoints = endpoints
+        publishedRendezvous = rendezvousNodes(now: now)
         // Sequence numbers must grow across restarts too: the wall clock does that.
         recordSequence = max(recordSequence + 1, now.unixSeconds)
-        let record = PeerRecord(signing: recordSigner, certificate: certificate, endpoints: endpoints, sequence: recordSequence,
+        let record = PeerRecord(signing: recordSigner, certificate: certificate, endpoints: endpoints,
+                                rendezvous: publishedRendezvous, sequence: recordSequence,
                                 expiresAt: now.unixSeconds + Self.recordLifetimeSeconds)
         guard case .v4(let address) = certificate.body.ipv4.address else { return }
         var dhtActions: [DHTAction] = []
@@ -191,6 +202,7 @@ extension Daemon {
                     continue
                 }
                 logger.debug("found a peer in the DHT", metadata: ["peer": "\(link.name)", "address": "\(address)"])
+                requestPunches(towards: record, publicKey: link.publicKey, now: now, into: &actions)
                 for packet in packets { manager.hold(packet: packet, for: link, now: now, into: &actions) }
             }
         }

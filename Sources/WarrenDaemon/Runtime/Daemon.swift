@@ -45,6 +45,9 @@ public final class Daemon {
     var nextCandidateCheck = MonotonicClock.now() + .seconds(3)
     /// The endpoints of the record last published.
     var publishedEndpoints: [Endpoint] = []
+    var publishedRendezvous: [Contact] = []
+    /// Rate limits on the punch messages each peer sends (`Daemon+Punch`).
+    var punchLimits: [Key32: TokenBucket] = [:]
     var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what

@@ -1,0 +1,74 @@
+import Logging
+import WarrenCrypto
+import WarrenDHT
+import WarrenNAT
+import WarrenPKI
+import WarrenSession
+import WarrenWire
+
+/// Hole punching through rendezvous nodes (see `PunchMessage`): this node names the bootstrap
+/// nodes it keeps sessions with in its record; a node that wants to reach it asks one of them
+/// to pass on a notice, and both sides send handshakes to each other at once.
+extension Daemon {
+    /// Keepalives towards rendezvous nodes, well under the 30 s after which many NATs forget
+    /// an idle UDP mapping.
+    static let rendezvousKeepalive: Duration = .seconds(20)
+    /// Punch messages a peer may make this node act on: per second, and in a burst.
+    static let punchesPerSecond = 2.0
+    static let punchBurst = 10.0
+
+    /// Bootstrap nodes with a working session, kept open by keepalives: they can reach us
+    /// whatever NAT we are behind.
+    func rendezvousNodes(now: Moment) -> [Contact] {
+        var nodes: [Contact] = []
+        for node in config.bootstrap {
+            guard let key = KeyText.parsePublicKey(node.publicKey), key != certificate.publicKey,
+                  manager.isConnected(key, now: now.instant) else { continue }
+            manager.keepAlive(key, every: Self.rendezvousKeepalive)
+            nodes.append(Contact(publicKey: key, endpoint: node.endpoint))
+            if nodes.count == PeerRecord.maxRendezvous { break }
+        }
+        return nodes
+    }
+
+    /// About to reach a node found in the DHT: ask its rendezvous nodes to tell it, so that
+    /// its NAT opens for us while ours opens for it.
+    func requestPunches(towards record: PeerRecord, publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
+        guard !manager.isConnected(publicKey, now: now.instant) else { return }
+        let request = PunchMessage(kind: .request, peer: publicKey, candidates: candidates()).encoded
+        for node in record.rendezvous where node.publicKey != certificate.publicKey {
+            manager.sendControl(request, to: node.publicKey, endpoint: node.endpoint, now: now, into: &actions)
+        }
+    }
+
+    /// A punch message from an authenticated peer.
+    func handlePunch(_ bytes: [UInt8], from link: PeerLink, at source: Endpoint, now: Moment, into actions: inout [SessionAction]) {
+        guard let message = try? PunchMessage(parsing: bytes) else {
+            drops.count(.malformed)
+            return
+        }
+        if punchLimits.count > 1024 { punchLimits = punchLimits.filter { !$0.value.isFull(now: now.instant) } }
+        var bucket = punchLimits[link.publicKey]
+            ?? TokenBucket(capacity: Self.punchBurst, perSecond: Self.punchesPerSecond, now: now.instant)
+        defer { punchLimits[link.publicKey] = bucket }
+        guard bucket.take(now: now.instant) else {
+            drops.count(.rateLimited)
+            return
+        }
+        // Where the requester's packets come from is its best candidate: its NAT's mapping.
+        let candidates = [source] + message.candidates.filter { $0 != source }
+        switch message.kind {
+        case .request where message.peer == certificate.publicKey:
+            manager.punch(towards: link.publicKey, candidates: candidates, now: now, into: &actions)
+        case .request:
+            // Passed on only over a session that already exists: a rendezvous node never
+            // starts one to whoever a member names.
+            guard manager.isConnected(message.peer, now: now.instant) else { return }
+            let notice = PunchMessage(kind: .notice, peer: link.publicKey, candidates: candidates)
+            manager.sendControl(notice.encoded, to: message.peer, endpoint: nil, now: now, into: &actions)
+        case .notice:
+            logger.debug("punching", metadata: ["towards": "\(KeyText.publicKey(message.peer))", "via": "\(link.name)"])
+            manager.punch(towards: message.peer, candidates: message.candidates, now: now, into: &actions)
+        }
+    }
+}

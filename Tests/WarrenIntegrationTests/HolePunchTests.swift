@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+extension IntegrationTests {
+    /// Two nodes behind port-restricted NATs (Linux's own masquerade behaviour): neither NAT
+    /// lets in what its node did not send to first. a finds b's record, with b's public
+    /// address and its rendezvous node (the bootstrap node, which b keeps a session with);
+    /// a asks it to tell b, and both send handshakes at once.
+    @Test("two nodes behind port-restricted NATs reach each other directly, punched through the bootstrap node")
+    func holePunchBetweenPortRestrictedNATs() async throws {
+        try await Lab.run { lab in
+            let boot = try await lab.addNode("boot")
+            let homeA = try await lab.addNATRouter("homea", kind: .portRestricted)
+            let homeB = try await lab.addNATRouter("homeb", kind: .portRestricted)
+            let a = try await lab.addNode("a", behind: homeA)
+            let b = try await lab.addNode("b", behind: homeB)
+            try lab.configure(boot, peers: [])
+            for node in [a, b] { try lab.configure(node, peers: [], bootstrap: [boot]) }
+            // b first, so that b never hears of a: nothing but the punch can open b's NAT for a.
+            for node in [boot, b] { try await lab.start(node) }
+            try await Task.sleep(for: .seconds(4))
+            try await lab.start(a)
+            // b learned its public address and published it with its rendezvous node.
+            let bPublic = "\(homeB.publicAddress):40001"
+            let started = ContinuousClock.now
+            var record = LookupOutput(found: false, endpoints: [])
+            while !record.endpoints.contains(bPublic) && ContinuousClock.now - started < .seconds(20) {
+                try await Task.sleep(for: .milliseconds(500))
+                let out = try await Command.run([lab.warren, "lookup", "--socket", a.socketPath, "--json", b.overlayIPv4])
+                record = (try? JSONDecoder().decode(LookupOutput.self, from: Data(out.stdout.utf8))) ?? record
+            }
+            #expect(record.endpoints.contains(bPublic), "b's record lists \(record.endpoints)")
+            // Neither has a session with the other yet.
+            #expect(try await lab.status(a).peer(b)?.state != "connected")
+
+            let pinged = ContinuousClock.now
+            try await lab.requirePing(from: a, to: b.overlayIPv4)
+            let firstReply = ContinuousClock.now - pinged
+            let peer = try await lab.status(a).peer(b)
+            #expect(peer?.state == "connected" && peer?.endpoint == bPublic, "a reaches b at \(peer?.endpoint ?? "-")")
+            #expect(try await lab.status(b).peer(a)?.endpoint == "\(homeA.publicAddress):40001")
+            print("port-restricted ↔ port-restricted: direct, first reply \(firstReply) after the first ping")
+            #expect(firstReply < .seconds(3))
+        }
+    }
+}
