@@ -32,6 +32,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("DHTMessages", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("DHTNode", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("STUNMessages", ["WarrenNAT", "WarrenWire"]),
+    ("PunchMessages", ["WarrenNAT", "WarrenCrypto", "WarrenWire"]),
 ]
 
 let package = Package(

@@ -209,4 +209,7 @@ public struct RoutingTable: Sendable {
 
     /// Every contact, for saving the table across restarts.
     public var allContacts: [Contact] { buckets.flatMap { $0.entries.map(\.contact) } }
+
+    /// The contacts `closest` answers from: those whose last request did not fail.
+    public var answerableContacts: [Contact] { buckets.flatMap { $0.entries.filter { $0.failures == 0 }.map(\.contact) } }
 }

@@ -392,8 +392,9 @@ struct Run {
             case (.ping, .pong):
                 break
             case (.findNode(let target), .nodes(let contacts)), (.findValue(let target), .nodes(let contacts)):
-                // The k closest the table knows (by brute force here), the requester left out.
-                let closest = node.table.allContacts.filter { $0.id != sender.id }.map { ($0.id.distance(to: target), $0) }
+                // The k closest the table knows and trusts to answer (by brute force here), the
+                // requester left out.
+                let closest = node.table.answerableContacts.filter { $0.id != sender.id }.map { ($0.id.distance(to: target), $0) }
                     .sorted { $0.0 < $1.0 }.prefix(min(node.settings.k, DHTMessage.maxContacts)).map(\.1)
                 Fuzz.check(contacts == closest, "a nodes reply is not the table's closest contacts to the target")
                 if case .findValue = message.body {
