@@ -49,10 +49,19 @@ extension Lab {
     /// Runs `command` on `server` with `ssh` from `node`'s namespace, trusting any host key
     /// (it is a throwaway one) and never reading the user's ssh configuration.
     func ssh(from node: Node, to server: SSHServer, _ command: String...) async throws -> CommandResult {
-        try await Command.run(node.namespace.exec([
+        try await Command.run(sshArguments(from: node, to: server, command), timeout: .seconds(20))
+    }
+
+    /// The same, left running in the background (its output goes to its log).
+    func startSSH(from node: Node, to server: SSHServer, _ command: String...) throws -> BackgroundProcess {
+        try startProcess("ssh-\(node.name)", sshArguments(from: node, to: server, command))
+    }
+
+    private func sshArguments(from node: Node, to server: SSHServer, _ command: [String]) -> [String] {
+        node.namespace.exec([
             "ssh", "-F", "/dev/null", "-i", server.clientKeyPath, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
             "-o", "ConnectTimeout=5", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
             "-o", "LogLevel=ERROR", "-p", "\(server.port)", "root@\(server.address)",
-        ] + command), timeout: .seconds(20))
+        ] + command)
     }
 }
