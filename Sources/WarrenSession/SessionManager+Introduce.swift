@@ -52,10 +52,14 @@ extension SessionManager {
             peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false, endpoint: first, persistentKeepalive: nil)
             peers[publicKey] = peer
         }
-        peer.candidates = Array(candidates.prefix(Self.maxCandidates))
+        // New candidates first; those already known (from its record, say) still count.
+        peer.candidates = Array((candidates + peer.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
         if peer.endpoint == nil || !peer.candidates.contains(peer.endpoint!) { peer.endpoint = first }
         initiate(peer, now: now, into: &actions)
     }
+
+    /// Where packets to `publicKey` go: the source of its last authenticated packet.
+    public func endpoint(of publicKey: Key32) -> Endpoint? { peers[publicKey]?.endpoint }
 
     /// Whether a session with `publicKey` can carry packets now.
     public func isConnected(_ publicKey: Key32, now: Instant) -> Bool {

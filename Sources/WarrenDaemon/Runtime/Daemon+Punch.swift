@@ -63,9 +63,14 @@ extension Daemon {
         case .request:
             // Passed on only over a session that already exists: a rendezvous node never
             // starts one to whoever a member names.
-            guard manager.isConnected(message.peer, now: now.instant) else { return }
+            guard manager.isConnected(message.peer, now: now.instant), let target = manager.endpoint(of: message.peer) else { return }
             let notice = PunchMessage(kind: .notice, peer: link.publicKey, candidates: candidates)
             manager.sendControl(notice.encoded, to: message.peer, endpoint: nil, now: now, into: &actions)
+            // And back: where the target's packets come from, as seen here. Behind a
+            // symmetric NAT its record lists no public address, but its NAT's address opens
+            // the requester's address-restricted NAT for it.
+            let back = PunchMessage(kind: .notice, peer: message.peer, candidates: [target])
+            manager.sendControl(back.encoded, to: link.publicKey, endpoint: nil, now: now, into: &actions)
         case .notice:
             logger.debug("punching", metadata: ["towards": "\(KeyText.publicKey(message.peer))", "via": "\(link.name)"])
             manager.punch(towards: message.peer, candidates: message.candidates, now: now, into: &actions)
