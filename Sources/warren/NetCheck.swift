@@ -1,7 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
 import WarrenDaemon
-import WarrenLinux
 
 struct NetCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,27 +13,12 @@ struct NetCheckCommand: ParsableCommand {
             "cone" NAT: hole punching works) or endpoint-dependent (a "symmetric" NAT).
             """)
 
-    @Option(name: .shortAndLong, help: "The configuration file (to find the control socket).")
-    var config: String = Config.defaultPath
-    @Option(help: "The control socket, overriding the config.") var socket: String?
-    @Flag(help: "Print JSON for scripts.") var json = false
+    @OptionGroup var daemon: DaemonConnection
 
     func run() throws {
         try reporting {
-            let path = try socket ?? (FileAccess.exists(path: config) ? loadConfig(config).controlSocket : Config(defaultsFor: config).controlSocket)
-            let reply: [UInt8]
-            do {
-                reply = try UnixControlSocket.request(path: path, line: "netcheck", timeoutMilliseconds: 10_000)
-            } catch {
-                throw Failure.runtime("\(error)")
-            }
-            if json {
-                print(String(decoding: reply, as: UTF8.self))
-                return
-            }
-            guard let r = try? JSONDecoder().decode(NetCheckReport.self, from: Data(reply)) else {
-                throw Failure.runtime("the daemon's reply is not a network check: \(String(decoding: reply, as: UTF8.self))")
-            }
+            guard let r = try daemon.reply(to: "netcheck", as: NetCheckReport.self, what: "a network check",
+                                           timeoutMilliseconds: 10_000) else { return }
             let answered = r.servers.filter { $0.mapped != nil }.count
             let udp = r.servers.isEmpty ? "unknown (no STUN servers configured and no peers connected)"
                 : r.udp ? "works (\(answered) of \(r.servers.count) answered)" : "no answer from \(r.servers.count) server(s)"

@@ -7,44 +7,14 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show this node, its peers and refused peers (from the running daemon).")
 
-    @Option(name: .shortAndLong, help: "The configuration file (to find the control socket).")
-    var config: String = Config.defaultPath
-
-    @Option(help: "The control socket, overriding the config.")
-    var socket: String?
-
-    @Flag(help: "Print JSON for scripts.")
-    var json = false
+    @OptionGroup var daemon: DaemonConnection
 
     @Flag(help: "Show the DHT in detail: contacts per bucket, stored records, lookup and request counts.")
     var dht = false
 
     func run() throws {
         try reporting {
-            let path: String
-            if let socket {
-                path = socket
-            } else if FileAccess.exists(path: config) {
-                path = try loadConfig(config).controlSocket
-            } else {
-                path = Config(defaultsFor: config).controlSocket
-            }
-            let reply: [UInt8]
-            do {
-                reply = try UnixControlSocket.request(path: path, line: "status")
-            } catch {
-                throw Failure.runtime("\(error)")
-            }
-            if json {
-                print(String(decoding: reply, as: UTF8.self))
-                return
-            }
-            let report: StatusReport
-            do {
-                report = try JSONDecoder().decode(StatusReport.self, from: Data(reply))
-            } catch {
-                throw Failure.runtime("the daemon's reply is not a status report: \(error)")
-            }
+            guard let report = try daemon.reply(to: "status", as: StatusReport.self, what: "a status report") else { return }
             print(dht ? StatusTable.renderDHT(report.dht) : StatusTable.render(report, now: WallClock.nowUnixSeconds()))
         }
     }

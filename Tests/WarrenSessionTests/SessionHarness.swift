@@ -60,6 +60,11 @@ final class SessionHarness {
         return nodes.count - 1
     }
 
+    /// Node `i` stops answering: whatever is sent to its old endpoint goes nowhere.
+    func vanish(_ i: Int) {
+        nodes[i] = Node(name: "gone", manager: nodes[i].manager, endpoint: Endpoint("192.0.2.200:1")!, certificate: nodes[i].certificate)
+    }
+
     func advance(_ d: Duration) {
         now.instant = now.instant + d
         now.unixNanoseconds += UInt64(d.nanosecondsValue)

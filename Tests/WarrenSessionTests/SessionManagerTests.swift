@@ -156,8 +156,7 @@ struct SessionManagerTests {
         let h = connected()
         // bob disappears: alice's packets now go nowhere.
         let bobEndpoint = h.nodes[0].endpoint
-        h.nodes[0] = SessionHarness.Node(name: "gone", manager: h.nodes[0].manager, endpoint: Endpoint("192.0.2.200:1")!,
-                                         certificate: h.nodes[0].certificate)
+        h.vanish(0)
         h.advance(.seconds(181))
         h.tick(1)
         h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
@@ -207,8 +206,7 @@ struct SessionManagerTests {
     func silentPeerUnderTraffic() {
         let h = connected()
         let bobEndpoint = h.nodes[0].endpoint
-        h.nodes[0] = SessionHarness.Node(name: "gone", manager: h.nodes[0].manager, endpoint: Endpoint("192.0.2.200:1")!,
-                                         certificate: h.nodes[0].certificate)
+        h.vanish(0)
         let initiations = { h.log.filter { if case .send(let b, let e) = $0 { b[0] == 1 && e == bobEndpoint } else { false } }.count }
         let before = initiations()
         for second in 1...16 {
