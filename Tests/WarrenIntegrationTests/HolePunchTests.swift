@@ -44,3 +44,26 @@ extension IntegrationTests {
         }
     }
 }
+
+extension IntegrationTests {
+    /// The router does not hairpin: packets to its public address from its own LAN are lost.
+    /// The LAN addresses in b's record are what a reaches b at.
+    @Test("two nodes behind one NAT reach each other over their LAN, without hairpinning")
+    func twoNodesBehindOneNAT() async throws {
+        try await Lab.run { lab in
+            let boot = try await lab.addNode("boot")
+            let home = try await lab.addNATRouter("home", kind: .portRestricted, sharedLAN: true)
+            let b = try await lab.addNode("b", behind: home)
+            let a = try await lab.addNode("a", behind: home)
+            try lab.configure(boot, peers: [])
+            for node in [a, b] { try lab.configure(node, peers: [], bootstrap: [boot]) }
+            for node in [boot, b] { try await lab.start(node) }
+            try await Task.sleep(for: .seconds(4))
+            try await lab.start(a)
+            try await Task.sleep(for: .seconds(1))
+            try await lab.requirePing(from: a, to: b.overlayIPv4)
+            let peer = try await lab.status(a).peer(b)
+            #expect(peer?.endpoint == b.endpoint, "a reaches b at \(peer?.endpoint ?? "-"), not its LAN address \(b.endpoint)")
+        }
+    }
+}

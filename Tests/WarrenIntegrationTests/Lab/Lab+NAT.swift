@@ -1,8 +1,10 @@
 import Foundation
 
 /// A home router for the lab: a namespace cabled to the switch with a "public" address
-/// 192.168.77.(200+R), forwarding for nodes on LANs of their own (172.20.(10R+K).0/24) and
-/// translating their addresses with nftables, as the kernel's NAT does in real routers.
+/// 192.168.77.(200+R), forwarding for nodes on LANs of their own (172.20.(10R+K).0/24), or
+/// all on one LAN (172.20.(10R).0/24, a bridge), and translating their addresses with
+/// nftables, as the kernel's NAT does in real routers. There is no hairpinning: a node's
+/// packets to the router's public address do not come back in to the LAN.
 ///
 /// Node K's port 51820 is mapped to the router's port 40000+K for every destination, except
 /// under `symmetric`, which picks a random port per destination. What comes back is let in
@@ -27,24 +29,31 @@ final class NATRouter {
     let namespace: NetworkNamespace
     let publicAddress: String
     let index: Int
+    /// Every node on one bridged LAN instead of one LAN each.
+    let sharedLAN: Bool
     private var lans = 0
 
-    init(name: String, kind: Kind, namespace: NetworkNamespace, publicAddress: String, index: Int) {
+    init(name: String, kind: Kind, namespace: NetworkNamespace, publicAddress: String, index: Int, sharedLAN: Bool) {
         self.name = name
         self.kind = kind
         self.namespace = namespace
         self.publicAddress = publicAddress
         self.index = index
+        self.sharedLAN = sharedLAN
     }
 
     /// Cables `node` to a LAN of its own behind the router, with a default route through it,
     /// and adds its mapping and filtering rules; returns the node's address there.
     func cable(_ node: NetworkNamespace, name: String) async throws -> String {
         lans += 1
-        let subnet = "172.20.\(index * 10 + lans)"
-        let inside = "\(subnet).2", lan = "lan\(lans)", mapped = 40000 + lans
+        let subnet = "172.20.\(index * 10 + (sharedLAN ? 0 : lans))"
+        let inside = "\(subnet).\(sharedLAN ? 1 + lans : 2)", lan = "lan\(lans)", mapped = 40000 + lans
         try await Command.check(namespace.ip("link", "add", "name", lan, "type", "veth", "peer", "name", "eth0", "netns", node.name))
-        try await Command.check(namespace.ip("address", "add", "\(subnet).1/24", "dev", lan))
+        if sharedLAN {
+            try await Command.check(namespace.ip("link", "set", lan, "master", "lanbr"))
+        } else {
+            try await Command.check(namespace.ip("address", "add", "\(subnet).1/24", "dev", lan))
+        }
         try await Command.check(namespace.ip("link", "set", lan, "up"))
         try await Command.check(node.ip("address", "add", "\(inside)/24", "dev", "eth0"))
         try await Command.check(node.ip("link", "set", "eth0", "up"))
@@ -83,7 +92,7 @@ enum Router {
 
 extension Lab {
     /// Adds a NAT router of `kind` on the switch.
-    func addNATRouter(_ name: String, kind: NATRouter.Kind) async throws -> NATRouter {
+    func addNATRouter(_ name: String, kind: NATRouter.Kind, sharedLAN: Bool = false) async throws -> NATRouter {
         precondition(name.utf8.count <= 12 && name.allSatisfy { $0.isLetter || $0.isNumber }, "short alphanumeric router names")
         routers += 1
         let switchBoard = try await switchBoard()
@@ -95,6 +104,11 @@ extension Lab {
         try await Command.check(namespace.ip("address", "add", "\(publicAddress)/24", "dev", "eth0"))
         try await Command.check(namespace.ip("link", "set", "eth0", "up"))
         try await Command.check(namespace.exec(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]))
+        if sharedLAN {
+            try await Command.check(namespace.ip("link", "add", "lanbr", "type", "bridge"))
+            try await Command.check(namespace.ip("address", "add", "172.20.\(routers * 10).1/24", "dev", "lanbr"))
+            try await Command.check(namespace.ip("link", "set", "lanbr", "up"))
+        }
         // Mappings per node come with `cable`; anything else leaving masquerades, randomly
         // under a symmetric NAT. UDP for the router itself is dropped before conntrack keeps
         // an entry for it: an entry from an unsolicited packet would take the port a later
@@ -108,7 +122,8 @@ extension Lab {
             "add chain ip wit_nat postrouting { type nat hook postrouting priority srcnat; }",
             "add rule ip wit_nat postrouting oifname eth0 masquerade" + (kind == .symmetric ? " fully-random" : ""),
         ], in: namespace)
-        return NATRouter(name: name, kind: kind, namespace: namespace, publicAddress: publicAddress, index: routers)
+        return NATRouter(name: name, kind: kind, namespace: namespace, publicAddress: publicAddress, index: routers,
+                         sharedLAN: sharedLAN)
     }
 
     /// Runs coturn as a plain STUN server on `node`'s address (its daemon is not started).
