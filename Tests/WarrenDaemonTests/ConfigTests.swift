@@ -57,6 +57,7 @@ struct ConfigTests {
         advertise = ["198.51.100.1:51820"]
         [nat]
         stun = ["192.0.2.10:3478", "[2001:db8::10]:3478"]
+        keepalive = 15
         [[peer]]
         public_key = "P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE="
         endpoint = "[2001:db8::1]:51820"
@@ -71,6 +72,7 @@ struct ConfigTests {
         #expect(c.bootstrap.first?.endpoint.description == "192.0.2.7:51820")
         #expect(c.advertise.first?.description == "198.51.100.1:51820")
         #expect(c.stunServers.map(\.description) == ["192.0.2.10:3478", "[2001:db8::10]:3478"])
+        #expect(c.natKeepaliveSeconds == 15)
     }
 
     @Test("each bad value names the file, the key and the problem", arguments: [
@@ -89,6 +91,7 @@ struct ConfigTests {
         ("[dht]\nadvertise = [\"host\"]", "dht.advertise[0]", "not an IP:port"),
         ("[nat]\nstun = [\"192.0.2.1\"]", "nat.stun[0]", "not an IP:port"),
         ("[nat]\nstun_servers = []", "nat.stun_servers", "unknown key"),
+        ("[nat]\nkeepalive = 0", "nat.keepalive", "outside 1–300"),
         ("[[peer]]\npublic_key = \"nope\"", "peer[0].public_key", "not a base64 public key"),
         ("[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\nendpoint = \"example.com:1\"", "peer[0].endpoint", "not an IP:port"),
         ("[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\npersistent_keepalive = -1", "peer[0].persistent_keepalive", "outside"),

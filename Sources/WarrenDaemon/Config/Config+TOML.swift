@@ -19,10 +19,10 @@ extension Config {
         } catch {
             throw ConfigError(file: file, key: nil, problem: "invalid TOML: \(error)")
         }
-        var r = TableReader(table: root, path: "", file: file)
+        let r = TableReader(table: root, path: "", file: file)
         try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "dht", "nat", "peer"])
 
-        var node = try r.table("node", required: true)!
+        let node = try r.table("node", required: true)!
         try node.allowOnly(["key", "certificate", "ca", "state_directory"])
         let base = Self.directory(of: file)
         keyPath = Self.resolve(try node.string("key", required: true)!, against: base)
@@ -34,7 +34,7 @@ extension Config {
         }
         self.file = file
 
-        if var t = try r.table("interface") {
+        if let t = try r.table("interface") {
             try t.allowOnly(["name", "mtu"])
             if let name = try t.string("name") {
                 // IFNAMSIZ is 16 including the NUL; the kernel refuses '/', ':' and spaces.
@@ -49,7 +49,7 @@ extension Config {
                 self.mtu = mtu
             }
         }
-        if var t = try r.table("listen") {
+        if let t = try r.table("listen") {
             try t.allowOnly(["port", "socket_buffer_bytes"])
             if let port = try t.int("port") {
                 guard (0...65535).contains(port) else { throw t.error("port", "\(port) is not a UDP port (0–65535)") }
@@ -60,14 +60,14 @@ extension Config {
                 socketBufferBytes = bytes
             }
         }
-        if var t = try r.table("control") {
+        if let t = try r.table("control") {
             try t.allowOnly(["socket"])
             if let path = try t.string("socket") {
                 guard path.hasPrefix("/") else { throw t.error("socket", "must be an absolute path") }
                 controlSocket = path
             }
         }
-        if var t = try r.table("log") {
+        if let t = try r.table("log") {
             try t.allowOnly(["level"])
             if let level = try t.string("level") {
                 guard let parsed = Logger.Level(rawValue: level) else {
@@ -76,7 +76,7 @@ extension Config {
                 logLevel = parsed
             }
         }
-        if var t = try r.table("security") {
+        if let t = try r.table("security") {
             try t.allowOnly(["blocklist"])
             for (i, fingerprint) in (try t.strings("blocklist")).enumerated() {
                 let fp = fingerprint.lowercased()
@@ -86,7 +86,7 @@ extension Config {
                 blocklist.insert(fp)
             }
         }
-        if var t = try r.table("dht") {
+        if let t = try r.table("dht") {
             try t.allowOnly(["bootstrap", "advertise"])
             for (i, entry) in (try t.strings("bootstrap")).enumerated() {
                 guard let node = BootstrapNode(entry), let raw = Encoding.fromBase64(node.publicKey), raw.count == 32 else {
@@ -101,8 +101,12 @@ extension Config {
                 advertise.append(endpoint)
             }
         }
-        if var t = try r.table("nat") {
-            try t.allowOnly(["stun"])
+        if let t = try r.table("nat") {
+            try t.allowOnly(["stun", "keepalive"])
+            if let k = try t.int("keepalive") {
+                guard (1...300).contains(k) else { throw t.error("keepalive", "\(k) is outside 1–300 seconds") }
+                natKeepaliveSeconds = k
+            }
             for (i, entry) in (try t.strings("stun")).enumerated() {
                 guard let endpoint = Endpoint(entry) else {
                     throw t.error("stun[\(i)]", "\"\(entry)\" is not an IP:port endpoint (e.g. 192.0.2.1:3478)")
@@ -110,7 +114,7 @@ extension Config {
                 stunServers.append(endpoint)
             }
         }
-        for (i, var p) in (try r.tables("peer")).enumerated() {
+        for p in try r.tables("peer") {
             try p.allowOnly(["public_key", "endpoint", "persistent_keepalive"])
             let key = try p.string("public_key", required: true)!
             guard let raw = Encoding.fromBase64(key), raw.count == 32 else {

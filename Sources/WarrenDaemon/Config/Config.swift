@@ -31,6 +31,9 @@ public struct Config: Sendable, Equatable {
     public var advertise: [Endpoint] = []
     /// STUN servers `warren netcheck` asks besides the connected peers (every node answers STUN).
     public var stunServers: [Endpoint] = []
+    /// Seconds between keepalives to the rendezvous nodes, which hold this node's NAT mapping
+    /// open for them (many NATs forget an idle UDP mapping after 30 s).
+    public var natKeepaliveSeconds = 20
 
     /// `PUBLIC_KEY@IP:PORT`, as `warren pubkey` and the node's listen address give it.
     public struct BootstrapNode: Sendable, Equatable {

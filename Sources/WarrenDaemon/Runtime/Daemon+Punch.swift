@@ -7,12 +7,9 @@ import WarrenSession
 import WarrenWire
 
 /// Hole punching through rendezvous nodes (see `PunchMessage`): this node names the bootstrap
-/// nodes it keeps sessions with in its record; a node that wants to reach it asks one of them
+/// nodes it keeps sessions with (a keepalive every `nat.keepalive` seconds) in its record; a node that wants to reach it asks one of them
 /// to pass on a notice, and both sides send handshakes to each other at once.
 extension Daemon {
-    /// Keepalives towards rendezvous nodes, well under the 30 s after which many NATs forget
-    /// an idle UDP mapping.
-    static let rendezvousKeepalive: Duration = .seconds(20)
     /// Punch messages a peer may make this node act on: per second, and in a burst.
     static let punchesPerSecond = 2.0
     static let punchBurst = 10.0
@@ -24,7 +21,7 @@ extension Daemon {
         for node in config.bootstrap {
             guard let key = KeyText.parsePublicKey(node.publicKey), key != certificate.publicKey,
                   manager.isConnected(key, now: now.instant) else { continue }
-            manager.keepAlive(key, every: Self.rendezvousKeepalive)
+            manager.keepAlive(key, every: .seconds(config.natKeepaliveSeconds))
             nodes.append(Contact(publicKey: key, endpoint: node.endpoint))
             if nodes.count == PeerRecord.maxRendezvous { break }
         }
