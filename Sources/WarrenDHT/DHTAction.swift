@@ -1,4 +1,4 @@
-public import WarrenWire
+import WarrenWire
 
 /// What the DHT core asks its owner to do.
 public enum DHTAction: Equatable, Sendable {

@@ -1,4 +1,4 @@
-public import WarrenCrypto
+import WarrenCrypto
 public import WarrenWire
 
 /// An iterative node lookup (Kademlia §2.3): query the α closest known contacts for the k

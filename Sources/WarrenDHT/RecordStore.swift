@@ -1,5 +1,5 @@
 public import WarrenPKI
-public import WarrenWire
+import WarrenWire
 public import WarrenCrypto
 
 /// The records this node stores for others. A record is accepted only if it is signed by the

@@ -1,4 +1,4 @@
-public import WarrenWire
+import WarrenWire
 
 /// How long this node's DHT queries take to be answered, across all peers: RFC 6298's
 /// smoothed RTT and variation (§2), fed with every answered query. `stallAfter` is the time

@@ -1,4 +1,4 @@
-public import WarrenDHT
+import WarrenDHT
 import WarrenCrypto
 import WarrenPKI
 import WarrenWire

@@ -1,4 +1,4 @@
-public import WarrenCrypto
+import WarrenCrypto
 public import WarrenWire
 
 /// The DHT's messages. They travel only as control messages inside authenticated sessions
