@@ -6,10 +6,18 @@ public import WarrenWire
 /// since no other node could reach us there.
 public enum LocalAddresses {
     public static func list(excludingInterface excluded: String) -> [IPAddress] {
+        var found: [IPAddress] = []
+        for prefix in networks(excludingInterface: excluded) where !found.contains(prefix.address) { found.append(prefix.address) }
+        return found
+    }
+
+    /// The same addresses with their networks' prefix lengths: what is reachable without a
+    /// router (`warren status` calls a peer there "LAN").
+    public static func networks(excludingInterface excluded: String) -> [IPPrefix] {
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0, let first = head else { return [] }
         defer { freeifaddrs(head) }
-        var found: [IPAddress] = []
+        var found: [IPPrefix] = []
         var cursor: UnsafeMutablePointer<ifaddrs>? = first
         while let entry = cursor {
             defer { cursor = entry.pointee.ifa_next }
@@ -24,7 +32,9 @@ public enum LocalAddresses {
             case .v6(let a) where a.high >> 54 == 0x3fa:
                 continue   // fe80::/10 link-local
             default:
-                if !found.contains(endpoint.address) { found.append(endpoint.address) }
+                let mask = entry.pointee.ifa_netmask.flatMap { SocketAddress.endpoint(from: UnsafeRawPointer($0), length: length) }
+                let bits = mask.map { $0.address.bytes.reduce(0) { $0 + $1.nonzeroBitCount } } ?? (endpoint.address.isIPv4 ? 32 : 128)
+                if let prefix = IPPrefix(address: endpoint.address, length: UInt8(bits)), !found.contains(prefix) { found.append(prefix) }
             }
         }
         return found

@@ -18,6 +18,20 @@ public struct PeerConfig: Sendable {
     }
 }
 
+/// How a peer's address came to be known, as `warren status` tells it.
+public enum FoundBy: String, Codable, Sendable {
+    /// A `[[peer]]` of the config.
+    case config
+    /// Its own handshake reached us.
+    case handshake
+    /// It is a DHT contact (a bootstrap node, or one a lookup named).
+    case dht
+    /// Its DHT record, looked up to send it packets.
+    case record
+    /// A rendezvous node passed on its request to punch a hole.
+    case punch
+}
+
 /// A handshake this side started and is waiting to hear back about.
 struct PendingHandshake: ~Copyable {
     let initiator: IKInitiator
@@ -37,6 +51,7 @@ final class Peer {
     /// initiation goes to all of them, and the first to answer becomes `endpoint`.
     var candidates: [Endpoint] = []
     var persistentKeepalive: Duration?
+    var foundBy: FoundBy
 
     /// Set once a certificate verified; routing uses it.
     var link: PeerLink?
@@ -64,10 +79,12 @@ final class Peer {
 
     static let maxStagedPackets = 64
 
-    init(publicKey: Key32, handshakeKey: Key32, isStatic: Bool, endpoint: Endpoint?, persistentKeepalive: Duration?) {
+    init(publicKey: Key32, handshakeKey: Key32, isStatic: Bool, endpoint: Endpoint?, persistentKeepalive: Duration?,
+         foundBy: FoundBy) {
         self.publicKey = publicKey
         self.handshakeKey = handshakeKey
         self.isStatic = isStatic
+        self.foundBy = foundBy
         self.endpoint = endpoint
         self.persistentKeepalive = persistentKeepalive
     }

@@ -17,7 +17,7 @@ extension SessionManager {
         } else {
             guard peers.count < Self.maxPeers, let handshakeKey = Ed25519.x25519PublicKey(from: publicKey) else { return }
             peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false, endpoint: endpoint,
-                        persistentKeepalive: nil)
+                        persistentKeepalive: nil, foundBy: .dht)
             peers[publicKey] = peer
         }
         if let bytes = sealed(message, for: peer, now: now), let destination = peer.endpoint {

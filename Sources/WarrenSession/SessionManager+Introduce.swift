@@ -14,10 +14,11 @@ extension SessionManager {
         guard let handshakeKey = Ed25519.x25519PublicKey(from: unchecked.body.publicKey),
               let certificate = try? verifyPeer(unchecked, handshakeKey: handshakeKey, now: now),
               certificate.publicKey != self.certificate.publicKey,
-              let peer = peer(for: certificate, handshakeKey: handshakeKey) else { return nil }
+              let peer = peer(for: certificate, handshakeKey: handshakeKey, foundBy: .record) else { return nil }
         // A session that works keeps its endpoint; a record may be older than what we saw.
         if peer.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
         peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
+        if !peer.isStatic, peer.current?.isUsable(at: now.instant) != true { peer.foundBy = .record }
         return adopt(certificate, for: peer)
     }
 
@@ -49,11 +50,13 @@ extension SessionManager {
             if peer.current?.isUsable(at: now.instant) == true { return }
         } else {
             guard peers.count < Self.maxPeers, let handshakeKey = Ed25519.x25519PublicKey(from: publicKey) else { return }
-            peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false, endpoint: first, persistentKeepalive: nil)
+            peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false, endpoint: first, persistentKeepalive: nil,
+                        foundBy: .punch)
             peers[publicKey] = peer
         }
         // New candidates first; those already known (from its record, say) still count.
         peer.candidates = Array((candidates + peer.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
+        if !peer.isStatic { peer.foundBy = .punch }
         if peer.endpoint == nil || !peer.candidates.contains(peer.endpoint!) { peer.endpoint = first }
         initiate(peer, now: now, into: &actions)
     }

@@ -51,7 +51,7 @@ extension SessionManager {
             return nil
         }
         guard certificate.publicKey != self.certificate.publicKey else { return .authenticationFailed }
-        guard let peer = peer(for: certificate, handshakeKey: responder.remoteStatic) else { return .queueFull }
+        guard let peer = peer(for: certificate, handshakeKey: responder.remoteStatic, foundBy: .handshake) else { return .queueFull }
         // A recorded initiation replayed later carries an old timestamp (WireGuard §5.1).
         guard payload.isNewer(than: peer.newestInitiation) else { return .replayed }
         if let last = peer.lastInitiationAcceptedAt, now.instant.since(last) < Timing.minInitiationInterval {
@@ -100,11 +100,11 @@ extension SessionManager {
 
     /// The peer record for a verified certificate, created for a node not configured
     /// statically, up to `maxPeers`.
-    func peer(for certificate: Certificate, handshakeKey: Key32) -> Peer? {
+    func peer(for certificate: Certificate, handshakeKey: Key32, foundBy: FoundBy) -> Peer? {
         if let existing = peers[certificate.publicKey] { return existing }
         guard peers.count < Self.maxPeers else { return nil }
         let peer = Peer(publicKey: certificate.publicKey, handshakeKey: handshakeKey, isStatic: false,
-                        endpoint: nil, persistentKeepalive: nil)
+                        endpoint: nil, persistentKeepalive: nil, foundBy: foundBy)
         peers[certificate.publicKey] = peer
         return peer
     }

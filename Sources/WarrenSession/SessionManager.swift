@@ -44,7 +44,7 @@ public final class SessionManager {
         for c in configured where c.publicKey != certificate.publicKey {
             guard let hk = Ed25519.x25519PublicKey(from: c.publicKey) else { continue }
             peers[c.publicKey] = Peer(publicKey: c.publicKey, handshakeKey: hk, isStatic: true,
-                                      endpoint: c.endpoint, persistentKeepalive: c.persistentKeepalive)
+                                      endpoint: c.endpoint, persistentKeepalive: c.persistentKeepalive, foundBy: .config)
         }
     }
 

@@ -25,12 +25,13 @@ enum StatusTable {
     static func render(_ r: StatusReport, now: UInt64) -> String {
         var out = "\(r.name)  \(r.interface)  \(r.addresses.joined(separator: " "))  port \(r.listenPort)\n"
         out += "public key \(r.publicKey)\n\n"
-        var rows = [["PEER", "ADDRESS", "ENDPOINT", "STATE", "HANDSHAKE", "RECEIVED", "SENT", "NOTE"]]
+        var rows = [["PEER", "ADDRESS", "ENDPOINT", "PATH", "STATE", "HANDSHAKE", "RECEIVED", "SENT", "NOTE"]]
         for p in r.peers {
             rows.append([
                 p.name ?? String(p.publicKey.prefix(12)) + "…",
                 p.addresses.first ?? "-",
                 p.endpoint ?? "-",
+                p.path.map { "\($0), \(p.foundBy)" } ?? "-",
                 p.state,
                 p.lastHandshakeUnix.map { ago(now >= $0 ? now - $0 : 0) } ?? "never",
                 bytes(p.receivedBytes), bytes(p.sentBytes),

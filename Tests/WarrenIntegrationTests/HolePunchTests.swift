@@ -39,6 +39,11 @@ extension IntegrationTests {
             let peer = try await lab.status(a).peer(b)
             #expect(peer?.state == "connected" && peer?.endpoint == bPublic, "a reaches b at \(peer?.endpoint ?? "-")")
             #expect(try await lab.status(b).peer(a)?.endpoint == "\(homeA.publicAddress):40001")
+            // Both tell how: directly, through a punch the bootstrap node passed on.
+            #expect(peer?.path == "direct" && peer?.foundBy == "punch", "\(String(describing: peer))")
+            #expect(try await lab.status(b).peer(a)?.foundBy == "punch")
+            let table = try await Command.check([lab.warren, "status", "--socket", a.socketPath])
+            #expect(table.stdout.contains("direct, punch"), "\(table.stdout)")
             print("port-restricted ↔ port-restricted: direct, first reply \(firstReply) after the first ping")
             #expect(firstReply < .seconds(3))
         }
@@ -64,6 +69,7 @@ extension IntegrationTests {
             try await lab.requirePing(from: a, to: b.overlayIPv4)
             let peer = try await lab.status(a).peer(b)
             #expect(peer?.endpoint == b.endpoint, "a reaches b at \(peer?.endpoint ?? "-"), not its LAN address \(b.endpoint)")
+            #expect(peer?.path == "LAN", "\(String(describing: peer))")
         }
     }
 }

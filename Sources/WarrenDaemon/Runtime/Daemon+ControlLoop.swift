@@ -155,9 +155,15 @@ extension Daemon {
         let body = certificate.body
         var dropCounts: [String: UInt64] = [:]
         for reason in DropReason.allCases where drops[reason] > 0 { dropCounts[reason.description] = drops[reason] }
+        let networks = LocalAddresses.networks(excludingInterface: tun.name)
+        var peers = manager.status(now: MonotonicClock.now())
+        for i in peers.indices {
+            guard let endpoint = peers[i].endpoint.flatMap({ Endpoint($0) }) else { continue }
+            peers[i].path = networks.contains { $0.contains(endpoint.address) } ? "LAN" : "direct"
+        }
         return StatusReport(name: certificate.name, publicKey: KeyText.publicKey(certificate.publicKey),
                             interface: tun.name, addresses: [body.ipv4.description, body.ipv6.description],
-                            listenPort: socket.localPort, peers: manager.status(now: MonotonicClock.now()),
+                            listenPort: socket.localPort, peers: peers,
                             refusals: manager.recentRefusals, drops: dropCounts, dht: dhtStatus())
     }
 }

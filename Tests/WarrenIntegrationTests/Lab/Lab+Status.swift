@@ -7,6 +7,8 @@ struct NodeStatus: Decodable {
         var publicKey: String
         var endpoint: String?
         var state: String
+        var path: String?
+        var foundBy: String
     }
 
     struct Refusal: Decodable {
