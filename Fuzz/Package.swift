@@ -33,6 +33,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("DHTNode", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("STUNMessages", ["WarrenNAT", "WarrenWire"]),
     ("PunchMessages", ["WarrenNAT", "WarrenCrypto", "WarrenWire"]),
+    ("LANBeacons", ["WarrenNAT"]),
 ]
 
 let package = Package(

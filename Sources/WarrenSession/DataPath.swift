@@ -46,6 +46,8 @@ public enum DataPath {
         case handshake
         /// A STUN message (RFC 8489), sharing the port: for the control thread.
         case stun
+        /// A LAN beacon: for the control thread.
+        case beacon
         case drop(DropReason)
     }
 
@@ -72,6 +74,8 @@ public enum DataPath {
             break
         case .handshakeInitiation, .handshakeResponse:
             return .handshake
+        case .lanBeacon:
+            return .beacon
         case .cookieReply, .relayEnvelope:
             return .drop(.unknownType)
         }

@@ -30,6 +30,8 @@ public enum FoundBy: String, Codable, Sendable {
     case record
     /// A rendezvous node passed on its request to punch a hole.
     case punch
+    /// Its beacon on a LAN this node is on.
+    case lan
 }
 
 /// A handshake this side started and is waiting to hear back about.

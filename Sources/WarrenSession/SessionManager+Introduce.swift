@@ -38,6 +38,21 @@ extension SessionManager {
         return endpoint
     }
 
+    /// A member announced itself on one of our LANs at `endpoint`: it becomes routable there
+    /// (its certificate checked as for a DHT record), and a handshake goes to the LAN address
+    /// first. A working session keeps its path.
+    @discardableResult
+    public func seenOnLAN(certificate unchecked: UncheckedCertificate, at endpoint: Endpoint, now: Moment) -> PeerLink? {
+        let known = peers[unchecked.body.publicKey]
+        if let known, known.current?.isUsable(at: now.instant) == true { return known.link }
+        let candidates = [endpoint] + (known?.candidates ?? []).filter { $0 != endpoint }
+        guard let link = introduce(certificate: unchecked, endpoints: candidates, now: now),
+              let peer = peers[link.publicKey], !peer.isStatic else { return nil }
+        peer.endpoint = endpoint
+        peer.foundBy = .lan
+        return link
+    }
+
     /// A rendezvous node says `publicKey` wants to reach us at `candidates`: handshakes go to
     /// all of them now, so our NAT opens for the initiations coming the other way (and ours
     /// get through where the other NAT already opened for us). Nothing happens if a session
@@ -56,7 +71,6 @@ extension SessionManager {
         }
         // New candidates first; those already known (from its record, say) still count.
         peer.candidates = Array((candidates + peer.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
-        if !peer.isStatic { peer.foundBy = .punch }
         if peer.endpoint == nil || !peer.candidates.contains(peer.endpoint!) { peer.endpoint = first }
         initiate(peer, now: now, into: &actions)
     }

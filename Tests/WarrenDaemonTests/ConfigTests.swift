@@ -58,6 +58,7 @@ struct ConfigTests {
         [nat]
         stun = ["192.0.2.10:3478", "[2001:db8::10]:3478"]
         keepalive = 15
+        lan_beacons = false
         [[peer]]
         public_key = "P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE="
         endpoint = "[2001:db8::1]:51820"
@@ -72,7 +73,7 @@ struct ConfigTests {
         #expect(c.bootstrap.first?.endpoint.description == "192.0.2.7:51820")
         #expect(c.advertise.first?.description == "198.51.100.1:51820")
         #expect(c.stunServers.map(\.description) == ["192.0.2.10:3478", "[2001:db8::10]:3478"])
-        #expect(c.natKeepaliveSeconds == 15)
+        #expect(c.natKeepaliveSeconds == 15 && !c.lanBeacons)
     }
 
     @Test("each bad value names the file, the key and the problem", arguments: [
@@ -92,6 +93,7 @@ struct ConfigTests {
         ("[nat]\nstun = [\"192.0.2.1\"]", "nat.stun[0]", "not an IP:port"),
         ("[nat]\nstun_servers = []", "nat.stun_servers", "unknown key"),
         ("[nat]\nkeepalive = 0", "nat.keepalive", "outside 1–300"),
+        ("[nat]\nlan_beacons = \"yes\"", "nat.lan_beacons", "true or false"),
         ("[[peer]]\npublic_key = \"nope\"", "peer[0].public_key", "not a base64 public key"),
         ("[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\nendpoint = \"example.com:1\"", "peer[0].endpoint", "not an IP:port"),
         ("[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\npersistent_keepalive = -1", "peer[0].persistent_keepalive", "outside"),

@@ -39,10 +39,10 @@ extension IntegrationTests {
             let peer = try await lab.status(a).peer(b)
             #expect(peer?.state == "connected" && peer?.endpoint == bPublic, "a reaches b at \(peer?.endpoint ?? "-")")
             #expect(try await lab.status(b).peer(a)?.endpoint == "\(homeA.publicAddress):40001")
-            // Both tell how: directly, through a punch the bootstrap node passed on.
-            #expect(peer?.path == "direct" && peer?.foundBy == "punch", "\(String(describing: peer))")
+            // Both tell how: a looked b's record up; b heard of a through the punch notice.
+            #expect(peer?.path == "direct" && peer?.foundBy == "record", "\(String(describing: peer))")
             #expect(try await lab.status(b).peer(a)?.foundBy == "punch")
-            let table = try await Command.check([lab.warren, "status", "--socket", a.socketPath])
+            let table = try await Command.check([lab.warren, "status", "--socket", b.socketPath])
             #expect(table.stdout.contains("direct, punch"), "\(table.stdout)")
             print("port-restricted ↔ port-restricted: direct, first reply \(firstReply) after the first ping")
             #expect(firstReply < .seconds(3))
@@ -70,6 +70,27 @@ extension IntegrationTests {
             let peer = try await lab.status(a).peer(b)
             #expect(peer?.endpoint == b.endpoint, "a reaches b at \(peer?.endpoint ?? "-"), not its LAN address \(b.endpoint)")
             #expect(peer?.path == "LAN", "\(String(describing: peer))")
+        }
+    }
+}
+
+extension IntegrationTests {
+    @Test("nodes on one LAN with no bootstrap node and no peers configured find each other by their beacons")
+    func lanBeacons() async throws {
+        try await Lab.run { lab in
+            let a = try await lab.addNode("a")
+            let b = try await lab.addNode("b")
+            let quiet = try await lab.addNode("quiet")
+            for node in [a, b] { try lab.configure(node, peers: [], lanBeacons: true) }
+            try lab.configure(quiet, peers: [], lanBeacons: false)
+            for node in [a, b, quiet] { try await lab.start(node) }
+            // b's first beacon went out as it started, after a was up.
+            try await lab.requirePing(from: a, to: b.overlayIPv4)
+            let peer = try await lab.status(a).peer(b)
+            #expect(peer?.path == "LAN" && peer?.foundBy == "lan" && peer?.endpoint == b.endpoint, "\(String(describing: peer))")
+            // A node with beacons off is neither announced nor listening.
+            let silent = try await lab.ping(from: a, to: quiet.overlayIPv4, deadlineSeconds: 2)
+            #expect(!silent.succeeded)
         }
     }
 }

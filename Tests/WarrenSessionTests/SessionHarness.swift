@@ -121,7 +121,7 @@ final class SessionHarness {
             captured.append(datagram)
         case .drop(let reason):
             dropped.append(reason)
-        case .stun:
+        case .stun, .beacon:
             dropped.append(.unknownType)
         }
         return (actions, [])

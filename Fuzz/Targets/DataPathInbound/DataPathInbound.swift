@@ -9,7 +9,8 @@
 // Invariants:
 // - Modes 0 and 1: nobody without the keys gets a packet delivered, a keepalive or a
 //   control message accepted; only handshake types go to the control thread as handshakes,
-//   and only non-Warren datagrams carrying the STUN cookie go to it as STUN.
+//   only non-Warren datagrams carrying the STUN cookie go to it as STUN, and only type 6 as
+//   LAN beacons.
 // - Mode 2: alice's own packets always authenticate; an empty one is a keepalive; one whose
 //   first byte is below 0x40 is a control message of its full length; a delivered packet is
 //   a complete IP header or more, no longer than what she sent, is left in place decrypted,
@@ -67,6 +68,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             Fuzz.check(type == .handshakeInitiation || type == .handshakeResponse, "\(String(describing: type)) sent to handshake")
         case .stun:
             Fuzz.check(type == nil && datagram.withUnsafeBytes { MessageType.isSTUN($0) }, "\(String(describing: type)) sent to STUN")
+        case .beacon:
+            Fuzz.check(type == .lanBeacon, "\(String(describing: type)) taken for a LAN beacon")
         case .drop:
             Fuzz.check(type != .handshakeInitiation && type != .handshakeResponse, "handshake message dropped")
         case .deliver, .keepalive, .control:
@@ -114,7 +117,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             if reason == .sourceNotOwned, let source = plaintext.withUnsafeBytes({ IPPacket.source($0) }) {
                 Fuzz.check(!net.alice.owns(source), "dropped a packet from \(source), which alice owns")
             }
-        case .handshake, .stun:
+        case .handshake, .stun, .beacon:
             Fuzz.check(false, "alice's transport packet handed to the control thread as \(verdict)")
         }
         Fuzz.check(notices.confirmed == nil && notices.roamed == nil, "a packet on a confirmed session changed its state")

@@ -102,7 +102,8 @@ extension Config {
             }
         }
         if let t = try r.table("nat") {
-            try t.allowOnly(["stun", "keepalive"])
+            try t.allowOnly(["stun", "keepalive", "lan_beacons"])
+            if let b = try t.bool("lan_beacons") { lanBeacons = b }
             if let k = try t.int("keepalive") {
                 guard (1...300).contains(k) else { throw t.error("keepalive", "\(k) is outside 1–300 seconds") }
                 natKeepaliveSeconds = k
@@ -197,6 +198,12 @@ struct TableReader {
         guard let value = table[name] else { return nil }
         guard let i = value.int else { throw error(name, "must be an integer") }
         return i
+    }
+
+    func bool(_ name: String) throws(ConfigError) -> Bool? {
+        guard let value = table[name] else { return nil }
+        guard let b = value.bool else { throw error(name, "must be true or false") }
+        return b
     }
 
     func strings(_ name: String) throws(ConfigError) -> [String] {

@@ -34,6 +34,8 @@ public struct Config: Sendable, Equatable {
     /// Seconds between keepalives to the rendezvous nodes, which hold this node's NAT mapping
     /// open for them (many NATs forget an idle UDP mapping after 30 s).
     public var natKeepaliveSeconds = 20
+    /// Announce this node on its LANs, and listen for other members' announcements.
+    public var lanBeacons = true
 
     /// `PUBLIC_KEY@IP:PORT`, as `warren pubkey` and the node's listen address give it.
     public struct BootstrapNode: Sendable, Equatable {

@@ -9,6 +9,8 @@ enum ControlEvent: Sendable {
     case handshake([UInt8], from: Endpoint)
     /// A STUN message on the Warren port.
     case stun([UInt8], from: Endpoint)
+    /// A LAN beacon, to the multicast group on the Warren port.
+    case beacon([UInt8], from: Endpoint)
     case hold([UInt8], link: PeerLink)
     case confirmed(Keypair)
     case roamed(PeerLink, Endpoint)

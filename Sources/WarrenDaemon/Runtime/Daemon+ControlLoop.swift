@@ -56,6 +56,7 @@ extension Daemon {
             dhtTimers(now: tick, into: &actions)
             netCheckTimers(now: tick, into: &actions)
             candidateTimers(now: tick, into: &actions)
+            lanTimers(now: tick)
             perform(&actions)
         }
     }
@@ -78,6 +79,8 @@ extension Daemon {
             resolve(address, packet: packet, now: now, into: &actions)
         case .stun(let bytes, let source):
             handleSTUN(bytes, from: source, now: now, into: &actions)
+        case .beacon(let bytes, let source):
+            handleBeacon(bytes, from: source, now: now)
         }
     }
 

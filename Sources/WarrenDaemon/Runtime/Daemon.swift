@@ -48,6 +48,11 @@ public final class Daemon {
     var publishedRendezvous: [Contact] = []
     /// Rate limits on the punch messages each peer sends (`Daemon+Punch`).
     var punchLimits: [Key32: TokenBucket] = [:]
+    /// LAN beacons (`Daemon+LAN`): when the next goes out, the addresses whose networks
+    /// this node listens on, and rate limits per source address.
+    var nextBeacon: Instant = .zero
+    var beaconNetworks: Set<IPv4Address> = []
+    var beaconLimits: [IPAddress: TokenBucket] = [:]
     var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what

@@ -146,6 +146,8 @@ struct TunnelThreads: Sendable {
                         queue.post(.handshake(Array(datagram), from: source))
                     case .stun:
                         queue.post(.stun(Array(datagram), from: source))
+                    case .beacon:
+                        queue.post(.beacon(Array(datagram), from: source))
                     case .drop(let reason):
                         drops.count(reason)
                     }

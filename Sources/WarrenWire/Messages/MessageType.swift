@@ -12,6 +12,8 @@ public enum MessageType: UInt8, Sendable {
     case transport = 4
     /// Reserved for relay envelopes (A→R→B), carried by the NAT-traversal work.
     case relayEnvelope = 5
+    /// A member's announcement on its LAN (`LANBeacon`), sent to a multicast group.
+    case lanBeacon = 6
 
     /// Reads the type of a datagram, or nil if the first four bytes are not a Warren header.
     @inline(__always)

@@ -98,8 +98,10 @@ extension Lab {
 
     /// Writes the node's config: its key, certificate and CA (relative to the config's
     /// directory, as operators write them), its control socket, `peers` as static peers and
-    /// `bootstrap` as its DHT bootstrap nodes, `stun` as its STUN servers.
-    func configure(_ node: Node, peers: [Node], bootstrap: [Node] = [], stun: [String] = []) throws {
+    /// `bootstrap` as its DHT bootstrap nodes, `stun` as its STUN servers. LAN beacons are off
+    /// unless asked for: every lab node shares one LAN, and a test of the DHT or of NAT
+    /// traversal must not be passed by beacons.
+    func configure(_ node: Node, peers: [Node], bootstrap: [Node] = [], stun: [String] = [], lanBeacons: Bool = false) throws {
         var toml = """
             [node]
             key = "\(node.name).key"
@@ -114,9 +116,7 @@ extension Lab {
         if !bootstrap.isEmpty {
             toml += "\n[dht]\nbootstrap = [" + bootstrap.map { "\"\($0.publicKey)@\($0.endpoint)\"" }.joined(separator: ", ") + "]\n"
         }
-        if !stun.isEmpty {
-            toml += "\n[nat]\nstun = [" + stun.map { "\"\($0)\"" }.joined(separator: ", ") + "]\n"
-        }
+        toml += "\n[nat]\nlan_beacons = \(lanBeacons)\nstun = [" + stun.map { "\"\($0)\"" }.joined(separator: ", ") + "]\n"
         for peer in peers {
             toml += """
 

@@ -1,0 +1,43 @@
+import CLinux
+import Glibc
+public import WarrenWire
+
+/// IPv4 multicast on the link, for LAN beacons: the node's socket joins a group on each of its
+/// interfaces (so beacons to the group on the Warren port arrive with everything else), and a
+/// beacon goes out through one interface at a time from a short-lived socket.
+extension UDPSocket {
+    /// Joins `group` on the interface that has `interfaceAddress`. Joining again is harmless.
+    public func joinMulticast(_ group: IPv4Address, interfaceAddress: IPv4Address) throws(SystemError) {
+        var request = ip_mreq(imr_multiaddr: in_addr(s_addr: group.value.bigEndian),
+                              imr_interface: in_addr(s_addr: interfaceAddress.value.bigEndian))
+        let fd = fileDescriptor
+        let result = setsockopt(fd, Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<ip_mreq>.size))
+        if result != 0, errno != EADDRINUSE {
+            throw SystemError(operation: "joining multicast group \(group) on \(interfaceAddress)", errno: errno)
+        }
+    }
+
+    /// Sends `bytes` to `group`:`port` out of the interface that has `interfaceAddress`, with
+    /// a TTL of 1 (the link only) and without looping back to this host.
+    public static func sendMulticast(_ bytes: [UInt8], to group: IPv4Address, port: UInt16,
+                                     from interfaceAddress: IPv4Address) throws(SystemError) {
+        let operation = "sending to multicast group \(group) from \(interfaceAddress)"
+        let fd = try Syscall.value(operation) { socket(AF_INET, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0) }
+        defer { _ = Glibc.close(fd) }
+        var interface = in_addr(s_addr: interfaceAddress.value.bigEndian)
+        _ = try Syscall.value(operation) { setsockopt(fd, Int32(IPPROTO_IP), IP_MULTICAST_IF, &interface, socklen_t(MemoryLayout<in_addr>.size)) }
+        try setOption(fd, Int32(IPPROTO_IP), IP_MULTICAST_TTL, 1, operation)
+        try setOption(fd, Int32(IPPROTO_IP), IP_MULTICAST_LOOP, 0, operation)
+        var destination = sockaddr_in()
+        destination.sin_family = sa_family_t(AF_INET)
+        destination.sin_port = port.bigEndian
+        destination.sin_addr = in_addr(s_addr: group.value.bigEndian)
+        _ = try Syscall.value(operation) {
+            withUnsafePointer(to: &destination) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+}
