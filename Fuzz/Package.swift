@@ -32,7 +32,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("DHTMessages", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("DHTNode", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("STUNMessages", ["WarrenNAT", "WarrenWire"]),
-    ("PunchMessages", ["WarrenNAT", "WarrenCrypto", "WarrenWire"]),
+    ("NATControlMessages", ["WarrenNAT", "WarrenCrypto", "WarrenWire"]),
     ("LANBeacons", ["WarrenNAT"]),
 ]
 

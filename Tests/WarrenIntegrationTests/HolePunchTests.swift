@@ -44,6 +44,13 @@ extension IntegrationTests {
             #expect(try await lab.status(b).peer(a)?.foundBy == "punch")
             let table = try await Command.check([lab.warren, "status", "--socket", b.socketPath])
             #expect(table.stdout.contains("direct, punch"), "\(table.stdout)")
+            // warren ping probes that path inside the session.
+            let probes = try await Command.check([lab.warren, "ping", "--socket", a.socketPath, "b", "--count", "3"])
+            #expect(probes.stdout.contains("over \(bPublic) (direct, record)") && probes.stdout.contains("3 probes, 3 answered"),
+                    "\(probes.stdout)")
+            print(probes.stdout)
+            let nobody = try await Command.run([lab.warren, "ping", "--socket", a.socketPath, "nobody"])
+            #expect(nobody.status == 1 && nobody.stderr.contains("no peer named"), "\(nobody)")
             print("port-restricted ↔ port-restricted: direct, first reply \(firstReply) after the first ping")
             #expect(firstReply < .seconds(3))
         }

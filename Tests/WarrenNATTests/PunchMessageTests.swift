@@ -34,3 +34,19 @@ struct PunchMessageTests {
         #expect(throws: WireError.self) { try PunchMessage(parsing: count) }
     }
 }
+
+@Suite("Path probes")
+struct PathProbeTests {
+    @Test("requests and replies round-trip; anything else is refused")
+    func codec() throws {
+        for probe in [PathProbe(kind: .request, id: 1), PathProbe(kind: .reply, id: 0xDEAD_BEEF)] {
+            #expect(probe.encoded.count == 6 && probe.encoded[0] == 0x04)
+            #expect(try PathProbe(parsing: probe.encoded) == probe)
+        }
+        let bytes = PathProbe(kind: .reply, id: 9).encoded
+        for n in 0..<bytes.count { #expect(throws: WireError.self) { try PathProbe(parsing: Array(bytes.prefix(n))) } }
+        #expect(throws: WireError.self) { try PathProbe(parsing: bytes + [0]) }
+        #expect(throws: WireError.self) { try PathProbe(parsing: [0x04, 3, 0, 0, 0, 1]) }
+        #expect(throws: WireError.self) { try PathProbe(parsing: [0x02, 1, 0, 0, 0, 1]) }
+    }
+}

@@ -57,6 +57,7 @@ extension Daemon {
             netCheckTimers(now: tick, into: &actions)
             candidateTimers(now: tick, into: &actions)
             lanTimers(now: tick)
+            pingTimers(now: tick, into: &actions)
             perform(&actions)
         }
     }
@@ -144,6 +145,9 @@ extension Daemon {
                     continue
                 }
                 startLookup(address, for: connection, now: Self.moment(), into: &actions)
+            case ("ping", 3):
+                // Answered when every probe came back or the last had 2 s to.
+                startPing(String(words[1]), count: Int(words[2]) ?? 3, for: connection, now: Self.moment(), into: &actions)
             case ("netcheck", 1):
                 // Answered when every server answered or the probe timed out.
                 startNetCheck(for: connection, now: Self.moment(), into: &actions)

@@ -49,6 +49,10 @@ extension Daemon {
             handlePunch(bytes, from: link, at: source, now: now, into: &actions)
             return
         }
+        if bytes.first == PathProbe.controlKind {
+            handleProbe(bytes, from: link, now: now, into: &actions)
+            return
+        }
         guard bytes.first == DHTMessage.controlKind, let message = try? DHTMessage(parsing: bytes) else {
             drops.count(.malformed)
             return

@@ -50,6 +50,7 @@ public final class Daemon {
     var punchLimits: [Key32: TokenBucket] = [:]
     /// LAN beacons (`Daemon+LAN`): when the next goes out, the addresses whose networks
     /// this node listens on, and rate limits per source address.
+    var pings: [PingRun] = []
     var nextBeacon: Instant = .zero
     var beaconNetworks: Set<IPv4Address> = []
     var beaconLimits: [IPAddress: TokenBucket] = [:]

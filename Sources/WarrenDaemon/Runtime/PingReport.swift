@@ -1,0 +1,17 @@
+/// What `warren ping` receives over the control socket, as JSON.
+public struct PingReport: Codable, Sendable {
+    public struct Reply: Codable, Sendable {
+        public var sequence: Int
+        public var milliseconds: Double
+    }
+
+    public var peer: String
+    public var address: String
+    /// Where the probes went, and whether that is on a LAN of ours or not ("LAN", "direct").
+    public var endpoint: String?
+    public var path: String?
+    public var foundBy: String?
+    public var sent: Int
+    public var replies: [Reply]
+    public var error: String?
+}
