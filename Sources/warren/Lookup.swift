@@ -17,6 +17,7 @@ struct LookupCommand: ParsableCommand {
                                            timeoutMilliseconds: 15_000) else { return }
             if r.found {
                 print("\(r.address) is \(r.name ?? "?") at \(r.endpoints.joined(separator: ", "))")
+                if !r.rendezvous.isEmpty { print("rendezvous: \(r.rendezvous.joined(separator: ", "))") }
             } else {
                 print("\(r.address): no record found")
             }

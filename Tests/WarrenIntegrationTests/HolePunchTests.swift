@@ -14,12 +14,8 @@ extension IntegrationTests {
             let homeB = try await lab.addNATRouter("homeb", kind: .portRestricted)
             let a = try await lab.addNode("a", behind: homeA)
             let b = try await lab.addNode("b", behind: homeB)
-            try lab.configure(boot, peers: [])
-            for node in [a, b] { try lab.configure(node, peers: [], bootstrap: [boot]) }
             // b first, so that b never hears of a: nothing but the punch can open b's NAT for a.
-            for node in [boot, b] { try await lab.start(node) }
-            try await Task.sleep(for: .seconds(4))
-            try await lab.start(a)
+            try await lab.startAfterSettling(boot: boot, first: b, then: a)
             // b learned its public address and published it with its rendezvous node.
             let bPublic = "\(homeB.publicAddress):40001"
             let started = ContinuousClock.now
@@ -67,11 +63,7 @@ extension IntegrationTests {
             let home = try await lab.addNATRouter("home", kind: .portRestricted, sharedLAN: true)
             let b = try await lab.addNode("b", behind: home)
             let a = try await lab.addNode("a", behind: home)
-            try lab.configure(boot, peers: [])
-            for node in [a, b] { try lab.configure(node, peers: [], bootstrap: [boot]) }
-            for node in [boot, b] { try await lab.start(node) }
-            try await Task.sleep(for: .seconds(4))
-            try await lab.start(a)
+            try await lab.startAfterSettling(boot: boot, first: b, then: a)
             try await Task.sleep(for: .seconds(1))
             try await lab.requirePing(from: a, to: b.overlayIPv4)
             let peer = try await lab.status(a).peer(b)

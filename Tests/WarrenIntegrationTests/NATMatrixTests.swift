@@ -45,12 +45,7 @@ extension IntegrationTests {
             }
             let b = try await lab.addNode("b", behind: routers[0])
             let a = try await lab.addNode("a", behind: routers[1])
-            try lab.configure(boot, peers: [])
-            for node in [a, b] { try lab.configure(node, peers: [], bootstrap: [boot]) }
-            // b settles first (public address, rendezvous session); a never met b before.
-            for node in [boot, b] { try await lab.start(node) }
-            try await Task.sleep(for: .seconds(4))
-            try await lab.start(a)
+            try await lab.startAfterSettling(boot: boot, first: b, then: a)
             try await Task.sleep(for: .seconds(1))
             let started = ContinuousClock.now
             let reply = try await Command.run(a.exec("ping", "-4", "-n", "-c", "1", "-w", "8", b.overlayIPv4))

@@ -107,4 +107,5 @@ extension IntegrationTests {
 struct LookupOutput: Decodable {
     var found: Bool
     var endpoints: [String]
+    var rendezvous: [String] = []
 }

@@ -12,7 +12,7 @@ import WarrenWire
 extension Daemon {
     /// How often the addresses are checked, and how soon again when nobody could be asked.
     static let candidateCheckInterval: Duration = .seconds(300)
-    static let candidateRetryInterval: Duration = .seconds(10)
+    static let candidateRetryInterval: Duration = .seconds(2)
 
     /// Local candidates with the listen port, then reflexive ones, at most a record's worth.
     func candidates() -> [Endpoint] {
@@ -52,7 +52,10 @@ extension Daemon {
             logger.info("public address changed", metadata: ["reflexive": "\(found.map(\.description).joined(separator: ", "))"])
             reflexive = found
         }
-        // Also when only a local address changed (a new DHCP lease, an interface up).
-        if candidates() != publishedEndpoints { publishRecord(now: now, into: &actions) }
+        // Also when only a local address changed (a new DHCP lease, an interface up), or the
+        // rendezvous nodes did (the first session to one is usually up by now).
+        if candidates() != publishedEndpoints || rendezvousNodes(now: now) != publishedRendezvous {
+            publishRecord(now: now, into: &actions)
+        }
     }
 }

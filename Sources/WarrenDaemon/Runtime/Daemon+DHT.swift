@@ -17,7 +17,7 @@ extension Daemon {
     static let recordLifetimeSeconds: UInt64 = 3600
     /// A record whose rendezvous nodes changed (a session to one came up or went) is
     /// published again, but not more often than this.
-    static let minimumRepublishInterval: Duration = .seconds(10)
+    static let minimumRepublishInterval: Duration = .seconds(5)
 
     /// Saved contacts are written this often, and at shutdown.
     static let saveInterval: Duration = .seconds(300)
@@ -152,7 +152,9 @@ extension Daemon {
         let record = result.records.first
         let name = record.flatMap { try? UncheckedCertificate(parsing: $0.certificate) }?.body.name
         let report = LookupReport(address: address.description, found: record != nil, name: name,
-                                  endpoints: record?.endpoints.map(\.description) ?? [], hops: result.hops,
+                                  endpoints: record?.endpoints.map(\.description) ?? [],
+                                  rendezvous: record?.rendezvous.map { "\(KeyText.publicKey($0.publicKey))@\($0.endpoint)" } ?? [],
+                                  hops: result.hops,
                                   queries: result.queries, milliseconds: Int(result.duration.nanosecondsValue / 1_000_000),
                                   closest: result.closest.prefix(5).map { "\($0.id) \($0.endpoint)" })
         try? connection.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))

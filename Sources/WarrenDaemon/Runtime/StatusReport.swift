@@ -36,6 +36,8 @@ public struct LookupReport: Codable, Sendable {
     /// The owner's certificate name and endpoints, from its record.
     public var name: String?
     public var endpoints: [String]
+    /// The rendezvous nodes its record names (`PUBLIC_KEY@ENDPOINT`), which pass on punches.
+    public var rendezvous: [String]
     /// Answers it took to reach the record (or the closest node), queries sent, and time.
     public var hops: Int
     public var queries: Int

@@ -126,6 +126,24 @@ extension Lab {
                          sharedLAN: sharedLAN)
     }
 
+    /// Configures `b` and `a` to join through `boot`, and starts them so that b has settled
+    /// (its record published with boot as its rendezvous node, after it asked for its public
+    /// address) before a starts: a has never heard of b, and b never of a.
+    func startAfterSettling(boot: Node, first b: Node, then a: Node) async throws {
+        try configure(boot, peers: [])
+        for node in [a, b] { try configure(node, peers: [], bootstrap: [boot]) }
+        for node in [boot, b] { try await start(node) }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while true {
+            let out = try await Command.run([warren, "lookup", "--socket", boot.socketPath, "--json", b.overlayIPv4])
+            let record = try? JSONDecoder().decode(LookupOutput.self, from: Data(out.stdout.utf8))
+            if record?.rendezvous.contains(where: { $0.hasPrefix(boot.publicKey) }) == true { break }
+            guard ContinuousClock.now < deadline else { throw LabError("b's record never named boot as its rendezvous node") }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        try await start(a)
+    }
+
     /// Runs coturn as a plain STUN server on `node`'s address (its daemon is not started).
     func startSTUNServer(on node: Node, port: Int = 3478) throws {
         _ = try startProcess("coturn-\(node.name)", node.exec(
