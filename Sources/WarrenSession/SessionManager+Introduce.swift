@@ -71,7 +71,9 @@ extension SessionManager {
         }
         // New candidates first; those already known (from its record, say) still count.
         peer.candidates = Array((candidates + peer.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
-        if peer.endpoint == nil || !peer.candidates.contains(peer.endpoint!) { peer.endpoint = first }
+        // The endpoint stays: it may be where the peer's own handshake just came from, and
+        // the initiation goes to every candidate anyway.
+        if peer.endpoint == nil { peer.endpoint = first }
         initiate(peer, now: now, into: &actions)
     }
 

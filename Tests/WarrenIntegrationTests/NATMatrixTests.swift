@@ -55,7 +55,8 @@ extension IntegrationTests {
             print("NAT matrix: \(siteA) → \(siteB): \(path), first reply after \(reply.succeeded ? "\(firstReply)" : "-")")
             if Self.canPunch(siteA, siteB) {
                 #expect(reply.succeeded, "\(siteA) → \(siteB): \(reply)")
-                #expect(firstReply < .seconds(3), "\(siteA) → \(siteB) took \(firstReply)")
+                // Under ping's one-second retry: the first echo request itself got through.
+                #expect(firstReply < .milliseconds(900), "\(siteA) → \(siteB) took \(firstReply)")
                 let publicAddress = routers[0]?.publicAddress ?? b.underlay
                 #expect(peer?.endpoint?.hasPrefix(publicAddress + ":") == true, "\(siteA) → \(siteB) over \(peer?.endpoint ?? "-")")
             } else {

@@ -109,8 +109,8 @@ final class SessionHarness {
             DataPath.inbound($0, from: endpoint, snapshot: snapshot, now: now.instant, notices: &notices)
         }
         var actions: [SessionAction] = []
-        if let k = notices.confirmed { manager.confirmed(k, now: now, into: &actions) }
         if let (link, e) = notices.roamed { manager.roamed(link, to: e) }
+        if let k = notices.confirmed { manager.confirmed(k, now: now, into: &actions) }
         switch verdict {
         case .handshake:
             if let reason = manager.handleHandshake(datagram, from: endpoint, now: now, into: &actions) { dropped.append(reason) }

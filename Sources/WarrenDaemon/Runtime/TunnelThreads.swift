@@ -132,8 +132,10 @@ struct TunnelThreads: Sendable {
                     var notices = DataPath.Notices()
                     let verdict = DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices)
                     // Notices first: a control message may need the keypair it confirmed to answer.
-                    if let keypair = notices.confirmed { queue.post(.confirmed(keypair)) }
+                    // A move before a confirmation: the packets that waited for the keypair must
+                    // go where the peer is now.
                     if let (link, endpoint) = notices.roamed { queue.post(.roamed(link, endpoint)) }
+                    if let keypair = notices.confirmed { queue.post(.confirmed(keypair)) }
                     switch verdict {
                     case .deliver(let length):
                         coalescer.add(buffer: batch.slots.slot(i), offset: DataPath.payloadOffset, length: length)
