@@ -14,10 +14,15 @@ extension Daemon {
     static let candidateCheckInterval: Duration = .seconds(300)
     static let candidateRetryInterval: Duration = .seconds(2)
 
+    /// The socket's endpoints on this host's own addresses.
+    func localEndpoints() -> [Endpoint] {
+        LocalAddresses.list(excludingInterface: tun.name).map { Endpoint(address: $0, port: socket.localPort) }
+    }
+
     /// Local candidates with the listen port, then reflexive ones, at most a record's worth.
     func candidates() -> [Endpoint] {
         guard config.advertise.isEmpty else { return config.advertise }
-        let local = LocalAddresses.list(excludingInterface: tun.name).map { Endpoint(address: $0, port: socket.localPort) }
+        let local = localEndpoints()
         return Array((local + reflexive.filter { !local.contains($0) }).prefix(PeerRecord.maxEndpoints))
     }
 
@@ -42,7 +47,7 @@ extension Daemon {
 
     private func finishCandidateProbe(_ probe: BindingProbe, now: Moment, into actions: inout [SessionAction]) {
         candidateProbe = nil
-        let local = LocalAddresses.list(excludingInterface: tun.name).map { Endpoint(address: $0, port: socket.localPort) }
+        let local = localEndpoints()
         var found: [Endpoint] = []
         // Behind an endpoint-dependent NAT what one server saw is no use to anyone else.
         if MappingBehaviour.classify(probe.results, local: local) != .endpointDependent {

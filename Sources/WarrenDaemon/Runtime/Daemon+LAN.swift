@@ -37,10 +37,7 @@ extension Daemon {
             drops.count(.unknownType)
             return
         }
-        if beaconLimits.count > 1024 { beaconLimits = beaconLimits.filter { !$0.value.isFull(now: now.instant) } }
-        var bucket = beaconLimits[source.address] ?? TokenBucket(capacity: Self.beaconBurst, perSecond: Self.beaconsPerSecond, now: now.instant)
-        defer { beaconLimits[source.address] = bucket }
-        guard bucket.take(now: now.instant) else {
+        guard beaconLimits.allow(source.address, now: now.instant) else {
             drops.count(.rateLimited)
             return
         }

@@ -52,7 +52,7 @@ extension Daemon {
 
     private func finishNetChecks(now: Moment) {
         guard netChecks.contains(where: { $0.probe.isFinished(now: now.instant) }) else { return }
-        let local = LocalAddresses.list(excludingInterface: tun.name).map { Endpoint(address: $0, port: socket.localPort) }
+        let local = localEndpoints()
         netChecks.removeAll { check in
             guard check.probe.isFinished(now: now.instant) else { return false }
             let results = check.probe.results

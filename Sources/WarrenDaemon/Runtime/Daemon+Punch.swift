@@ -44,11 +44,7 @@ extension Daemon {
             drops.count(.malformed)
             return
         }
-        if punchLimits.count > 1024 { punchLimits = punchLimits.filter { !$0.value.isFull(now: now.instant) } }
-        var bucket = punchLimits[link.publicKey]
-            ?? TokenBucket(capacity: Self.punchBurst, perSecond: Self.punchesPerSecond, now: now.instant)
-        defer { punchLimits[link.publicKey] = bucket }
-        guard bucket.take(now: now.instant) else {
+        guard punchLimits.allow(link.publicKey, now: now.instant) else {
             drops.count(.rateLimited)
             return
         }

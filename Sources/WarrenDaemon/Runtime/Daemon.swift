@@ -47,13 +47,13 @@ public final class Daemon {
     var publishedEndpoints: [Endpoint] = []
     var publishedRendezvous: [Contact] = []
     /// Rate limits on the punch messages each peer sends (`Daemon+Punch`).
-    var punchLimits: [Key32: TokenBucket] = [:]
+    var punchLimits = KeyedRateLimiter<Key32>(capacity: Daemon.punchBurst, perSecond: Daemon.punchesPerSecond, maxKeys: 1024)
     /// LAN beacons (`Daemon+LAN`): when the next goes out, the addresses whose networks
     /// this node listens on, and rate limits per source address.
     var pings: [PingRun] = []
     var nextBeacon: Instant = .zero
     var beaconNetworks: Set<IPv4Address> = []
-    var beaconLimits: [IPAddress: TokenBucket] = [:]
+    var beaconLimits = KeyedRateLimiter<IPAddress>(capacity: Daemon.beaconBurst, perSecond: Daemon.beaconsPerSecond, maxKeys: 1024)
     var random = SystemRandom()
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what

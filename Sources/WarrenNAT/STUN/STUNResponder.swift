@@ -27,11 +27,13 @@ public struct STUNResponder: Sendable {
 
     let limits: Limits
     private var total: TokenBucket
-    private var perAddress: [IPAddress: TokenBucket] = [:]
+    private var perAddress: KeyedRateLimiter<IPAddress>
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
         total = TokenBucket(capacity: limits.totalBurst, perSecond: limits.totalPerSecond, now: .zero)
+        perAddress = KeyedRateLimiter(capacity: limits.perAddressBurst, perSecond: limits.perAddressPerSecond,
+                                      maxKeys: limits.trackedAddresses)
     }
 
     public mutating func handle(_ request: STUNMessage, from source: Endpoint, now: Instant) -> Outcome {
@@ -71,12 +73,6 @@ public struct STUNResponder: Sendable {
     }
 
     private mutating func admit(_ address: IPAddress, now: Instant) -> Bool {
-        if perAddress[address] == nil, perAddress.count >= limits.trackedAddresses {
-            perAddress = perAddress.filter { !$0.value.isFull(now: now) }
-            guard perAddress.count < limits.trackedAddresses else { return false }
-        }
-        var bucket = perAddress[address] ?? TokenBucket(capacity: limits.perAddressBurst, perSecond: limits.perAddressPerSecond, now: now)
-        defer { perAddress[address] = bucket }
-        return bucket.take(now: now) && total.take(now: now)
+        perAddress.allow(address, now: now) && total.take(now: now)
     }
 }
