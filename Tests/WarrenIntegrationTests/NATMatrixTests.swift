@@ -55,8 +55,10 @@ extension IntegrationTests {
             print("NAT matrix: \(siteA) → \(siteB): \(path), first reply after \(reply.succeeded ? "\(firstReply)" : "-")")
             if Self.canPunch(siteA, siteB) {
                 #expect(reply.succeeded, "\(siteA) → \(siteB): \(reply)")
-                // Under ping's one-second retry: the first echo request itself got through.
-                #expect(firstReply < .milliseconds(900), "\(siteA) → \(siteB) took \(firstReply)")
+                // The issue's bound: direct within 2 s wherever punching can work. (Usually the
+                // first echo request gets through in about 10 ms; now and then it is lost and
+                // ping's retry a second later answers: see the issue 5 note.)
+                #expect(firstReply < .seconds(2), "\(siteA) → \(siteB) took \(firstReply)")
                 let publicAddress = routers[0]?.publicAddress ?? b.underlay
                 #expect(peer?.endpoint?.hasPrefix(publicAddress + ":") == true, "\(siteA) → \(siteB) over \(peer?.endpoint ?? "-")")
             } else {

@@ -116,6 +116,7 @@ extension Daemon {
         let endpoints = candidates()
         publishedEndpoints = endpoints
         publishedRendezvous = rendezvousNodes(now: now)
+        for node in publishedRendezvous { manager.keepAlive(node.publicKey, every: .seconds(config.natKeepaliveSeconds)) }
         // Sequence numbers must grow across restarts too: the wall clock does that.
         recordSequence = max(recordSequence + 1, now.unixSeconds)
         let record = PeerRecord(signing: recordSigner, certificate: certificate, endpoints: endpoints,

@@ -14,14 +14,13 @@ extension Daemon {
     static let punchesPerSecond = 2.0
     static let punchBurst = 10.0
 
-    /// Bootstrap nodes with a working session, kept open by keepalives: they can reach us
-    /// whatever NAT we are behind.
+    /// Bootstrap nodes with a working session: published as rendezvous nodes, they get
+    /// keepalives (`publishRecord`) so they can reach us whatever NAT we are behind.
     func rendezvousNodes(now: Moment) -> [Contact] {
         var nodes: [Contact] = []
         for node in config.bootstrap {
             guard let key = KeyText.parsePublicKey(node.publicKey), key != certificate.publicKey,
                   manager.isConnected(key, now: now.instant) else { continue }
-            manager.keepAlive(key, every: .seconds(config.natKeepaliveSeconds))
             nodes.append(Contact(publicKey: key, endpoint: node.endpoint))
             if nodes.count == PeerRecord.maxRendezvous { break }
         }
