@@ -3,12 +3,13 @@ public import WarrenWire
 /// The per-packet decisions of the tunnel, as pure functions over a caller's buffer and a
 /// routing snapshot: the packet threads do the syscalls, these decide. Nothing allocates.
 public enum DataPath {
-    /// Where the plaintext goes in a packet buffer: after room for the transport header.
-    public static let payloadOffset = TransportHeader.byteCount
+    /// Where the plaintext goes in an outbound packet buffer: after room for a relay envelope
+    /// and the transport header, so either can be written in front of it in place.
+    public static let payloadOffset = RelayEnvelope.byteCount + TransportHeader.byteCount
 
     public enum Outbound {
-        /// Send `buffer[0..<length]` to `endpoint`.
-        case send(length: Int, endpoint: Endpoint, link: PeerLink)
+        /// Send `buffer[offset..<offset + length]` to `endpoint`.
+        case send(offset: Int, length: Int, endpoint: Endpoint, link: PeerLink)
         /// No usable session: hand the packet to the control thread to hold during a handshake.
         case needsSession(PeerLink)
         /// No peer owns the destination.
@@ -25,25 +26,32 @@ public enum DataPath {
         guard let route = snapshot.route(to: destination) else {
             return .drop(destination.isMulticast ? .multicast : .noRoute)
         }
-        guard let keypair = route.keypair, let endpoint = route.endpoint,
-              let length = keypair.seal(buffer, payloadCount: count, now: now) else {
+        let datagram = UnsafeMutableRawBufferPointer(rebasing: buffer[RelayEnvelope.byteCount...])
+        guard let keypair = route.keypair, let path = route.path,
+              let length = keypair.seal(datagram, payloadCount: count, now: now) else {
             return .needsSession(route.link)
         }
         if keypair.wantsRekey(at: now) {
             route.link.handshakeWanted.store(true, ordering: .relaxed)
         }
         route.link.noteSent(bytes: count, isData: true, now: now)
-        return .send(length: length, endpoint: endpoint, link: route.link)
+        guard path.isRelayed else {
+            return .send(offset: RelayEnvelope.byteCount, length: length, endpoint: path.endpoint, link: route.link)
+        }
+        RelayEnvelope.write(channel: path.channel, into: buffer)
+        return .send(offset: 0, length: RelayEnvelope.byteCount + length, endpoint: path.endpoint, link: route.link)
     }
 
     public enum Inbound {
-        /// Write `datagram[payloadOffset..<payloadOffset + length]` to the TUN device.
-        case deliver(length: Int)
+        /// Write `datagram[offset..<offset + length]` to the TUN device.
+        case deliver(offset: Int, length: Int)
         case keepalive
-        /// A control message (first byte below 0x40) for the control thread.
-        case control(length: Int, link: PeerLink)
-        /// A handshake message for the control thread.
-        case handshake
+        /// A control message (first byte below 0x40) at `datagram[offset..<offset + length]`
+        /// for the control thread; `path` is how it came, for an answer that must go back
+        /// the same way.
+        case control(offset: Int, length: Int, link: PeerLink, path: Path)
+        /// A handshake message at `datagram[offset...]` for the control thread.
+        case handshake(offset: Int, path: Path)
         /// A STUN message (RFC 8489), sharing the port: for the control thread.
         case stun
         /// A LAN beacon: for the control thread.
@@ -62,23 +70,36 @@ public enum DataPath {
     }
 
     /// Authenticates and decrypts a datagram in place, then applies the receive rule: the
-    /// inner source address must belong to the peer whose keys decrypted it.
+    /// inner source address must belong to the peer whose keys decrypted it. A relay envelope
+    /// addressed to this node (one a relay here would forward never gets here) is opened and
+    /// its datagram handled the same way, except that it cannot move the peer's endpoint.
     @inline(__always)
-    public static func inbound(_ datagram: UnsafeMutableRawBufferPointer, from source: Endpoint,
+    public static func inbound(_ received: UnsafeMutableRawBufferPointer, from source: Endpoint,
                                snapshot: borrowing RoutingSnapshot, now: Instant,
                                notices: inout Notices) -> Inbound {
-        let raw = UnsafeRawBufferPointer(datagram)
-        guard let type = MessageType.classify(raw) else { return MessageType.isSTUN(raw) ? .stun : .drop(.unknownType) }
+        var raw = UnsafeRawBufferPointer(received)
+        guard var type = MessageType.classify(raw) else { return MessageType.isSTUN(raw) ? .stun : .drop(.unknownType) }
+        var path = Path.direct(source)
+        var base = 0
+        if type == .relayEnvelope {
+            guard let channel = RelayEnvelope.channel(raw) else { return .drop(.malformed) }
+            path = Path(endpoint: source, channel: channel)
+            base = RelayEnvelope.byteCount
+            raw = UnsafeRawBufferPointer(rebasing: raw[base...])
+            guard let inner = MessageType.classify(raw) else { return .drop(.malformed) }
+            type = inner
+        }
         switch type {
         case .transport:
             break
         case .handshakeInitiation, .handshakeResponse:
-            return .handshake
-        case .lanBeacon:
+            return .handshake(offset: base, path: path)
+        case .lanBeacon where base == 0:
             return .beacon
-        case .cookieReply, .relayEnvelope:
+        case .cookieReply, .relayEnvelope, .lanBeacon:
             return .drop(.unknownType)
         }
+        let datagram = UnsafeMutableRawBufferPointer(rebasing: received[base...])
         guard let (index, counter) = TransportHeader.parse(raw) else { return .drop(.malformed) }
         guard let entry = snapshot.inbound(index: index) else { return .drop(.unknownIndex) }
         let keypair = entry.keypair
@@ -91,22 +112,26 @@ public enum DataPath {
         if !keypair.isConfirmed.load(ordering: .relaxed), !keypair.isConfirmed.exchange(true, ordering: .relaxed) {
             notices.confirmed = keypair
         }
-        if entry.endpoint != source, !link.roamReported.exchange(true, ordering: .relaxed) {
-            notices.roamed = (link, source)
+        if !path.isRelayed {
+            link.lastDirectReceived.store(now.nanoseconds, ordering: .relaxed)
+            if entry.endpoint != source, !link.roamReported.exchange(true, ordering: .relaxed) {
+                notices.roamed = (link, source)
+            }
         }
         if length == 0 {
             link.noteReceived(bytes: 0, isData: false, now: now)
             return .keepalive
         }
-        let plain = UnsafeRawBufferPointer(rebasing: raw[payloadOffset..<payloadOffset + length])
+        let offset = TransportHeader.byteCount
+        let plain = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
         if plain[0] < 0x40 {
             link.noteReceived(bytes: length, isData: false, now: now)
-            return .control(length: length, link: link)
+            return .control(offset: base + offset, length: length, link: link, path: path)
         }
         guard let ipLength = IPPacket.totalLength(plain), ipLength >= IPPacket.ipv4HeaderMin, ipLength <= length,
               let inner = IPPacket.source(plain) else { return .drop(.malformed) }
         guard link.owns(inner) else { return .drop(.sourceNotOwned) }
         link.noteReceived(bytes: ipLength, isData: true, now: now)
-        return .deliver(length: ipLength)
+        return .deliver(offset: base + offset, length: ipLength)
     }
 }

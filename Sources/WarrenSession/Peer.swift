@@ -32,6 +32,8 @@ public enum FoundBy: String, Codable, Sendable {
     case punch
     /// Its beacon on a LAN this node is on.
     case lan
+    /// A relay joined us to it.
+    case relay
 }
 
 /// A handshake this side started and is waiting to hear back about.
@@ -39,6 +41,9 @@ struct PendingHandshake: ~Copyable {
     let initiator: IKInitiator
     let localIndex: UInt32
     let retryAt: Instant
+    /// The initiation as sent, to send once more on a path found while it is pending (a
+    /// relay): a new initiation would make the answer to this one unknown_index.
+    let message: [UInt8]
 }
 
 /// The control thread's state for one peer: its identity, where to reach it, its keypairs
@@ -54,6 +59,21 @@ final class Peer {
     var candidates: [Endpoint] = []
     var persistentKeepalive: Duration?
     var foundBy: FoundBy
+
+    /// The relay channel a relay bound for us towards this peer, if any. Packets take it
+    /// while the direct path has not shown that it works both ways (`usesRelay`).
+    var relay: Path?
+    /// The relay node that bound `relay`, once its `bound` message came (a relayed
+    /// handshake can arrive first); channels are renewed with it.
+    var relayNode: Key32?
+    /// When an answer came back directly: the echo of a path probe, or a handshake response.
+    /// Either proves that packets get through both ways.
+    var directConfirmedAt: Instant?
+    var lastProbeAt: Instant?
+    /// Since when the current relay channel is bound: probes go often at first, then rarely.
+    var relayBoundAt: Instant?
+    /// Whether packets go on `relay` (published in the routing snapshot).
+    var usesRelay = false
 
     /// Set once a certificate verified; routing uses it.
     var link: PeerLink?
@@ -92,6 +112,17 @@ final class Peer {
     }
 
     var keypairs: [Keypair] { [current, previous, next].compactMap { $0 } + retired }
+
+    /// Where packets to the peer go now.
+    var path: Path? { usesRelay ? relay : endpoint.map(Path.direct) }
+
+    /// Whether the direct path has worked both ways recently: confirmed by an answer, and
+    /// used since (any authenticated packet that came directly renews it).
+    func trustsDirectPath(at now: Instant) -> Bool {
+        guard endpoint != nil, let confirmed = directConfirmedAt else { return false }
+        let heard = max(confirmed, Instant(nanoseconds: link?.lastDirectReceived.load(ordering: .relaxed) ?? 0))
+        return now.since(heard) < Timing.directTrust
+    }
 
     /// Holds a packet until a session exists, dropping the oldest beyond the bound.
     func stage(_ packet: [UInt8]) -> Bool {

@@ -21,6 +21,9 @@ public final class PeerLink: Sendable {
     public let lastReceived = Atomic<UInt64>(0)
     public let lastSent = Atomic<UInt64>(0)
     public let lastDataReceived = Atomic<UInt64>(0)
+    /// Monotonic nanoseconds of the last authenticated packet that came directly, not
+    /// through a relay; it keeps a confirmed direct path trusted.
+    public let lastDirectReceived = Atomic<UInt64>(0)
     /// Monotonic nanoseconds of the first data packet sent since the last authenticated
     /// packet received; zero when nothing sent is waiting for an answer. The first, not the
     /// last: steady traffic to a peer that went away must still trigger a new handshake.

@@ -1,7 +1,7 @@
 public import WarrenWire
 
 /// The tables the packet threads read: which peer owns a destination address (with its
-/// current keypair and endpoint), and which keypair a receiver index names. The control thread
+/// current keypair and path), and which keypair a receiver index names. The control thread
 /// builds a new snapshot whenever anything changes and publishes it whole; a packet thread
 /// takes it once per batch, so lookups need no lock.
 public struct RoutingSnapshot: Sendable {
@@ -9,12 +9,13 @@ public struct RoutingSnapshot: Sendable {
         public let link: PeerLink
         /// The keypair to send with, if a confirmed, unexpired one exists.
         public let keypair: Keypair?
-        public let endpoint: Endpoint?
+        /// Where its packets go: its endpoint, or a relay channel.
+        public let path: Path?
     }
 
     public struct Inbound: Sendable {
         public let keypair: Keypair
-        /// Where the peer's packets are expected from; a different source is roaming.
+        /// Where the peer's direct packets are expected from; a different source is roaming.
         public let endpoint: Endpoint?
     }
 

@@ -7,7 +7,7 @@ public enum SessionAction: Sendable {
     case send([UInt8], to: Endpoint)
     /// A handshake completed. `isRekey` when it replaced live keys (every two minutes, so
     /// worth a debug line only); otherwise a session came up, worth an info line.
-    case established(peer: String, endpoint: Endpoint, isRekey: Bool)
+    case established(peer: String, path: Path, isRekey: Bool)
     /// A peer or a message was refused for a reason not reported before: worth one log line.
     case refused(Refusal)
     /// Handshakes to this peer went unanswered for `Timing.relocateAfter`, once per run of

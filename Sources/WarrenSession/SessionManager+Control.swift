@@ -20,8 +20,8 @@ extension SessionManager {
                         persistentKeepalive: nil, foundBy: .dht)
             peers[publicKey] = peer
         }
-        if let bytes = sealed(message, for: peer, now: now), let destination = peer.endpoint {
-            actions.append(.send(bytes, to: destination))
+        if let path = peer.path, let bytes = sealed(message, for: peer, now: now) {
+            transmit(bytes, on: path, into: &actions)
             return
         }
         _ = peer.stage(message)

@@ -7,7 +7,8 @@ extension SessionManager {
     /// Sends a fresh initiation to `peer` (a new ephemeral key and index each time, so a
     /// retransmission is indistinguishable from a new attempt).
     func initiate(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
-        guard let endpoint = peer.endpoint else {
+        let paths = initiationPaths(peer, now: now.instant)
+        guard !paths.isEmpty else {
             peer.lastError = "no endpoint known"
             return
         }
@@ -30,19 +31,28 @@ extension SessionManager {
         var message = HandshakeInitiation(senderIndex: index, noise: initiator.initiation)
         message.mac1 = HandshakeMAC.mac1(message.bytesBeforeMAC, key: HandshakeMAC.key(for: peer.handshakeKey))
         let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyTimeoutJitterMilliseconds)))
+        let bytes = message.encoded
         peer.pending = PendingHandshake(initiator: initiator, localIndex: index,
-                                        retryAt: now.instant + Timing.rekeyTimeout + jitter)
+                                        retryAt: now.instant + Timing.rekeyTimeout + jitter, message: bytes)
         if peer.attemptsStartedAt == nil { peer.attemptsStartedAt = now.instant }
-        actions.append(.send(message.encoded, to: endpoint))
-        if peer.current?.isUsable(at: now.instant) != true {
-            // The same initiation: whichever copy arrives first is answered, the others are
-            // refused as replays.
-            for candidate in peer.candidates where candidate != endpoint { actions.append(.send(message.encoded, to: candidate)) }
-        }
+        // The same initiation on every path: whichever copy arrives first is answered, the
+        // others are refused as replays.
+        for path in paths { transmit(bytes, on: path, into: &actions) }
+    }
+
+    /// Where an initiation goes: the peer's current path while a session works (a rekey);
+    /// otherwise every address it may be at, then its relay. Direct paths first: the copy
+    /// that arrives first is answered, and where both work the direct one usually wins.
+    private func initiationPaths(_ peer: Peer, now: Instant) -> [Path] {
+        if peer.current?.isUsable(at: now) == true, let path = peer.path { return [path] }
+        var paths: [Path] = []
+        let direct = ([peer.endpoint].compactMap { $0 } + peer.candidates).map(Path.direct)
+        for path in direct + [peer.relay].compactMap({ $0 }) where !paths.contains(path) { paths.append(path) }
+        return paths
     }
 
     /// Completes a handshake this side started.
-    func handleResponse(_ datagram: [UInt8], from source: Endpoint, now: Moment,
+    func handleResponse(_ datagram: [UInt8], from path: Path, now: Moment,
                         into actions: inout [SessionAction]) -> DropReason? {
         guard let message = try? HandshakeResponse(parsing: datagram) else { return .malformed }
         guard HandshakeMAC.verify(message.bytesBeforeMAC, mac: message.mac1, key: ownMACKey) else {
@@ -70,17 +80,17 @@ extension SessionManager {
             certificate = try verifyPeer(unchecked, handshakeKey: peer.handshakeKey, now: now)
         } catch let error as CertificateError {
             release(index)
-            refuse(name: nil, publicKey: peer.publicKey, endpoint: source, reason: error.description, now: now, into: &actions)
+            refuse(name: nil, publicKey: peer.publicKey, endpoint: path.endpoint, reason: error.description, now: now, into: &actions)
             return nil
         } catch {
             release(index)
-            refuse(name: nil, publicKey: peer.publicKey, endpoint: source, reason: "malformed handshake payload", now: now,
+            refuse(name: nil, publicKey: peer.publicKey, endpoint: path.endpoint, reason: "malformed handshake payload", now: now,
                    into: &actions)
             return nil
         }
         guard certificate.publicKey == peer.publicKey else {
             release(index)
-            refuse(name: certificate.name, publicKey: peer.publicKey, endpoint: source,
+            refuse(name: certificate.name, publicKey: peer.publicKey, endpoint: path.endpoint,
                    reason: CertificateError.keyMismatch.description, now: now, into: &actions)
             return nil
         }
@@ -92,13 +102,18 @@ extension SessionManager {
         install(current: keypair, for: peer)
         // A response is an authenticated packet: it ends the "sent but heard nothing" timer.
         link.heard(now: now.instant)
-        peer.endpoint = source
+        heard(peer, on: path, now: now.instant)
+        if !path.isRelayed, peer.relay != nil {
+            // Our initiation got there directly and its answer came back directly.
+            peer.directConfirmedAt = now.instant
+        }
+        choosePath(peer, now: now.instant)
         peer.attemptsStartedAt = nil
         peer.askedWhereabouts = false
         peer.lastAttemptFailedAt = nil
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil
-        actions.append(.established(peer: certificate.name, endpoint: source, isRekey: isRekey))
+        actions.append(.established(peer: certificate.name, path: path, isRekey: isRekey))
         flushStaged(peer, now: now, into: &actions)
         return nil
     }
@@ -106,11 +121,11 @@ extension SessionManager {
     /// Sends the packets held during the handshake, or a keepalive so a responder can
     /// confirm the new keypair at once.
     func flushStaged(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
-        guard let endpoint = peer.endpoint else { return }
+        guard let path = peer.path else { return }
         let packets = peer.staged.isEmpty ? [[]] : peer.staged
         peer.staged.removeAll()
         for packet in packets {
-            if let bytes = sealed(packet, for: peer, now: now) { actions.append(.send(bytes, to: endpoint)) }
+            if let bytes = sealed(packet, for: peer, now: now) { transmit(bytes, on: path, into: &actions) }
         }
     }
 

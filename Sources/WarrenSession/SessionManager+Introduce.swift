@@ -77,8 +77,12 @@ extension SessionManager {
         initiate(peer, now: now, into: &actions)
     }
 
-    /// Where packets to `publicKey` go: the source of its last authenticated packet.
-    public func endpoint(of publicKey: Key32) -> Endpoint? { peers[publicKey]?.endpoint }
+    /// Where packets to `publicKey` go, if they go there directly: the source of its last
+    /// authenticated packet. Nil for a peer reached through a relay.
+    public func endpoint(of publicKey: Key32) -> Endpoint? {
+        guard let peer = peers[publicKey], !peer.usesRelay else { return nil }
+        return peer.endpoint
+    }
 
     /// Whether a session with `publicKey` can carry packets now.
     public func isConnected(_ publicKey: Key32, now: Instant) -> Bool {

@@ -6,19 +6,20 @@ public import WarrenWire
 extension SessionManager {
     /// Dispatches a handshake datagram from the packet threads. Returns a drop reason for
     /// messages that are counted but not worth a log line (garbage, wrong mac1, stale index).
-    public func handleHandshake(_ datagram: [UInt8], from source: Endpoint, now: Moment,
+    public func handleHandshake(_ datagram: [UInt8], from path: Path, now: Moment,
                                 into actions: inout [SessionAction]) -> DropReason? {
         let type = datagram.withUnsafeBytes { MessageType.classify($0) }
         switch type {
-        case .handshakeInitiation: return handleInitiation(datagram, from: source, now: now, into: &actions)
-        case .handshakeResponse: return handleResponse(datagram, from: source, now: now, into: &actions)
+        case .handshakeInitiation: return handleInitiation(datagram, from: path, now: now, into: &actions)
+        case .handshakeResponse: return handleResponse(datagram, from: path, now: now, into: &actions)
         default: return .unknownType
         }
     }
 
     /// Answers an initiation from any holder of a valid certificate of our network.
-    func handleInitiation(_ datagram: [UInt8], from source: Endpoint, now: Moment,
+    func handleInitiation(_ datagram: [UInt8], from path: Path, now: Moment,
                           into actions: inout [SessionAction]) -> DropReason? {
+        let source = path.endpoint
         guard let message = try? HandshakeInitiation(parsing: datagram) else { return .malformed }
         guard HandshakeMAC.verify(message.bytesBeforeMAC, mac: message.mac1, key: ownMACKey) else {
             return .authenticationFailed
@@ -79,12 +80,13 @@ extension SessionManager {
         // An earlier answer the peer may already be using (its retransmission crossed ours).
         retire(peer.next, of: peer)
         peer.next = keypair
-        peer.endpoint = source
+        heard(peer, on: path, now: now.instant)
+        choosePath(peer, now: now.instant)
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil
         routingChanged()
-        actions.append(.send(response.encoded, to: source))
-        actions.append(.established(peer: certificate.name, endpoint: source, isRekey: isRekey))
+        transmit(response.encoded, on: path, into: &actions)
+        actions.append(.established(peer: certificate.name, path: path, isRekey: isRekey))
         return nil
     }
 

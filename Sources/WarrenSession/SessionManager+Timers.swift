@@ -26,6 +26,7 @@ extension SessionManager {
                 initiate(peer, now: now, into: &actions)
             }
             keepAlive(peer, link: link, now: now, into: &actions)
+            probeDirectPaths(peer, link: link, now: now, into: &actions)
         }
     }
 
@@ -60,7 +61,7 @@ extension SessionManager {
                 peer.lastAttemptFailedAt = nil
                 initiate(peer, now: now, into: &actions)
             }
-        } else if neverReached, peer.pending == nil, peer.endpoint != nil {
+        } else if neverReached, peer.pending == nil, peer.path != nil {
             initiate(peer, now: now, into: &actions)
         }
     }
@@ -100,8 +101,8 @@ extension SessionManager {
             }
             wantKeepalive = true
         }
-        if wantKeepalive, hasSession, let endpoint = peer.endpoint, let bytes = sealed([], for: peer, now: now) {
-            actions.append(.send(bytes, to: endpoint))
+        if wantKeepalive, hasSession, let path = peer.path, let bytes = sealed([], for: peer, now: now) {
+            transmit(bytes, on: path, into: &actions)
         }
     }
 }

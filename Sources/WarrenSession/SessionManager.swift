@@ -65,7 +65,7 @@ public final class SessionManager {
         for peer in peers.values.sorted(by: { ($0.lastHandshakeUnix ?? 0) < ($1.lastHandshakeUnix ?? 0) }) {
             guard let link = peer.link else { continue }
             let sendable = peer.current.flatMap { $0.isUsable(at: now) && $0.isConfirmed.load(ordering: .relaxed) ? $0 : nil }
-            let route = RoutingSnapshot.Route(link: link, keypair: sendable, endpoint: peer.endpoint)
+            let route = RoutingSnapshot.Route(link: link, keypair: sendable, path: peer.path)
             let body = link.certificate.body
             if case .v4(let a) = body.ipv4.address { s.hosts4[a.value] = route }
             if case .v6(let a) = body.ipv6.address { s.hosts6[a] = route }
@@ -107,11 +107,13 @@ public final class SessionManager {
         flushStaged(peer, now: now, into: &actions)
     }
 
-    /// Authenticated packets from `link` now come from `endpoint`.
+    /// Authenticated packets from `link` now come directly from `endpoint`. A relayed peer
+    /// keeps the relay until a probe to the new endpoint is answered (at the next tick).
     public func roamed(_ link: PeerLink, to endpoint: Endpoint) {
         link.roamReported.store(false, ordering: .relaxed)
         guard let peer = peers[link.publicKey], peer.endpoint != endpoint else { return }
         peer.endpoint = endpoint
+        peer.lastProbeAt = nil
         routingChanged()
     }
 
@@ -145,6 +147,11 @@ public final class SessionManager {
         refusals.append(refusal)
         if let publicKey, let peer = peers[publicKey] { peer.lastError = reason }
         actions.append(.refused(refusal))
+    }
+
+    /// Sends a datagram on `path`, in an envelope if the path is relayed.
+    func transmit(_ datagram: [UInt8], on path: Path, into actions: inout [SessionAction]) {
+        actions.append(.send(path.framing(datagram), to: path.endpoint))
     }
 
     /// Seals `payload` (empty for a keepalive) with the peer's current keypair.

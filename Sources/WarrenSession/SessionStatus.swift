@@ -14,8 +14,9 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     public var state: String
     /// How its endpoint came to be known (`FoundBy`).
     public var foundBy: String
-    /// "LAN" when the endpoint is on one of this host's own networks, "direct" otherwise;
-    /// filled in by the daemon, which knows the host's networks.
+    /// "relayed via NAME" when packets go through a relay; otherwise "LAN" when the endpoint is
+    /// on one of this host's own networks, "direct" if not, which the daemon fills in (it
+    /// knows the host's networks).
     public var path: String?
     public var isStatic: Bool
     public var lastHandshakeUnix: UInt64?
@@ -37,7 +38,7 @@ extension SessionManager {
                 name: link?.name, publicKey: KeyText.publicKey(peer.publicKey), endpoint: peer.endpoint?.description,
                 addresses: body.map { [$0.ipv4.address.description, $0.ipv6.address.description] } ?? [],
                 subnets: body?.subnets.map(\.description) ?? [], roles: body?.roles.names ?? [],
-                state: state, foundBy: peer.foundBy.rawValue, path: nil, isStatic: peer.isStatic, lastHandshakeUnix: peer.lastHandshakeUnix,
+                state: state, foundBy: peer.foundBy.rawValue, path: relayDescription(peer), isStatic: peer.isStatic, lastHandshakeUnix: peer.lastHandshakeUnix,
                 receivedBytes: link?.receivedBytes.load(ordering: .relaxed) ?? 0,
                 sentBytes: link?.sentBytes.load(ordering: .relaxed) ?? 0,
                 receivedPackets: link?.receivedPackets.load(ordering: .relaxed) ?? 0,

@@ -23,6 +23,14 @@ public enum Timing {
     /// Messages under one keypair before rekeying, and the hard limit (nonce wear).
     public static let rekeyAfterMessages: UInt64 = 1 << 60
     public static let rejectAfterMessages: UInt64 = UInt64.max - (1 << 13)
+    /// A direct path stays trusted this long after the last answer or packet that came by it;
+    /// a relayed peer's packets then go through the relay again until a probe is answered.
+    public static let directTrust: Duration = .seconds(15)
+    /// A relayed peer's addresses are probed this often for a direct path, for the first
+    /// `eagerProbing` after the relay was bound, then every `directRecheck`.
+    public static let directProbeInterval: Duration = .seconds(1)
+    public static let eagerProbing: Duration = .seconds(10)
+    public static let directRecheck: Duration = .seconds(15)
     /// An initiation from the same peer is answered at most this often.
     public static let minInitiationInterval: Duration = .milliseconds(50)
 }

@@ -28,12 +28,12 @@ struct AllocationTests {
         let before = allocation_counter_thread_count()
         for _ in 0..<1000 {
             ping.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[DataPath.payloadOffset...]).copyMemory(from: $0) }
-            guard case .send(let length, _, _) = DataPath.outbound(buffer, count: ping.count, snapshot: aliceSnapshot, now: now) else {
+            guard case .send(let offset, let length, _, _) = DataPath.outbound(buffer, count: ping.count, snapshot: aliceSnapshot, now: now) else {
                 Issue.record("not sent")
                 return
             }
             var notices = DataPath.Notices()
-            let datagram = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length])
+            let datagram = UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + length])
             if case .deliver = DataPath.inbound(datagram, from: source, snapshot: bobSnapshot, now: now, notices: &notices) {
                 delivered += 1
             }

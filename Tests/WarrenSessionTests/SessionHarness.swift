@@ -27,6 +27,13 @@ final class SessionHarness {
     /// Transport datagrams captured on the wire, for replay tests.
     var captured: [[UInt8]] = []
     var rng = SeededRandom(seed: 11)
+    /// A relay in the middle of the network, forwarding envelopes as a relay's packet thread
+    /// does: channel → (where it must come from, which node it goes to, its channel there).
+    let relayEndpoint = Endpoint("192.0.2.250:51820")!
+    var relayChannels: [UInt32: (source: Endpoint, to: Int, channel: UInt32)] = [:]
+    /// Pairs of nodes (by index, in sending order) whose direct datagrams are lost, as
+    /// between two NATs that no punch opens.
+    var blocked: Set<[Int]> = []
     let ca: CertificateAuthority
     /// Another network's CA, with the same address plan, for refusal tests.
     let foreignCA: CertificateAuthority
@@ -90,11 +97,41 @@ final class SessionHarness {
         while !queue.isEmpty {
             let (from, action) = queue.removeFirst()
             log.append(action)
-            guard case .send(let bytes, let endpoint) = action,
-                  let to = nodes.firstIndex(where: { $0.endpoint == endpoint }) else { continue }
-            let (more, packets) = receive(bytes, at: to, from: nodes[from].endpoint)
+            guard case .send(let bytes, let endpoint) = action, let (to, more, packets) = transmit(bytes, from: from, to: endpoint) else { continue }
             queue += more.map { (to, $0) }
             delivered += packets.map { (to, $0) }
+        }
+        return delivered
+    }
+
+    /// One datagram from node `from` on the wire to `endpoint`: through the relay if it is
+    /// addressed there, lost if the pair is blocked or nobody is there.
+    func transmit(_ bytes: [UInt8], from: Int, to endpoint: Endpoint) -> (to: Int, actions: [SessionAction], packets: [[UInt8]])? {
+        if endpoint == relayEndpoint {
+            let channel = bytes.withUnsafeBytes { RelayEnvelope.channel($0) }
+            guard let channel, let entry = relayChannels[channel], entry.source == nodes[from].endpoint else { return nil }
+            var forwarded = bytes
+            forwarded.withUnsafeMutableBytes { RelayEnvelope.write(channel: entry.channel, into: $0) }
+            let (actions, packets) = receive(forwarded, at: entry.to, from: relayEndpoint)
+            return (entry.to, actions, packets)
+        }
+        guard let to = nodes.firstIndex(where: { $0.endpoint == endpoint }), !blocked.contains([from, to]) else { return nil }
+        let (actions, packets) = receive(bytes, at: to, from: nodes[from].endpoint)
+        return (to, actions, packets)
+    }
+
+    /// Binds relay channels between nodes `a` and `b` and tells both, as a relay would.
+    /// Returns the IP packets delivered meanwhile.
+    @discardableResult
+    func bindRelay(_ a: Int, _ b: Int, channels: (UInt32, UInt32) = (0xA0A0, 0xB0B0), relayKey: Key32) -> [(to: Int, packet: [UInt8])] {
+        var delivered: [(to: Int, packet: [UInt8])] = []
+        relayChannels[channels.0] = (nodes[a].endpoint, b, channels.1)
+        relayChannels[channels.1] = (nodes[b].endpoint, a, channels.0)
+        for (node, peer, channel) in [(a, b, channels.0), (b, a, channels.1)] {
+            var actions: [SessionAction] = []
+            nodes[node].manager.bindRelay(towards: nodes[peer].certificate.publicKey, through: relayKey,
+                                          path: Path(endpoint: relayEndpoint, channel: channel), now: now, into: &actions)
+            delivered += run(actions, from: node)
         }
         return delivered
     }
@@ -112,12 +149,17 @@ final class SessionHarness {
         if let (link, e) = notices.roamed { manager.roamed(link, to: e) }
         if let k = notices.confirmed { manager.confirmed(k, now: now, into: &actions) }
         switch verdict {
-        case .handshake:
-            if let reason = manager.handleHandshake(datagram, from: endpoint, now: now, into: &actions) { dropped.append(reason) }
-        case .deliver(let n):
+        case .handshake(let offset, let path):
+            if let reason = manager.handleHandshake(Array(datagram[offset...]), from: path, now: now, into: &actions) { dropped.append(reason) }
+        case .deliver(let offset, let n):
             captured.append(datagram)
-            return (actions, [Array(bytes[DataPath.payloadOffset..<DataPath.payloadOffset + n])])
-        case .keepalive, .control:
+            return (actions, [Array(bytes[offset..<offset + n])])
+        case .control(let offset, let n, let link, let path):
+            captured.append(datagram)
+            if let probe = try? PathProbe(parsing: Array(bytes[offset..<offset + n])) {
+                manager.handleProbe(probe, from: link, path: path, now: now, into: &actions)
+            }
+        case .keepalive:
             captured.append(datagram)
         case .drop(let reason):
             dropped.append(reason)
@@ -136,10 +178,9 @@ final class SessionHarness {
         let snapshot = manager.snapshot(now: now.instant)
         let verdict = buffer.withUnsafeMutableBytes { DataPath.outbound($0, count: packet.count, snapshot: snapshot, now: now.instant) }
         switch verdict {
-        case .send(let length, let endpoint, _):
+        case .send(let offset, let length, let endpoint, _):
             // Nobody there any more: the packet is lost.
-            guard let to = nodes.firstIndex(where: { $0.endpoint == endpoint }) else { return [] }
-            let (actions, packets) = receive(Array(buffer.prefix(length)), at: to, from: nodes[from].endpoint)
+            guard let (to, actions, packets) = transmit(Array(buffer[offset..<offset + length]), from: from, to: endpoint) else { return [] }
             return run(actions, from: to) + packets.map { (to, $0) }
         case .needsSession(let link):
             var actions: [SessionAction] = []
@@ -160,10 +201,10 @@ extension SessionHarness {
         buffer.replaceSubrange(DataPath.payloadOffset..<DataPath.payloadOffset + packet.count, with: packet)
         let snapshot = nodes[from].manager.snapshot(now: now.instant)
         let verdict = buffer.withUnsafeMutableBytes { DataPath.outbound($0, count: packet.count, snapshot: snapshot, now: now.instant) }
-        guard case .send(let length, let endpoint, _) = verdict, let to = nodes.firstIndex(where: { $0.endpoint == endpoint }) else {
+        guard case .send(let offset, let length, let endpoint, _) = verdict, let to = nodes.firstIndex(where: { $0.endpoint == endpoint }) else {
             return nil
         }
-        return (Array(buffer.prefix(length)), to)
+        return (Array(buffer[offset..<offset + length]), to)
     }
 
     /// Two nodes that both list each other and start at the same moment.

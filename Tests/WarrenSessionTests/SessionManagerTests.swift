@@ -114,10 +114,10 @@ struct SessionManagerTests {
         h.nodes[1].manager.start(now: h.now, into: &actions)
         guard case .send(let initiation, _) = actions.first else { Issue.record("no initiation"); return }
         var first: [SessionAction] = []
-        #expect(h.nodes[0].manager.handleHandshake(initiation, from: h.nodes[1].endpoint, now: h.now, into: &first) == nil)
+        #expect(h.nodes[0].manager.handleHandshake(initiation, from: .direct(h.nodes[1].endpoint), now: h.now, into: &first) == nil)
         h.advance(.seconds(1))
         var second: [SessionAction] = []
-        #expect(h.nodes[0].manager.handleHandshake(initiation, from: h.nodes[1].endpoint, now: h.now, into: &second) == .replayed)
+        #expect(h.nodes[0].manager.handleHandshake(initiation, from: .direct(h.nodes[1].endpoint), now: h.now, into: &second) == .replayed)
         #expect(second.isEmpty)
     }
 
@@ -131,7 +131,7 @@ struct SessionManagerTests {
         guard case .send(var initiation, _) = actions.first else { Issue.record("no initiation"); return }
         initiation[initiation.count - 1] ^= 1
         var out: [SessionAction] = []
-        #expect(h.nodes[0].manager.handleHandshake(initiation, from: h.nodes[1].endpoint, now: h.now, into: &out) == .authenticationFailed)
+        #expect(h.nodes[0].manager.handleHandshake(initiation, from: .direct(h.nodes[1].endpoint), now: h.now, into: &out) == .authenticationFailed)
     }
 
     @Test("garbage handshake datagrams of every length are dropped, never trap")
@@ -145,7 +145,7 @@ struct SessionManagerTests {
                 d.withUnsafeMutableBytes { rng.fill($0) }
                 if length >= 4 { d[0] = type; d[1] = 0; d[2] = 0; d[3] = 0 }
                 var out: [SessionAction] = []
-                #expect(h.nodes[0].manager.handleHandshake(d, from: Endpoint("192.0.2.9:1")!, now: h.now, into: &out) != nil)
+                #expect(h.nodes[0].manager.handleHandshake(d, from: .direct(Endpoint("192.0.2.9:1")!), now: h.now, into: &out) != nil)
                 #expect(out.isEmpty)
             }
         }

@@ -58,6 +58,7 @@ extension Daemon {
             candidateTimers(now: tick, into: &actions)
             lanTimers(now: tick)
             pingTimers(now: tick, into: &actions)
+            relayTimers(now: tick, into: &actions)
             perform(&actions)
         }
     }
@@ -65,8 +66,8 @@ extension Daemon {
     func handle(_ event: ControlEvent, into actions: inout [SessionAction]) {
         let now = Self.moment()
         switch event {
-        case .handshake(let bytes, let source):
-            if let reason = manager.handleHandshake(bytes, from: source, now: now, into: &actions) { drops.count(reason) }
+        case .handshake(let bytes, let path):
+            if let reason = manager.handleHandshake(bytes, from: path, now: now, into: &actions) { drops.count(reason) }
         case .hold(let packet, let link):
             manager.hold(packet: packet, for: link, now: now, into: &actions)
         case .confirmed(let keypair):
@@ -74,8 +75,8 @@ extension Daemon {
         case .roamed(let link, let endpoint):
             manager.roamed(link, to: endpoint)
             logger.info("peer moved", metadata: ["peer": "\(link.name)", "endpoint": "\(endpoint)"])
-        case .control(let bytes, let link, let source):
-            handleControl(bytes, from: link, at: source, now: now, into: &actions)
+        case .control(let bytes, let link, let path):
+            handleControl(bytes, from: link, path: path, now: now, into: &actions)
         case .unroutable(let address, let packet):
             resolve(address, packet: packet, now: now, into: &actions)
         case .stun(let bytes, let source):
@@ -93,14 +94,16 @@ extension Daemon {
             publishedVersion = manager.routingVersion
             snapshots.publish(manager.snapshot(now: MonotonicClock.now()))
         }
+        publishForwarding()
         var silent: [Key32] = []
         for action in actions {
             switch action {
             case .send(let bytes, let endpoint):
                 let sent = bytes.withUnsafeBytes { (try? socket.send($0, to: endpoint)) ?? false }
                 if !sent { drops.count(.sendFailed) }
-            case .established(let peer, let endpoint, let isRekey):
-                let metadata: Logger.Metadata = ["peer": "\(peer)", "endpoint": "\(endpoint)"]
+            case .established(let peer, let path, let isRekey):
+                var metadata: Logger.Metadata = ["peer": "\(peer)", "endpoint": "\(path.endpoint)"]
+                if path.isRelayed { metadata["relay channel"] = "\(path.channel)" }
                 if isRekey {
                     logger.debug("keys renewed", metadata: metadata)
                 } else {
@@ -164,14 +167,14 @@ extension Daemon {
         for reason in DropReason.allCases where drops[reason] > 0 { dropCounts[reason.description] = drops[reason] }
         let networks = LocalAddresses.networks(excludingInterface: tun.name)
         var peers = manager.status(now: MonotonicClock.now())
-        for i in peers.indices {
+        for i in peers.indices where peers[i].path == nil {
             guard let endpoint = peers[i].endpoint.flatMap({ Endpoint($0) }) else { continue }
             peers[i].path = networks.contains { $0.contains(endpoint.address) } ? "LAN" : "direct"
         }
         return StatusReport(name: certificate.name, publicKey: KeyText.publicKey(certificate.publicKey),
                             interface: tun.name, addresses: [body.ipv4.description, body.ipv6.description],
                             listenPort: socket.localPort, peers: peers,
-                            refusals: manager.recentRefusals, drops: dropCounts, dht: dhtStatus())
+                            refusals: manager.recentRefusals, drops: dropCounts, dht: dhtStatus(), relay: relayStatus())
     }
 }
 

@@ -43,22 +43,30 @@ extension Daemon {
     }
 
     /// A control message from an authenticated peer.
-    func handleControl(_ bytes: [UInt8], from link: PeerLink, at source: Endpoint, now: Moment,
+    func handleControl(_ bytes: [UInt8], from link: PeerLink, path: Path, now: Moment,
                        into actions: inout [SessionAction]) {
-        if bytes.first == PunchMessage.controlKind {
-            handlePunch(bytes, from: link, at: source, now: now, into: &actions)
+        switch bytes.first {
+        case PunchMessage.controlKind:
+            handlePunch(bytes, from: link, path: path, now: now, into: &actions)
             return
-        }
-        if bytes.first == PathProbe.controlKind {
-            handleProbe(bytes, from: link, now: now, into: &actions)
+        case PathProbe.controlKind:
+            handleProbe(bytes, from: link, path: path, now: now, into: &actions)
             return
+        case RelayMessage.controlKind:
+            handleRelay(bytes, from: link, path: path, now: now, into: &actions)
+            return
+        default:
+            break
         }
         guard bytes.first == DHTMessage.controlKind, let message = try? DHTMessage(parsing: bytes) else {
             drops.count(.malformed)
             return
         }
+        // A DHT contact must be reachable at its endpoint by anyone; one heard only through
+        // a relay is not, and the relay's address must not be taken for its own.
+        guard !path.isRelayed else { return }
         var dhtActions: [DHTAction] = []
-        dht.handle(message, from: Contact(publicKey: link.publicKey, endpoint: source), now: now, into: &dhtActions)
+        dht.handle(message, from: Contact(publicKey: link.publicKey, endpoint: path.endpoint), now: now, into: &dhtActions)
         perform(dhtActions, now: now, into: &actions)
     }
 

@@ -46,16 +46,15 @@ extension Daemon {
         }
     }
 
-    /// A probe from an authenticated peer: echo a request, match a reply.
-    func handleProbe(_ bytes: [UInt8], from link: PeerLink, now: Moment, into actions: inout [SessionAction]) {
+    /// A probe from an authenticated peer: the session manager echoes requests and learns
+    /// from replies about direct paths; a reply may also be one of a `warren ping`'s.
+    func handleProbe(_ bytes: [UInt8], from link: PeerLink, path: Path, now: Moment, into actions: inout [SessionAction]) {
         guard let probe = try? PathProbe(parsing: bytes) else {
             drops.count(.malformed)
             return
         }
-        switch probe.kind {
-        case .request:
-            manager.sendControl(PathProbe(kind: .reply, id: probe.id).encoded, to: link.publicKey, endpoint: nil, now: now, into: &actions)
-        case .reply:
+        manager.handleProbe(probe, from: link, path: path, now: now, into: &actions)
+        if probe.kind == .reply {
             for i in pings.indices where pings[i].publicKey == link.publicKey {
                 guard let (sequence, sentAt) = pings[i].sent.removeValue(forKey: probe.id) else { continue }
                 pings[i].replies.append(.init(sequence: sequence, milliseconds: Double(now.instant.since(sentAt).nanosecondsValue) / 1e6))

@@ -28,21 +28,27 @@ extension Daemon {
     }
 
     /// About to reach a node found in the DHT: ask its rendezvous nodes to tell it, so that
-    /// its NAT opens for us while ours opens for it.
+    /// its NAT opens for us while ours opens for it, and to join us through them if they are
+    /// relays, so the first packets get through at once whatever the NATs do.
     func requestPunches(towards record: PeerRecord, publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard !manager.isConnected(publicKey, now: now.instant) else { return }
         let request = PunchMessage(kind: .request, peer: publicKey, candidates: candidates()).encoded
         for node in record.rendezvous where node.publicKey != certificate.publicKey {
             manager.sendControl(request, to: node.publicKey, endpoint: node.endpoint, now: now, into: &actions)
+            requestRelay(towards: publicKey, via: node, now: now, into: &actions)
         }
     }
 
     /// A punch message from an authenticated peer.
-    func handlePunch(_ bytes: [UInt8], from link: PeerLink, at source: Endpoint, now: Moment, into actions: inout [SessionAction]) {
+    func handlePunch(_ bytes: [UInt8], from link: PeerLink, path: Path, now: Moment, into actions: inout [SessionAction]) {
         guard let message = try? PunchMessage(parsing: bytes) else {
             drops.count(.malformed)
             return
         }
+        // Punching is coordinated over direct sessions: through a relay, the source seen
+        // here would be the relay's.
+        guard !path.isRelayed else { return }
+        let source = path.endpoint
         guard punchLimits.allow(link.publicKey, now: now.instant) else {
             drops.count(.rateLimited)
             return

@@ -22,8 +22,15 @@ public final class Daemon {
     let stop: EventFD
     let queue: ControlQueue
     let drops = DropCounters()
-    let snapshots = SnapshotBox()
+    let snapshots = SnapshotBox(RoutingSnapshot.empty)
     var publishedVersion: UInt64 = .max
+    /// Relaying (`Daemon+Relay`): the channels bound, the packet threads' copy, and rate
+    /// limits on the requests each member makes.
+    var relayTable = RelayTable()
+    let forwarding = SnapshotBox(RelayForwarding.empty)
+    var publishedRelayVersion: (routing: UInt64, table: UInt64) = (.max, .max)
+    var relayLimits = KeyedRateLimiter<Key32>(capacity: Daemon.relayBurst, perSecond: Daemon.relayRequestsPerSecond, maxKeys: 1024)
+    var nextRelayRefresh: Instant = .zero
     /// The DHT: the node, the lookups for unknown addresses, and the key that signs this
     /// node's record (a second copy of the node key; the session manager holds the first).
     var dht: DHTNode
@@ -118,7 +125,7 @@ public final class Daemon {
     }
 
     public func run() throws(StartupError) {
-        let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, queue: queue, drops: drops,
+        let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, queue: queue, drops: drops,
                                     stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network)
         let outbound: PacketThread, inbound: PacketThread
         do {

@@ -1,17 +1,21 @@
 import Synchronization
-import WarrenSession
 
-/// Where the control thread publishes the routing snapshot for the packet threads. A packet
-/// thread copies it once per batch (a few reference-count operations under a short lock) and
-/// then routes the whole batch without locking.
-final class SnapshotBox: Sendable {
-    private let current = Mutex(RoutingSnapshot.empty)
+/// Where the control thread publishes a table for the packet threads (the routing snapshot,
+/// a relay's forwarding table). A packet thread copies it once per batch (a few
+/// reference-count operations under a short lock) and then uses it for the whole batch
+/// without locking.
+final class SnapshotBox<Value: Sendable>: Sendable {
+    private let current: Mutex<Value>
 
-    func publish(_ snapshot: RoutingSnapshot) {
-        current.withLock { $0 = snapshot }
+    init(_ initial: Value) {
+        current = Mutex(initial)
     }
 
-    func read() -> RoutingSnapshot {
+    func publish(_ value: Value) {
+        current.withLock { $0 = value }
+    }
+
+    func read() -> Value {
         current.withLock { $0 }
     }
 }

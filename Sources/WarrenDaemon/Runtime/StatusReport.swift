@@ -13,6 +13,16 @@ public struct StatusReport: Codable, Sendable {
     /// Packets dropped on the packet path, by reason.
     public var drops: [String: UInt64]
     public var dht: DHTStatus
+    /// What this node forwarded as a relay; nil unless its certificate has the relay role.
+    public var relay: RelayStatus?
+}
+
+/// A relay's work as `warren status` shows it.
+public struct RelayStatus: Codable, Sendable {
+    /// Pairs of members joined now, and datagrams and bytes forwarded for them.
+    public var pairs: Int
+    public var packets: UInt64
+    public var bytes: UInt64
 }
 
 /// The DHT as `warren status` shows it.

@@ -1,16 +1,19 @@
 import Synchronization
 import WarrenLinux
+import WarrenNAT
 import WarrenPKI
 import WarrenSession
 import WarrenWire
 
 /// The two packet threads. Outbound: TUN → route → encrypt → sendmmsg. Inbound: recvmmsg →
-/// decrypt → check → TUN. Each owns its buffers (allocated once, here), reads the routing
-/// snapshot once per batch, and hands anything unusual to the control thread.
+/// decrypt → check → TUN, and on a relay, recvmmsg → rewrite the envelope → sendmmsg. Each
+/// owns its buffers (allocated once, here), reads the routing snapshot once per batch, and
+/// hands anything unusual to the control thread.
 struct TunnelThreads: Sendable {
     let tun: TunDevice
     let socket: UDPSocket
-    let snapshots: SnapshotBox
+    let snapshots: SnapshotBox<RoutingSnapshot>
+    let forwarding: SnapshotBox<RelayForwarding>
     let queue: ControlQueue
     let drops: DropCounters
     let stop: EventFD
@@ -87,8 +90,8 @@ struct TunnelThreads: Sendable {
             let buffer = slots.slot(i)
             let payload = slots.length(i) - DataPath.payloadOffset
             switch DataPath.outbound(buffer, count: payload, snapshot: snapshot, now: now) {
-            case .send(let length, let endpoint, _):
-                _ = batch.append(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), to: endpoint)
+            case .send(let offset, let length, let endpoint, _):
+                _ = batch.append(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + length]), to: endpoint)
             case .needsSession(let link):
                 let packet = Array(UnsafeRawBufferPointer(rebasing: buffer[DataPath.payloadOffset..<DataPath.payloadOffset + payload]))
                 queue.post(.hold(packet, link: link))
@@ -117,11 +120,13 @@ struct TunnelThreads: Sendable {
         // Slots hold a whole 64 KB packet: segments of one TCP flow are joined in place.
         let batch = DatagramReceiveBatch(capacity: Self.batchSize, datagramBytes: DataPath.payloadOffset + TunDevice.maxOffloadReadBytes)
         var coalescer = TCPCoalescer(capacity: Self.batchSize)
+        let relayed = DatagramSendBatch(capacity: Self.batchSize, for: socket)
         guard let wait = waiter(for: socket.fileDescriptor) else { return }
         while wait() {
             while true {
                 guard let count = try? socket.receive(into: batch), count > 0 else { break }
                 let snapshot = snapshots.read()
+                let relay = forwarding.read()
                 let now = MonotonicClock.now()
                 for i in 0..<count {
                     guard !batch.isTruncated(i), let source = batch.endpoint(i) else {
@@ -129,6 +134,10 @@ struct TunnelThreads: Sendable {
                         continue
                     }
                     let datagram = batch.bytes(i)
+                    if let destination = relay.forward(datagram, from: source, now: now) {
+                        _ = relayed.append(UnsafeRawBufferPointer(datagram), to: destination)
+                        continue
+                    }
                     var notices = DataPath.Notices()
                     let verdict = DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices)
                     // Notices first: a control message may need the keypair it confirmed to answer.
@@ -137,15 +146,15 @@ struct TunnelThreads: Sendable {
                     if let (link, endpoint) = notices.roamed { queue.post(.roamed(link, endpoint)) }
                     if let keypair = notices.confirmed { queue.post(.confirmed(keypair)) }
                     switch verdict {
-                    case .deliver(let length):
-                        coalescer.add(buffer: batch.slots.slot(i), offset: DataPath.payloadOffset, length: length)
+                    case .deliver(let offset, let length):
+                        coalescer.add(buffer: batch.slots.slot(i), offset: offset, length: length)
                     case .keepalive:
                         break
-                    case .control(let length, let link):
-                        let message = Array(UnsafeRawBufferPointer(rebasing: datagram[DataPath.payloadOffset..<DataPath.payloadOffset + length]))
-                        queue.post(.control(message, link: link, from: source))
-                    case .handshake:
-                        queue.post(.handshake(Array(datagram), from: source))
+                    case .control(let offset, let length, let link, let path):
+                        let message = Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length]))
+                        queue.post(.control(message, link: link, from: path))
+                    case .handshake(let offset, let path):
+                        queue.post(.handshake(Array(UnsafeRawBufferPointer(rebasing: datagram[offset...])), from: path))
                     case .stun:
                         queue.post(.stun(Array(datagram), from: source))
                     case .beacon:
@@ -153,6 +162,10 @@ struct TunnelThreads: Sendable {
                     case .drop(let reason):
                         drops.count(reason)
                     }
+                }
+                if !relayed.isEmpty {
+                    let result = socket.flush(relayed)
+                    if result.dropped > 0 { drops.count(.sendFailed, times: UInt64(result.dropped)) }
                 }
                 coalescer.drain { buffer, offset, length, header in
                     let written = try? tun.write(packetIn: buffer, offset: offset, length: length, header: header)

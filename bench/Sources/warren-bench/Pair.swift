@@ -58,7 +58,7 @@ struct Pair {
             if let keypair = notices.confirmed { receiver.confirmed(keypair) }
             guard case .handshake = verdict else { continue }
             var more: [SessionAction] = []
-            if let reason = receiver.handleHandshake(bytes, from: source, now: now, into: &more) {
+            if let reason = receiver.handleHandshake(bytes, from: .direct(source), now: now, into: &more) {
                 fatalError("handshake refused: \(reason)")
             }
             queue += more.map { (receiver, $0) }

@@ -82,7 +82,7 @@ enum Stages {
         var sent = 0
         for i in 0..<batch {
             switch DataPath.outbound(slots.slot(i), count: packetBytes, snapshot: snapshot, now: now) {
-            case .send(let length, _, _): sent += length
+            case .send(_, let length, _, _): sent += length
             case .needsSession, .drop: fatalError("outbound packet not sent")
             }
         }
@@ -96,19 +96,20 @@ enum Stages {
     static func inbound(_ pair: Pair, batches: Int) -> Int {
         let datagramBytes = TransportHeader.overhead + packetBytes
         // One allocation whatever `batches` is, so the setup's allocations cancel between runs.
-        let slots = Slots(count: batches * batch + 1, slotBytes: datagramBytes)
+        // Sealed in place after room for a relay envelope, as the outbound thread does.
+        let slots = Slots(count: batches * batch + 1, slotBytes: RelayEnvelope.byteCount + datagramBytes)
         let header = ipv4Header(total: packetBytes, protocol: 17)
         let aliceSnapshot = pair.aliceSnapshot
         for i in 0..<slots.count {
             let slot = slots.slot(i)
             header.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: slot[DataPath.payloadOffset...]).copyMemory(from: $0) }
             fillPayload(UnsafeMutableRawBufferPointer(rebasing: slot[(DataPath.payloadOffset + 20)..<(DataPath.payloadOffset + packetBytes)]))
-            guard case .send(datagramBytes, _, _) = DataPath.outbound(slot, count: packetBytes, snapshot: aliceSnapshot,
+            guard case .send(RelayEnvelope.byteCount, datagramBytes, _, _) = DataPath.outbound(slot, count: packetBytes, snapshot: aliceSnapshot,
                                                                        now: pair.now.instant) else { fatalError("setup: not sealed") }
         }
         // The first packet confirms bob's keypair, once, as in real life.
         var notices = DataPath.Notices()
-        let first = UnsafeMutableRawBufferPointer(rebasing: slots.slot(0)[0..<datagramBytes])
+        let first = UnsafeMutableRawBufferPointer(rebasing: slots.slot(0)[RelayEnvelope.byteCount..<RelayEnvelope.byteCount + datagramBytes])
         guard case .deliver = DataPath.inbound(first, from: pair.aliceEndpoint, snapshot: pair.bobSnapshot, now: pair.now.instant,
                                                notices: &notices) else { fatalError("setup: first packet refused") }
         if let keypair = notices.confirmed { pair.bob.confirmed(keypair) }
@@ -127,9 +128,9 @@ enum Stages {
         var delivered = 0
         for i in first..<first + batch {
             var notices = DataPath.Notices()
-            let datagram = UnsafeMutableRawBufferPointer(rebasing: slots.slot(i)[0..<datagramBytes])
+            let datagram = UnsafeMutableRawBufferPointer(rebasing: slots.slot(i)[RelayEnvelope.byteCount..<RelayEnvelope.byteCount + datagramBytes])
             switch DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices) {
-            case .deliver(let length): delivered += length
+            case .deliver(_, let length): delivered += length
             default: fatalError("inbound packet not delivered")
             }
         }

@@ -1,7 +1,7 @@
-public import WarrenWire
-
-/// `warren ping`'s probes: a request and its echo, as control messages inside the session,
-/// so they take exactly the path the peer's packets take and measure its round trip.
+/// A request and its echo, as control messages inside the session. An echo goes back on the
+/// path its request came by. `warren ping` sends requests on the peer's route to measure its
+/// round trip; the session manager sends them straight to a relayed peer's addresses, and an
+/// echo that comes back directly proves the direct path works both ways.
 ///
 /// Encoding: kind(1) = 0x04 ‖ type(1) ‖ id(4).
 public struct PathProbe: Equatable, Sendable {
