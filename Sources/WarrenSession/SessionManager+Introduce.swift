@@ -74,7 +74,14 @@ extension SessionManager {
         // The endpoint stays: it may be where the peer's own handshake just came from, and
         // the initiation goes to every candidate anyway.
         if peer.endpoint == nil { peer.endpoint = first }
-        initiate(peer, now: now, into: &actions)
+        // A handshake in flight goes to the new candidates as it is: a fresh initiation would
+        // turn the answer to the first one into unknown_index, and the peer would refuse the
+        // second as too soon after the first.
+        guard let message = peer.pending?.message else {
+            initiate(peer, now: now, into: &actions)
+            return
+        }
+        for candidate in candidates { transmit(message, on: .direct(candidate), into: &actions) }
     }
 
     /// Where packets to `publicKey` go, if they go there directly: the source of its last

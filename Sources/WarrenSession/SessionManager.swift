@@ -82,9 +82,16 @@ public final class SessionManager {
 
     // MARK: Packet-thread notices
 
-    /// A packet for `link` arrived with no session: hold it and start a handshake.
+    /// A packet for `link` arrived with no session: hold it and start a handshake. If a
+    /// session came up since the packet thread read its snapshot (an answer to a peer's
+    /// first packet is often that quick), the packet goes out on it instead: held, it would
+    /// wait for a handshake nobody needs.
     public func hold(packet: [UInt8], for link: PeerLink, now: Moment, into actions: inout [SessionAction]) {
         guard let peer = peers[link.publicKey] else { return }
+        if let path = peer.path, let bytes = sealed(packet, for: peer, now: now) {
+            transmit(bytes, on: path, into: &actions)
+            return
+        }
         _ = peer.stage(packet)
         if peer.pending == nil { initiate(peer, now: now, into: &actions) }
     }

@@ -40,6 +40,21 @@ struct SessionManagerTests {
         #expect(back.count == 1 && back[0].to == 1 && back[0].packet == pong, "dropped: \(h.dropped)")
     }
 
+    @Test("a packet the packet thread held on a stale snapshot goes out on the session that came up meanwhile")
+    func heldAfterSessionCameUp() throws {
+        let h = connected()
+        let link = try #require(h.nodes[0].manager.snapshot(now: h.now.instant).route(to: .v4(h.nodes[1].ipv4))?.link)
+        // Bob answered alice's handshake; his reply to her first packet raced the snapshot.
+        h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
+        let reply = ipv4Packet(from: h.nodes[0].ipv4, to: h.nodes[1].ipv4, payload: [7])
+        var actions: [SessionAction] = []
+        h.nodes[0].manager.hold(packet: reply, for: link, now: h.now, into: &actions)
+        #expect(actions.allSatisfy { if case .send(let b, _) = $0 { b[0] == MessageType.transport.rawValue } else { false } },
+                "no new handshake")
+        let delivered = h.run(actions, from: 0)
+        #expect(delivered.count == 1 && delivered.first?.packet == reply)
+    }
+
     @Test("a packet to an address nobody owns is dropped as no_route")
     func noRoute() {
         let h = connected()

@@ -44,6 +44,8 @@ extension Daemon {
         case .bound(let channel):
             // Only a node the CA made a relay may tell us where to send a peer's packets.
             guard link.certificate.body.roles.contains(.relay) else { return }
+            logger.debug("relay bound", metadata: ["towards": "\(KeyText.publicKey(message.peer))", "via": "\(link.name)",
+                                                   "channel": "\(channel)"])
             manager.bindRelay(towards: message.peer, through: link.publicKey, path: Path(endpoint: path.endpoint, channel: channel), now: now, into: &actions)
         }
     }

@@ -61,9 +61,9 @@ extension Lab {
 
     /// Adds a node: its namespace cabled to the switch, underlay address 192.168.77.N (or to
     /// `router`'s LAN of its own, see `Lab+NAT`), and a key and certificate for 10.8.0.N
-    /// signed by `authority` (the lab's main CA when nil). The daemon is not configured or
-    /// started yet.
-    func addNode(_ name: String, authority: Authority? = nil, behind router: NATRouter? = nil) async throws -> Node {
+    /// signed by `authority` (the lab's main CA when nil), with the relay role if `relay`.
+    /// The daemon is not configured or started yet.
+    func addNode(_ name: String, authority: Authority? = nil, behind router: NATRouter? = nil, relay: Bool = false) async throws -> Node {
         // The switch side of the veth pair is named after the node; interface names are
         // limited to 15 bytes.
         precondition(name.utf8.count <= 12 && name.allSatisfy { $0.isLetter || $0.isNumber }, "short alphanumeric node names")
@@ -85,7 +85,7 @@ extension Lab {
 
         let prefix = path(name)
         try await Command.check([warren, "ca", "sign", "--ca", authority.directory, "--name", name,
-                                 "--ip", "10.8.0.\(host)/16", "--out", prefix])
+                                 "--ip", "10.8.0.\(host)/16", "--out", prefix] + (relay ? ["--relay"] : []))
         let shown = try await Command.check([warren, "cert", "show", prefix + ".crt", "--json"])
         let certificate = try JSONDecoder().decode(ShownCertificate.self, from: Data(shown.stdout.utf8))
         let node = Node(name: name, namespace: namespace, authority: authority, underlay: underlay,
@@ -116,6 +116,7 @@ extension Lab {
         if !bootstrap.isEmpty {
             toml += "\n[dht]\nbootstrap = [" + bootstrap.map { "\"\($0.publicKey)@\($0.endpoint)\"" }.joined(separator: ", ") + "]\n"
         }
+        if let level = ProcessInfo.processInfo.environment["WARREN_LAB_LOG_LEVEL"] { toml += "\n[log]\nlevel = \"\(level)\"\n" }
         toml += "\n[nat]\nlan_beacons = \(lanBeacons)\nstun = [" + stun.map { "\"\($0)\"" }.joined(separator: ", ") + "]\n"
         for peer in peers {
             toml += """

@@ -25,6 +25,12 @@ struct NodeStatus: Decodable {
     var refusals: [Refusal]
     var drops: [String: UInt64]
     var dht: DHT
+    var relay: Relay?
+
+    struct Relay: Decodable {
+        var pairs: Int
+        var packets: UInt64
+    }
 
     struct DHT: Decodable {
         var contacts: Int
