@@ -64,12 +64,12 @@ extension FuzzNetwork {
         alice.start(now: now, into: &actions)
         guard let initiation = actions.sends.first?.bytes else { fatalError("fuzz fixture: alice sent no initiation") }
         actions = []
-        guard bob.handleHandshake(initiation, from: aliceEndpoint, now: now, into: &actions) == nil,
+        guard bob.handleHandshake(initiation, from: .direct(aliceEndpoint), now: now, into: &actions) == nil,
               let response = actions.sends.first?.bytes else {
             fatalError("fuzz fixture: bob refused alice's initiation: \(actions)")
         }
         actions = []
-        guard alice.handleHandshake(response, from: bobEndpoint, now: now, into: &actions) == nil,
+        guard alice.handleHandshake(response, from: .direct(bobEndpoint), now: now, into: &actions) == nil,
               actions.establishedCount == 1, let keepalive = actions.sends.first?.bytes else {
             fatalError("fuzz fixture: alice refused bob's response: \(actions)")
         }

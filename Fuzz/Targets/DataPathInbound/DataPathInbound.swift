@@ -1,20 +1,23 @@
 // DataPath.inbound: the verdict on every datagram that reaches the UDP port. The first input
-// byte picks who sends it (selector % 3):
+// byte picks who sends it (selector % 4):
 //
 // 0. anyone, to a node with no sessions (RoutingSnapshot.empty);
 // 1. anyone, to bob while he has a live session with alice (a real snapshot);
 // 2. alice, through that session: the rest is the plaintext she seals with her real keys,
-//    so the fuzzer reaches what bob does after decryption (the inner-packet checks).
+//    so the fuzzer reaches what bob does after decryption (the inner-packet checks);
+// 3. the same, through a relay: in a relay envelope.
 //
 // Invariants:
 // - Modes 0 and 1: nobody without the keys gets a packet delivered, a keepalive or a
-//   control message accepted; only handshake types go to the control thread as handshakes,
-//   only non-Warren datagrams carrying the STUN cookie go to it as STUN, and only type 6 as
-//   LAN beacons.
+//   control message accepted; only handshake types (bare or in a relay envelope) go to the
+//   control thread as handshakes, only non-Warren datagrams carrying the STUN cookie go to
+//   it as STUN, and only type 6 (bare) as LAN beacons.
 // - Mode 2: alice's own packets always authenticate; an empty one is a keepalive; one whose
 //   first byte is below 0x40 is a control message of its full length; a delivered packet is
 //   a complete IP header or more, no longer than what she sent, is left in place decrypted,
-//   and its inner source address belongs to alice's certificate.
+//   and its inner source address belongs to alice's certificate. Offsets point past the
+//   envelope when there is one, the path says whether it came through a relay, and only a
+//   bare packet can report a move.
 import FuzzFixtures
 import FuzzSupport
 import WarrenSession
@@ -37,6 +40,9 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
         ("alice-ping6", FuzzInput.encode(mode: 2, ping6)),
         ("alice-subnet", FuzzInput.encode(mode: 2, [0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 192, 168, 10, 7, 10, 8, 0, 2])),
         ("alice-control", FuzzInput.encode(mode: 2, [0x01, 0x02, 0x03])),
+        ("relayed-ping", FuzzInput.encode(mode: 3, ping)),
+        ("anyone-relayed-initiation", FuzzInput.encode(mode: 1, RelayEnvelope.wrap(net.initiationFromAlice(payload: net.alicePayload),
+                                                                                    channel: 9))),
         ("alice-keepalive", FuzzInput.encode(mode: 2, [])),
         // Found by this target: an IPv4 total length (4) shorter than the header was delivered.
         // Tests/WarrenSessionTests/FuzzRegressionTests.swift.
@@ -55,11 +61,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let now = net.now.instant
     var notices = DataPath.Notices()
 
-    switch input.selector % 3 {
+    switch input.selector % 4 {
     case 0, 1:
-        let snapshot = input.selector % 3 == 0 ? RoutingSnapshot.empty : bob.snapshot(now: now)
+        let snapshot = input.selector % 4 == 0 ? RoutingSnapshot.empty : bob.snapshot(now: now)
         var datagram = input.rest
-        let type = datagram.withUnsafeBytes { MessageType.classify($0) }
+        let bare = datagram.withUnsafeBytes { MessageType.classify($0) }
+        let enveloped = datagram.withUnsafeBytes { RelayEnvelope.channel($0) != nil }
+        // What the envelope holds, if there is one.
+        let type = enveloped ? Array(datagram.dropFirst(RelayEnvelope.byteCount)).withUnsafeBytes { MessageType.classify($0) } : bare
         let verdict = datagram.withUnsafeMutableBytes {
             DataPath.inbound($0, from: net.aliceEndpoint, snapshot: snapshot, now: now, notices: &notices)
         }
@@ -67,9 +76,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         case .handshake:
             Fuzz.check(type == .handshakeInitiation || type == .handshakeResponse, "\(String(describing: type)) sent to handshake")
         case .stun:
-            Fuzz.check(type == nil && datagram.withUnsafeBytes { MessageType.isSTUN($0) }, "\(String(describing: type)) sent to STUN")
+            Fuzz.check(bare == nil && datagram.withUnsafeBytes { MessageType.isSTUN($0) }, "\(String(describing: bare)) sent to STUN")
         case .beacon:
-            Fuzz.check(type == .lanBeacon, "\(String(describing: type)) taken for a LAN beacon")
+            Fuzz.check(bare == .lanBeacon, "\(String(describing: bare)) taken for a LAN beacon")
         case .drop:
             Fuzz.check(type != .handshakeInitiation && type != .handshakeResponse, "handshake message dropped")
         case .deliver, .keepalive, .control:
@@ -82,23 +91,28 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let route = alice.snapshot(now: now).route(to: net.bob.body.ipv4.address), let keypair = route.keypair else {
             fatalError("alice has no session with bob")
         }
+        let relayed = input.selector % 4 == 3
         var datagram = [UInt8](repeating: 0, count: TransportHeader.overhead + plaintext.count)
-        datagram.replaceSubrange(DataPath.payloadOffset..<DataPath.payloadOffset + plaintext.count, with: plaintext)
+        datagram.replaceSubrange(TransportHeader.byteCount..<TransportHeader.byteCount + plaintext.count, with: plaintext)
         guard let length = datagram.withUnsafeMutableBytes({ keypair.seal($0, payloadCount: plaintext.count, now: now) }),
               length == datagram.count else { fatalError("alice could not seal") }
+        if relayed { datagram = RelayEnvelope.wrap(datagram, channel: 0x0102_0304) }
+        let offset = (relayed ? RelayEnvelope.byteCount : 0) + TransportHeader.byteCount
         let snapshot = bob.snapshot(now: now)
         let verdict = datagram.withUnsafeMutableBytes {
             DataPath.inbound($0, from: net.aliceEndpoint, snapshot: snapshot, now: now, notices: &notices)
         }
-        let inPlace = Array(datagram[DataPath.payloadOffset..<DataPath.payloadOffset + plaintext.count])
+        let inPlace = Array(datagram[offset..<offset + plaintext.count])
         switch verdict {
         case .keepalive:
             Fuzz.check(plaintext.isEmpty, "a \(plaintext.count)-byte packet taken for a keepalive")
-        case .control(let n, let link):
+        case .control(let at, let n, let link, let path):
+            Fuzz.check(at == offset && path.isRelayed == relayed, "control message at \(at) on \(path)")
             Fuzz.check(!plaintext.isEmpty && plaintext[0] < 0x40, "packet starting \(plaintext.prefix(1)) taken for control")
             Fuzz.check(n == plaintext.count && inPlace == plaintext, "control message of \(plaintext.count) bytes came out as \(n)")
             Fuzz.check(link.publicKey == net.alice.publicKey, "control message attributed to \(link.name)")
-        case .deliver(let n):
+        case .deliver(let at, let n):
+            Fuzz.check(at == offset, "delivered from offset \(at), not \(offset)")
             Fuzz.check(!plaintext.isEmpty && plaintext[0] >= 0x40, "packet starting \(plaintext.prefix(1)) delivered")
             Fuzz.check(n <= plaintext.count, "delivered \(n) bytes of a \(plaintext.count)-byte packet")
             Fuzz.check(inPlace == plaintext, "delivered bytes differ from what alice sent")

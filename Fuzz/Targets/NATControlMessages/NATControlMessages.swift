@@ -1,10 +1,12 @@
 // The NAT-traversal control messages any member can send inside a session: punch requests
-// and notices (PunchMessage), and `warren ping`'s probes (PathProbe).
+// and notices (PunchMessage), path probes (PathProbe), and relay requests and bindings
+// (RelayMessage).
 //
 // Invariants:
 // - A decoded message re-encodes to exactly the input bytes.
 // - A punch message names at most PunchMessage.maxCandidates candidates.
-// - No input decodes as both kinds: their first bytes differ.
+// - A relay binding never names channel 0 (which means "direct").
+// - No input decodes as two kinds: their first bytes differ.
 import FuzzSupport
 import WarrenCrypto
 import WarrenNAT
@@ -20,6 +22,8 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
         ("empty", PunchMessage(kind: .notice, peer: key, candidates: []).encoded),
         ("probe", PathProbe(kind: .request, id: 7).encoded),
         ("probe-reply", PathProbe(kind: .reply, id: 0xFFFF_FFFF).encoded),
+        ("relay-request", RelayMessage(kind: .request, peer: key).encoded),
+        ("relay-bound", RelayMessage(kind: .bound(channel: 0xA1B2_C3D4), peer: key).encoded),
     ])
     return 0
 }
@@ -29,11 +33,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Fuzz.bytes(data, size)
     let punch = try? PunchMessage(parsing: bytes)
     let probe = try? PathProbe(parsing: bytes)
-    Fuzz.check(punch == nil || probe == nil, "one input decoded as both a punch message and a probe")
+    let relay = try? RelayMessage(parsing: bytes)
+    Fuzz.check([punch != nil, probe != nil, relay != nil].filter { $0 }.count <= 1, "one input decoded as two kinds")
     if let punch {
         Fuzz.check(punch.encoded == bytes, "punch message does not re-encode to its input")
         Fuzz.check(punch.candidates.count <= PunchMessage.maxCandidates, "\(punch.candidates.count) candidates accepted")
     }
     if let probe { Fuzz.check(probe.encoded == bytes, "probe does not re-encode to its input") }
+    if let relay {
+        Fuzz.check(relay.encoded == bytes, "relay message does not re-encode to its input")
+        Fuzz.check(relay.kind != .bound(channel: 0), "relay channel 0 accepted")
+    }
     return 0
 }

@@ -56,14 +56,14 @@ func established(mode: UInt8, payload rest: [UInt8]) -> Bool {
     case 0, 1:
         let bob = net.bobManager(knowsAlice: true)
         let datagram = mode == 0 ? rest : net.withBobMAC(rest)
-        let dropped = bob.handleHandshake(datagram, from: net.aliceEndpoint, now: net.now, into: &actions)
+        let dropped = bob.handleHandshake(datagram, from: .direct(net.aliceEndpoint), now: net.now, into: &actions)
         Fuzz.check(dropped != nil && actions.isEmpty, "anyone's datagram got \(String(describing: dropped)), \(actions)")
         return false
 
     case 2:
         let bob = net.bobManager(knowsAlice: false)
         let initiation = net.initiationFromAlice(payload: rest, senderIndex: 0x1122_3344)
-        let dropped = bob.handleHandshake(initiation, from: net.aliceEndpoint, now: net.now, into: &actions)
+        let dropped = bob.handleHandshake(initiation, from: .direct(net.aliceEndpoint), now: net.now, into: &actions)
         let genuine = carriesAliceCertificate(rest)
         if genuine && initiation.count <= HandshakeInitiation.maxByteCount {
             Fuzz.check(dropped == nil && actions.establishedCount == 1, "alice's initiation refused: \(String(describing: dropped)), \(actions)")
@@ -84,7 +84,7 @@ func established(mode: UInt8, payload rest: [UInt8]) -> Bool {
             fatalError("bob's initiation to alice is not genuine")
         }
         actions = []
-        let dropped = bob.handleHandshake(response, from: net.aliceEndpoint, now: net.now, into: &actions)
+        let dropped = bob.handleHandshake(response, from: .direct(net.aliceEndpoint), now: net.now, into: &actions)
         if carriesAliceCertificate(rest) && response.count <= HandshakeResponse.maxByteCount {
             Fuzz.check(dropped == nil && actions.establishedCount == 1, "alice's response refused: \(String(describing: dropped)), \(actions)")
             let sends = actions.sends
