@@ -113,6 +113,13 @@ final class Peer {
 
     var keypairs: [Keypair] { [current, previous, next].compactMap { $0 } + retired }
 
+    /// Every address the peer may be at directly, its endpoint first, each once.
+    var directAddresses: [Endpoint] {
+        var addresses: [Endpoint] = []
+        for e in [endpoint].compactMap({ $0 }) + candidates where !addresses.contains(e) { addresses.append(e) }
+        return addresses
+    }
+
     /// Where packets to the peer go now.
     var path: Path? { usesRelay ? relay : endpoint.map(Path.direct) }
 

@@ -10,16 +10,8 @@ extension SessionManager {
                             into actions: inout [SessionAction]) {
         precondition(message.first.map { $0 < 0x40 } ?? false, "control messages start with a byte below 0x40")
         guard publicKey != certificate.publicKey else { return }
-        let peer: Peer
-        if let known = peers[publicKey] {
-            peer = known
-            if peer.endpoint == nil, let endpoint { peer.endpoint = endpoint }
-        } else {
-            guard peers.count < Self.maxPeers, let handshakeKey = Ed25519.x25519PublicKey(from: publicKey) else { return }
-            peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false, endpoint: endpoint,
-                        persistentKeepalive: nil, foundBy: .dht)
-            peers[publicKey] = peer
-        }
+        guard let peer = peer(for: publicKey, foundBy: .dht) else { return }
+        if peer.endpoint == nil, let endpoint { peer.endpoint = endpoint }
         if let path = peer.path, let bytes = sealed(message, for: peer, now: now) {
             transmit(bytes, on: path, into: &actions)
             return

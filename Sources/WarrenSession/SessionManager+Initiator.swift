@@ -45,10 +45,7 @@ extension SessionManager {
     /// that arrives first is answered, and where both work the direct one usually wins.
     private func initiationPaths(_ peer: Peer, now: Instant) -> [Path] {
         if peer.current?.isUsable(at: now) == true, let path = peer.path { return [path] }
-        var paths: [Path] = []
-        let direct = ([peer.endpoint].compactMap { $0 } + peer.candidates).map(Path.direct)
-        for path in direct + [peer.relay].compactMap({ $0 }) where !paths.contains(path) { paths.append(path) }
-        return paths
+        return peer.directAddresses.map(Path.direct) + [peer.relay].compactMap { $0 }
     }
 
     /// Completes a handshake this side started.

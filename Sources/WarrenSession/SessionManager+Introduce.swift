@@ -14,7 +14,7 @@ extension SessionManager {
         guard let handshakeKey = Ed25519.x25519PublicKey(from: unchecked.body.publicKey),
               let certificate = try? verifyPeer(unchecked, handshakeKey: handshakeKey, now: now),
               certificate.publicKey != self.certificate.publicKey,
-              let peer = peer(for: certificate, handshakeKey: handshakeKey, foundBy: .record) else { return nil }
+              let peer = peer(for: certificate.publicKey, handshakeKey: handshakeKey, foundBy: .record) else { return nil }
         // A session that works keeps its endpoint; a record may be older than what we saw.
         if peer.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
         peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
@@ -59,16 +59,7 @@ extension SessionManager {
     /// works. The handshake still has to show a valid certificate, as always.
     public func punch(towards publicKey: Key32, candidates: [Endpoint], now: Moment, into actions: inout [SessionAction]) {
         guard publicKey != certificate.publicKey, let first = candidates.first else { return }
-        let peer: Peer
-        if let known = peers[publicKey] {
-            peer = known
-            if peer.current?.isUsable(at: now.instant) == true { return }
-        } else {
-            guard peers.count < Self.maxPeers, let handshakeKey = Ed25519.x25519PublicKey(from: publicKey) else { return }
-            peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false, endpoint: first, persistentKeepalive: nil,
-                        foundBy: .punch)
-            peers[publicKey] = peer
-        }
+        guard let peer = peer(for: publicKey, foundBy: .punch), peer.current?.isUsable(at: now.instant) != true else { return }
         // New candidates first; those already known (from its record, say) still count.
         peer.candidates = Array((candidates + peer.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
         // The endpoint stays: it may be where the peer's own handshake just came from, and

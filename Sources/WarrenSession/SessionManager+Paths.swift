@@ -12,15 +12,7 @@ extension SessionManager {
     public func bindRelay(towards publicKey: Key32, through relay: Key32, path: Path, now: Moment,
                           into actions: inout [SessionAction]) {
         guard publicKey != certificate.publicKey, path.isRelayed else { return }
-        let peer: Peer
-        if let known = peers[publicKey] {
-            peer = known
-        } else {
-            guard peers.count < Self.maxPeers, let handshakeKey = Ed25519.x25519PublicKey(from: publicKey) else { return }
-            peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false, endpoint: nil, persistentKeepalive: nil,
-                        foundBy: .relay)
-            peers[publicKey] = peer
-        }
+        guard let peer = peer(for: publicKey, foundBy: .relay) else { return }
         heard(peer, on: path, now: now.instant)
         peer.relayNode = relay
         choosePath(peer, now: now.instant)
@@ -96,11 +88,7 @@ extension SessionManager {
         // others are dropped as replays, so the fastest address wins.
         let id: UInt32 = rng.next()
         guard let bytes = sealed(PathProbe(kind: .request, id: id).encoded, for: peer, now: now) else { return }
-        var sent: [Endpoint] = []
-        for endpoint in [peer.endpoint].compactMap({ $0 }) + peer.candidates where !sent.contains(endpoint) {
-            sent.append(endpoint)
-            transmit(bytes, on: .direct(endpoint), into: &actions)
-        }
+        for endpoint in peer.directAddresses { transmit(bytes, on: .direct(endpoint), into: &actions) }
     }
 
     /// Peers with a working session and a relay channel, with the relay that bound it: the

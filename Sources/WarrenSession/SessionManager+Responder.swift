@@ -52,7 +52,7 @@ extension SessionManager {
             return nil
         }
         guard certificate.publicKey != self.certificate.publicKey else { return .authenticationFailed }
-        guard let peer = peer(for: certificate, handshakeKey: responder.remoteStatic, foundBy: .handshake) else { return .queueFull }
+        guard let peer = peer(for: certificate.publicKey, handshakeKey: responder.remoteStatic, foundBy: .handshake) else { return .queueFull }
         // A recorded initiation replayed later carries an old timestamp (WireGuard §5.1).
         guard payload.isNewer(than: peer.newestInitiation) else { return .replayed }
         if let last = peer.lastInitiationAcceptedAt, now.instant.since(last) < Timing.minInitiationInterval {
@@ -100,14 +100,17 @@ extension SessionManager {
         return certificate
     }
 
-    /// The peer record for a verified certificate, created for a node not configured
-    /// statically, up to `maxPeers`.
-    func peer(for certificate: Certificate, handshakeKey: Key32, foundBy: FoundBy) -> Peer? {
-        if let existing = peers[certificate.publicKey] { return existing }
-        guard peers.count < Self.maxPeers else { return nil }
-        let peer = Peer(publicKey: certificate.publicKey, handshakeKey: handshakeKey, isStatic: false,
+    /// The peer with `publicKey`, created (with no endpoint yet) for a node not known before,
+    /// up to `maxPeers`. The handshake key is the one a handshake authenticated, or else the
+    /// X25519 form of the public key.
+    func peer(for publicKey: Key32, handshakeKey: Key32? = nil, foundBy: FoundBy) -> Peer? {
+        if let existing = peers[publicKey] { return existing }
+        guard peers.count < Self.maxPeers, let handshakeKey = handshakeKey ?? Ed25519.x25519PublicKey(from: publicKey) else {
+            return nil
+        }
+        let peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false,
                         endpoint: nil, persistentKeepalive: nil, foundBy: foundBy)
-        peers[certificate.publicKey] = peer
+        peers[publicKey] = peer
         return peer
     }
 
