@@ -70,6 +70,9 @@ final class Peer {
     /// Either proves that packets get through both ways.
     var directConfirmedAt: Instant?
     var lastProbeAt: Instant?
+    /// Guessed addresses of a peer behind an endpoint-dependent NAT (`PortPrediction`): they
+    /// get probes too while probing is eager, until a direct path is confirmed.
+    var predicted: [Endpoint] = []
     /// Since when the current relay channel is bound: probes go often at first, then rarely.
     var relayBoundAt: Instant?
     /// Whether packets go on `relay` (published in the routing snapshot).

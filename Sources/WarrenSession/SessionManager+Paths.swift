@@ -40,6 +40,7 @@ extension SessionManager {
                 routingChanged()
             }
             peer.directConfirmedAt = now.instant
+            peer.predicted = []
             choosePath(peer, now: now.instant)
         }
     }
@@ -74,9 +75,11 @@ extension SessionManager {
         guard peer.relay != nil, peer.current?.isUsable(at: now.instant) == true,
               now.instant.since(Instant(nanoseconds: link.lastSent.load(ordering: .relaxed))) < Timing.directTrust else { return }
         let interval: Duration
+        var guesses: [Endpoint] = []
         if peer.usesRelay {
-            let boundFor = now.instant.since(peer.relayBoundAt ?? now.instant)
-            interval = boundFor < Timing.eagerProbing ? Timing.directProbeInterval : Timing.directRecheck
+            let eager = now.instant.since(peer.relayBoundAt ?? now.instant) < Timing.eagerProbing
+            interval = eager ? Timing.directProbeInterval : Timing.directRecheck
+            if eager { guesses = peer.predicted }
         } else {
             let heard = max(peer.directConfirmedAt ?? .zero, Instant(nanoseconds: link.lastDirectReceived.load(ordering: .relaxed)))
             guard now.instant.since(heard) >= Timing.directTrust / 3 else { return }
@@ -88,7 +91,16 @@ extension SessionManager {
         // others are dropped as replays, so the fastest address wins.
         let id: UInt32 = rng.next()
         guard let bytes = sealed(PathProbe(kind: .request, id: id).encoded, for: peer, now: now) else { return }
-        for endpoint in peer.directAddresses { transmit(bytes, on: .direct(endpoint), into: &actions) }
+        let addresses = peer.directAddresses
+        for endpoint in addresses + guesses.filter({ !addresses.contains($0) }) {
+            transmit(bytes, on: .direct(endpoint), into: &actions)
+        }
+    }
+
+    /// Where a peer behind an endpoint-dependent NAT may turn up (`PortPrediction`): probed
+    /// with its other addresses while probing is eager, forgotten once a direct path works.
+    public func predict(_ guesses: [Endpoint], for publicKey: Key32) {
+        peers[publicKey]?.predicted = guesses
     }
 
     /// Peers with a working session and a relay channel, with the relay that bound it: the

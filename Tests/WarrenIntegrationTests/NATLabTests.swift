@@ -32,6 +32,9 @@ extension IntegrationTests {
             case .addressRestricted: #expect(independent && probe.altPort && !probe.altAddress, "\(probe)")
             case .portRestricted: #expect(independent && !probe.altPort && !probe.altAddress, "\(probe)")
             case .symmetric: #expect(!independent && !probe.altPort && !probe.altAddress, "\(probe)")
+            case .symmetricSequential:
+                let ports = [probe.seen, probe.altSeen].map { $0.flatMap { Int($0.split(separator: ":").last ?? "") } }
+                #expect(!independent && !probe.altPort && !probe.altAddress && ports[1] == ports[0].map { $0 + 1 }, "\(probe)")
             }
             print("\(kind): mapped \(seen), then \(probe.altSeen ?? "-"); other port let in: \(probe.altPort), other address: \(probe.altAddress)")
         }

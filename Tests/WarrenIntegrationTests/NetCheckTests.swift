@@ -68,7 +68,7 @@ extension IntegrationTests {
             case .fullCone, .addressRestricted, .portRestricted:
                 #expect(report.mapping == "endpoint-independent", "\(report)")
                 #expect(report.reflexive.count == 1)
-            case .symmetric:
+            case .symmetric, .symmetricSequential:
                 #expect(report.mapping == "endpoint-dependent", "\(report)")
                 #expect(report.reflexive.count == 2)
             }

@@ -95,6 +95,50 @@ struct RelayPathTests {
         #expect(path(h, at: 1) == nil, "alice's initiation was answered directly")
     }
 
+    @Test("guessed addresses get probes while probing is eager, and the one that answers becomes the direct path")
+    func predictedAddresses() throws {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("alice", host: 1)
+        // Alice knows bob only where a symmetric NAT no longer maps him.
+        let bob = h.nodes[0].endpoint, bobKey = h.nodes[0].certificate.publicKey
+        let stale = Endpoint(address: bob.address, port: bob.port &- 7)
+        let link = try #require(h.nodes[1].manager.introduce(certificate: UncheckedCertificate(parsing: h.nodes[0].certificate.encoded),
+                                                               endpoints: [stale], now: h.now))
+        var actions: [SessionAction] = []
+        h.nodes[1].manager.hold(packet: ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), for: link, now: h.now, into: &actions)
+        h.run(actions, from: 1)
+        #expect(h.bindRelay(1, 0, relayKey: Self.relayKey).count == 1)
+        h.advance(.seconds(1))
+        h.tick(1)
+        #expect(path(h, at: 1) == "relayed via \(h.relayEndpoint)", "probes to the stale address are lost")
+
+        let guesses = (1...8).map { Endpoint(address: bob.address, port: stale.port + $0) }
+        h.nodes[1].manager.predict(guesses, for: bobKey)
+        h.advance(.seconds(1))
+        var probes: [SessionAction] = []
+        h.nodes[1].manager.handleTimers(now: h.now, into: &probes)
+        let sentTo = probes.compactMap { if case .send(_, let e) = $0 { e } else { nil } }
+        #expect(sentTo == [stale] + guesses, "one probe to the known address, then one to each guess")
+        h.run(probes, from: 1)
+        #expect(path(h, at: 1) == nil, "bob's echo came back directly")
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.endpoint == bob.description)
+
+        // Once the eager probing is over, guesses are no longer tried.
+        h.blocked = [[0, 1], [1, 0]]
+        h.nodes[1].manager.predict(guesses, for: bobKey)
+        for _ in 0..<30 {
+            h.advance(.seconds(1))
+            h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
+            var late: [SessionAction] = []
+            h.nodes[1].manager.handleTimers(now: h.now, into: &late)
+            let targets = late.compactMap { if case .send(_, let e) = $0 { e } else { nil } }
+            #expect(targets.allSatisfy { !guesses.contains($0) || $0 == bob }, "guesses probed 10 s after the relay was bound")
+            h.run(late, from: 1)
+        }
+        #expect(path(h, at: 1) == "relayed via \(h.relayEndpoint)")
+    }
+
     @Test("relay envelopes are parsed with bounds checks")
     func envelopes() {
         let wrapped = RelayEnvelope.wrap([4, 0, 0, 0, 1, 2, 3, 4], channel: 0xDEAD_BEEF)

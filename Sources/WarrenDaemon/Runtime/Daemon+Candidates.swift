@@ -50,7 +50,8 @@ extension Daemon {
         let local = localEndpoints()
         var found: [Endpoint] = []
         // Behind an endpoint-dependent NAT what one server saw is no use to anyone else.
-        if MappingBehaviour.classify(probe.results, local: local) != .endpointDependent {
+        mapping = MappingBehaviour.classify(probe.results, local: local)
+        if mapping != .endpointDependent {
             for e in probe.results.compactMap(\.mapped) where !local.contains(e) && !found.contains(e) { found.append(e) }
         }
         if found != reflexive {

@@ -61,7 +61,11 @@ extension Daemon {
         case .request:
             // Passed on only over a session that already exists: a rendezvous node never
             // starts one to whoever a member names.
-            guard manager.isConnected(message.peer, now: now.instant), let target = manager.endpoint(of: message.peer) else { return }
+            guard manager.isConnected(message.peer, now: now.instant), let target = manager.endpoint(of: message.peer) else {
+                logger.debug("punch request for a peer without a direct session", metadata: ["from": "\(link.name)"])
+                return
+            }
+            logger.debug("passing on a punch request", metadata: ["from": "\(link.name)", "to": "\(KeyText.publicKey(message.peer))"])
             let notice = PunchMessage(kind: .notice, peer: link.publicKey, candidates: candidates)
             manager.sendControl(notice.encoded, to: message.peer, endpoint: nil, now: now, into: &actions)
             // And back: where the target's packets come from, as seen here. Behind a
@@ -72,6 +76,11 @@ extension Daemon {
         case .notice:
             logger.debug("punching", metadata: ["towards": "\(KeyText.publicKey(message.peer))", "via": "\(link.name)"])
             manager.punch(towards: message.peer, candidates: message.candidates, now: now, into: &actions)
+            // The first candidate is where the rendezvous node sees the peer: if a symmetric
+            // NAT keeps the peer from being met there, its next ports are worth a try.
+            if let seen = message.candidates.first {
+                manager.predict(PortPrediction.guesses(after: seen, ownMapping: mapping), for: message.peer)
+            }
         }
     }
 }

@@ -54,7 +54,10 @@ extension Daemon {
     private func bind(_ requester: Key32, to peer: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard isRelay, requester != peer, peer != certificate.publicKey,
               manager.isConnected(peer, now: now.instant), manager.endpoint(of: peer) != nil,
-              manager.endpoint(of: requester) != nil else { return }
+              manager.endpoint(of: requester) != nil else {
+            logger.debug("relay request not bound", metadata: ["from": "\(KeyText.publicKey(requester))"])
+            return
+        }
         guard let channels = relayTable.bind(requester, to: peer, now: now.instant, random: &random) else {
             drops.count(.rateLimited)
             return

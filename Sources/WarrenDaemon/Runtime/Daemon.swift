@@ -47,6 +47,9 @@ public final class Daemon {
     var netChecks: [NetCheck] = []
     /// This node's public addresses as STUN answers last showed them (`Daemon+Candidates`).
     var reflexive: [Endpoint] = []
+    /// How this node's NAT maps it, as those answers tell (it decides whether guessing a
+    /// symmetric NAT's ports can help, `PortPrediction`).
+    var mapping: MappingBehaviour = .unknown
     var candidateProbe: BindingProbe?
     /// The first check waits a few seconds for peers to ask.
     var nextCandidateCheck = MonotonicClock.now() + .seconds(3)

@@ -7,8 +7,9 @@ import Foundation
 /// packets to the router's public address do not come back in to the LAN.
 ///
 /// Node K's port 51820 is mapped to the router's port 40000+K for every destination, except
-/// under `symmetric`, which picks a random port per destination. What comes back is let in
-/// as RFC 4787 §5 describes each filtering behaviour.
+/// under `symmetric`, which picks a random port per destination, and `symmetricSequential`,
+/// which takes the next of a sequence per destination. What comes back is let in as RFC 4787
+/// §5 describes each filtering behaviour.
 final class NATRouter {
     enum Kind: String, CaseIterable, Sendable, CustomStringConvertible {
         /// Endpoint-independent mapping and filtering: anyone may send to the mapping.
@@ -20,6 +21,12 @@ final class NATRouter {
         case portRestricted = "port-restricted"
         /// A new mapping per destination, address and port dependent filtering.
         case symmetric
+        /// The same, with each new mapping on the port after the last one's (UDP from
+        /// 20000 up), as many real NATs do: its ports can be predicted.
+        case symmetricSequential = "symmetric-sequential"
+
+        /// Whether each destination gets a mapping of its own.
+        var mapsPerDestination: Bool { self == .symmetric || self == .symmetricSequential }
 
         var description: String { rawValue }
     }
@@ -60,7 +67,7 @@ final class NATRouter {
         try await Command.check(node.ip("route", "add", "default", "via", "\(subnet).1"))
 
         var rules: [String] = []
-        if kind != .symmetric {
+        if !kind.mapsPerDestination {
             // Inserted: before the catch-all masquerade.
             rules.append("insert rule ip wit_nat postrouting oifname eth0 ip saddr \(inside) udp sport \(Lab.port) snat to \(publicAddress):\(mapped)")
         }
@@ -71,7 +78,7 @@ final class NATRouter {
             rules.append("add set ip wit_nat contacted\(lans) { type ipv4_addr; flags dynamic, timeout; timeout 5m; }")
             rules.append("add rule ip wit_nat forward oifname eth0 ip saddr \(inside) update @contacted\(lans) { ip daddr }")
             rules.append("add rule ip wit_nat prerouting iifname eth0 udp dport \(mapped) ip saddr @contacted\(lans) dnat to \(inside):\(Lab.port)")
-        case .portRestricted, .symmetric:
+        case .portRestricted, .symmetric, .symmetricSequential:
             break
         }
         try await Router.apply(rules, in: namespace)
@@ -91,6 +98,9 @@ enum Router {
 }
 
 extension Lab {
+    /// How many ports a `symmetricSequential` router hands out before it starts over.
+    static let sequentialPorts = 1024
+
     /// Adds a NAT router of `kind` on the switch.
     func addNATRouter(_ name: String, kind: NATRouter.Kind, sharedLAN: Bool = false) async throws -> NATRouter {
         precondition(name.utf8.count <= 12 && name.allSatisfy { $0.isLetter || $0.isNumber }, "short alphanumeric router names")
@@ -110,18 +120,25 @@ extension Lab {
             try await Command.check(namespace.ip("link", "set", "lanbr", "up"))
         }
         // Mappings per node come with `cable`; anything else leaving masquerades, randomly
-        // under a symmetric NAT. UDP for the router itself is dropped before conntrack keeps
-        // an entry for it: an entry from an unsolicited packet would take the port a later
-        // mapping towards its sender needs, which no home router does.
-        try await Router.apply([
+        // under a symmetric NAT. A NAT rule runs for the first packet of a flow only, so a
+        // counter in it numbers the flows. UDP for the router itself is dropped before
+        // conntrack keeps an entry for it: an entry from an unsolicited packet would take the
+        // port a later mapping towards its sender needs, which no home router does.
+        var rules = [
             "add table ip wit_nat",
             "add chain ip wit_nat prerouting { type nat hook prerouting priority dstnat; }",
             "add chain ip wit_nat input { type filter hook input priority filter; }",
             "add rule ip wit_nat input iifname eth0 meta l4proto udp drop",
             "add chain ip wit_nat forward { type filter hook forward priority filter; }",
             "add chain ip wit_nat postrouting { type nat hook postrouting priority srcnat; }",
-            "add rule ip wit_nat postrouting oifname eth0 masquerade" + (kind == .symmetric ? " fully-random" : ""),
-        ], in: namespace)
+        ]
+        if kind == .symmetricSequential {
+            // Through a map: a counter's raw value would land in the port byte-swapped.
+            let ports = (0..<Self.sequentialPorts).map { "\($0) : \(20000 + $0)" }.joined(separator: ", ")
+            rules.append("add rule ip wit_nat postrouting oifname eth0 meta l4proto udp snat to \(publicAddress) : numgen inc mod \(Self.sequentialPorts) map { \(ports) }")
+        }
+        rules.append("add rule ip wit_nat postrouting oifname eth0 masquerade" + (kind == .symmetric ? " fully-random" : ""))
+        try await Router.apply(rules, in: namespace)
         return NATRouter(name: name, kind: kind, namespace: namespace, publicAddress: publicAddress, index: routers,
                          sharedLAN: sharedLAN)
     }
@@ -133,15 +150,21 @@ extension Lab {
         try configure(boot, peers: [])
         for node in [a, b] { try configure(node, peers: [], bootstrap: [boot]) }
         for node in [boot, b] { try await start(node) }
+        try await waitForRecord(of: b, at: boot)
+        try await start(a)
+    }
+
+    /// Waits until `node`'s record names `boot` as its rendezvous node, as a lookup from
+    /// `asker` finds it.
+    func waitForRecord(of node: Node, at boot: Node, lookingUpFrom asker: Node? = nil) async throws {
         let deadline = ContinuousClock.now + .seconds(15)
         while true {
-            let out = try await Command.run([warren, "lookup", "--socket", boot.socketPath, "--json", b.overlayIPv4])
+            let out = try await Command.run([warren, "lookup", "--socket", (asker ?? boot).socketPath, "--json", node.overlayIPv4])
             let record = try? JSONDecoder().decode(LookupOutput.self, from: Data(out.stdout.utf8))
-            if record?.rendezvous.contains(where: { $0.hasPrefix(boot.publicKey) }) == true { break }
-            guard ContinuousClock.now < deadline else { throw LabError("b's record never named boot as its rendezvous node") }
+            if record?.rendezvous.contains(where: { $0.hasPrefix(boot.publicKey) }) == true { return }
+            guard ContinuousClock.now < deadline else { throw LabError("\(node.name)'s record never named boot as its rendezvous node") }
             try await Task.sleep(for: .milliseconds(250))
         }
-        try await start(a)
     }
 
     /// Runs coturn as a plain STUN server on `node`'s address (its daemon is not started).
