@@ -29,7 +29,8 @@ struct NetCheckCommand: ParsableCommand {
             guard !r.servers.isEmpty else { return }
             print("")
             let rows = r.servers.map { s in
-                [s.server, s.kind, s.mapped ?? (s.error ?? "no answer"), s.milliseconds.map { "\(($0 * 10).rounded() / 10) ms" } ?? "-"]
+                [s.name.map { $0 == s.server ? $0 : "\($0) (\(s.server))" } ?? s.server, s.kind, s.mapped ?? (s.error ?? "no answer"),
+                 s.milliseconds.map { "\(($0 * 10).rounded() / 10) ms" } ?? "-"]
             }
             print(StatusTable.table([["SERVER", "WHO", "SAW", "RTT"]] + rows))
         }

@@ -56,7 +56,7 @@ struct ConfigTests {
         bootstrap = ["P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=@192.0.2.7:51820"]
         advertise = ["198.51.100.1:51820"]
         [nat]
-        stun = ["192.0.2.10:3478", "[2001:db8::10]:3478"]
+        stun = ["192.0.2.10:3478", "[2001:db8::10]:3478", "STUN.Example.NET.:3478"]
         keepalive = 15
         lan_beacons = false
         [[peer]]
@@ -72,7 +72,8 @@ struct ConfigTests {
         #expect(c.peers.first?.persistentKeepaliveSeconds == 25)
         #expect(c.bootstrap.first?.endpoint.description == "192.0.2.7:51820")
         #expect(c.advertise.first?.description == "198.51.100.1:51820")
-        #expect(c.stunServers.map(\.description) == ["192.0.2.10:3478", "[2001:db8::10]:3478"])
+        #expect(c.stunServers.map(\.description) == ["192.0.2.10:3478", "[2001:db8::10]:3478", "stun.example.net:3478"])
+        #expect(c.stunServers.map { $0.endpoint == nil } == [false, false, true])
         #expect(c.natKeepaliveSeconds == 15 && !c.lanBeacons)
     }
 
@@ -90,7 +91,9 @@ struct ConfigTests {
         ("[dht]\nbootstrap = [\"192.0.2.1:1\"]", "dht.bootstrap[0]", "PUBLIC_KEY@IP:PORT"),
         ("[dht]\nbootstrap = [\"nope@192.0.2.1:1\"]", "dht.bootstrap[0]", "PUBLIC_KEY@IP:PORT"),
         ("[dht]\nadvertise = [\"host\"]", "dht.advertise[0]", "not an IP:port"),
-        ("[nat]\nstun = [\"192.0.2.1\"]", "nat.stun[0]", "not an IP:port"),
+        ("[nat]\nstun = [\"192.0.2.1\"]", "nat.stun[0]", "not HOST:PORT"),
+        ("[nat]\nstun = [\"stun_server.example:3478\"]", "nat.stun[0]", "not HOST:PORT"),
+        ("[nat]\nstun = [\"192.0.2.300:3478\"]", "nat.stun[0]", "not HOST:PORT"),
         ("[nat]\nstun_servers = []", "nat.stun_servers", "unknown key"),
         ("[nat]\nkeepalive = 0", "nat.keepalive", "outside 1–300"),
         ("[nat]\nlan_beacons = \"yes\"", "nat.lan_beacons", "true or false"),

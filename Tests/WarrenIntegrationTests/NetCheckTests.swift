@@ -6,7 +6,9 @@ struct NetCheckOutput: Decodable {
     struct Server: Decodable {
         var server: String
         var kind: String
+        var name: String?
         var mapped: String?
+        var error: String?
     }
     var local: [String]
     var reflexive: [String]
@@ -21,7 +23,7 @@ extension IntegrationTests {
         return try JSONDecoder().decode(NetCheckOutput.self, from: Data(out.stdout.utf8))
     }
 
-    @Test("warren netcheck: coturn and a peer see a node without NAT at its own address")
+    @Test("warren netcheck: coturn, named in a's config by its host name, and a peer see a node without NAT at its own address")
     func netcheckWithoutNAT() async throws {
         try await Lab.run { lab in
             let stun = try await lab.addNode("stun")
@@ -29,7 +31,9 @@ extension IntegrationTests {
             let b = try await lab.addNode("b")
             try lab.startSTUNServer(on: stun)
             try lab.configure(b, peers: [])
-            try lab.configure(a, peers: [b], stun: ["\(stun.underlay):3478"])
+            // A name a's /etc/hosts has, and one nobody knows.
+            try a.namespace.setHostNames([("stun.lab.test", stun.underlay)])
+            try lab.configure(a, peers: [b], stun: ["stun.lab.test:3478", "nowhere.lab.test:3478"])
             // b first: a's first initiation then finds it up and is not retried 5 s later.
             for node in [b, a] { try await lab.start(node) }
             try await lab.waitUntilConnected(a, to: [b])
@@ -37,12 +41,17 @@ extension IntegrationTests {
             let report = try await netcheck(lab, a)
             print("warren netcheck took \(ContinuousClock.now - started)")
             #expect(report.udp)
-            #expect(report.servers.map(\.kind) == ["stun", "b"], "\(report)")
-            #expect(report.servers.allSatisfy { $0.mapped == a.endpoint }, "\(report)")
+            #expect(report.servers.map(\.kind) == ["stun", "b", "stun"], "\(report)")
+            #expect(report.servers.prefix(2).allSatisfy { $0.mapped == a.endpoint }, "\(report)")
+            #expect(report.servers[0].name == "stun.lab.test:3478" && report.servers[0].server == "\(stun.underlay):3478", "\(report)")
+            let nowhere = report.servers[2]
+            #expect(nowhere.name == "nowhere.lab.test:3478" && nowhere.mapped == nil
+                    && nowhere.error?.hasPrefix("cannot resolve") == true, "\(report)")
             #expect(report.reflexive == [a.endpoint])
             #expect(report.mapping == "none")
             let text = try await Command.check([lab.warren, "netcheck", "--socket", a.socketPath])
-            #expect(text.stdout.contains("mapping    none") && text.stdout.contains("SERVER"), "\(text.stdout)")
+            #expect(text.stdout.contains("mapping    none") && text.stdout.contains("stun.lab.test:3478 (\(stun.underlay):3478)"),
+                    "\(text.stdout)")
         }
     }
 

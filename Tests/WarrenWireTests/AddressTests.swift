@@ -56,4 +56,22 @@ struct AddressTests {
             #expect(Endpoint(bad) == nil, "\(bad)")
         }
     }
+
+    @Test("servers are an address and port, or a host name and port")
+    func hostPorts() {
+        #expect(HostPort("192.0.2.1:3478")?.endpoint == Endpoint("192.0.2.1:3478"))
+        #expect(HostPort("[2001:db8::1]:3478")?.description == "[2001:db8::1]:3478")
+        let named = HostPort("Stun-1.Example.net.:3478")
+        #expect(named?.host == "stun-1.example.net" && named?.port == 3478 && named?.endpoint == nil)
+        #expect(named?.description == "stun-1.example.net:3478")
+        #expect(HostPort("localhost:1")?.host == "localhost")
+        let long = String(repeating: "a", count: 63)
+        #expect(HostPort("\(long).\(long).\(long).\(String(repeating: "b", count: 61)):1") != nil, "253 characters")
+        for bad in ["stun.example.net", "stun.example.net:", "stun.example.net:0", "stun.example.net:70000", "192.0.2.1:0",
+                    "-stun.example.net:1", "stun-.example.net:1", "stun..example.net:1", "stun_1.example.net:1", ":1",
+                    "192.0.2.300:1", "1.2.3:1", "\(String(repeating: "a", count: 64)).net:1", "ex ample.net:1", "exämple.net:1",
+                    "\(long).\(long).\(long).\(String(repeating: "b", count: 62)):1"] {
+            #expect(HostPort(bad) == nil, "\(bad)")
+        }
+    }
 }

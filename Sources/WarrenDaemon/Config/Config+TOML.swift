@@ -109,10 +109,10 @@ extension Config {
                 natKeepaliveSeconds = k
             }
             for (i, entry) in (try t.strings("stun")).enumerated() {
-                guard let endpoint = Endpoint(entry) else {
-                    throw t.error("stun[\(i)]", "\"\(entry)\" is not an IP:port endpoint (e.g. 192.0.2.1:3478)")
+                guard let server = HostPort(entry) else {
+                    throw t.error("stun[\(i)]", "\"\(entry)\" is not HOST:PORT (e.g. 192.0.2.1:3478, [2001:db8::1]:3478 or stun.example.net:3478)")
                 }
-                stunServers.append(endpoint)
+                stunServers.append(server)
             }
         }
         for p in try r.tables("peer") {

@@ -29,8 +29,9 @@ public struct Config: Sendable, Equatable {
     public var bootstrap: [BootstrapNode] = []
     /// Endpoints to publish in this node's DHT record; empty means the host's addresses.
     public var advertise: [Endpoint] = []
-    /// STUN servers `warren netcheck` asks besides the connected peers (every node answers STUN).
-    public var stunServers: [Endpoint] = []
+    /// STUN servers `warren netcheck` asks besides the connected peers (every node answers
+    /// STUN); names are looked up by the daemon (`ServerNames`).
+    public var stunServers: [HostPort] = []
     /// Seconds between keepalives to the rendezvous nodes, which hold this node's NAT mapping
     /// open for them (many NATs forget an idle UDP mapping after 30 s).
     public var natKeepaliveSeconds = 20

@@ -11,22 +11,41 @@ extension Daemon {
     /// the NAT's mapping behaviour, few enough to stay quiet.
     static let netCheckPeers = 4
 
-    /// Who to ask: the configured servers, then connected peers at other addresses.
-    func stunTargets(now: Moment) -> [(endpoint: Endpoint, kind: String)] {
-        var servers = config.stunServers.map { (endpoint: $0, kind: "stun") }
+    /// Who to ask: the configured servers whose address is known, then connected peers at
+    /// other addresses. `name` is the configured name of a server given by one.
+    func stunTargets(now: Moment) -> [STUNTarget] {
+        var servers: [STUNTarget] = []
+        for server in config.stunServers {
+            guard case .success(let endpoint)? = serverNames.endpoint(of: server) else { continue }
+            servers.append(STUNTarget(endpoint: endpoint, kind: "stun", name: server.endpoint == nil ? server.description : nil))
+        }
+        let configured = servers.count
         for peer in manager.status(now: now.instant) where peer.state == "connected" {
             guard let text = peer.endpoint, let endpoint = Endpoint(text),
                   !servers.contains(where: { $0.endpoint.address == endpoint.address }) else { continue }
-            servers.append((endpoint, peer.name ?? "peer"))
-            if servers.count >= config.stunServers.count + Self.netCheckPeers { break }
+            servers.append(STUNTarget(endpoint: endpoint, kind: peer.name ?? "peer", name: nil))
+            if servers.count >= configured + Self.netCheckPeers { break }
         }
         return servers
+    }
+
+    /// Configured servers that could not be asked, as report lines saying why.
+    func unresolvedSTUNServers() -> [NetCheckReport.Server] {
+        config.stunServers.compactMap { server in
+            switch serverNames.endpoint(of: server) {
+            case .success?: nil
+            case .failure(let failure)?:
+                NetCheckReport.Server(server: server.description, kind: "stun", name: server.description, error: "cannot resolve: \(failure)")
+            case nil:
+                NetCheckReport.Server(server: server.description, kind: "stun", name: server.description, error: "not resolved yet")
+            }
+        }
     }
 
     func startNetCheck(for connection: ControlConnection, now: Moment, into actions: inout [SessionAction]) {
         let servers = stunTargets(now: now)
         var check = NetCheck(probe: BindingProbe(servers: servers.map(\.endpoint), random: &random),
-                             kinds: servers.map(\.kind), connection: connection)
+                             targets: servers, connection: connection)
         for (bytes, server) in check.probe.poll(now: now.instant) { actions.append(.send(bytes, to: server)) }
         netChecks.append(check)
         finishNetChecks(now: now)
@@ -61,10 +80,11 @@ extension Daemon {
                 reflexive: Array(Set(results.compactMap { $0.mapped?.description })).sorted(),
                 mapping: MappingBehaviour.classify(results, local: local).rawValue,
                 udp: results.contains { $0.mapped != nil },
-                servers: zip(results, check.kinds).map { r, kind in
-                    NetCheckReport.Server(server: r.server.description, kind: kind, mapped: r.mapped?.description,
+                servers: zip(results, check.targets).map { r, target in
+                    NetCheckReport.Server(server: r.server.description, kind: target.kind, name: target.name,
+                                          mapped: r.mapped?.description,
                                           milliseconds: r.roundTrip.map { Double($0.nanosecondsValue) / 1e6 }, error: r.error)
-                })
+                } + unresolvedSTUNServers())
             try? check.connection.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
             check.connection.close()
             return true
@@ -75,7 +95,15 @@ extension Daemon {
 /// A `warren netcheck` in progress and who waits for it.
 struct NetCheck {
     var probe: BindingProbe
-    /// Per server, what it is (see `NetCheckReport.Server.kind`).
-    let kinds: [String]
+    /// Per server, what it is.
+    let targets: [STUNTarget]
     let connection: ControlConnection
+}
+
+/// A server a Binding request goes to: its address, who it is (see
+/// `NetCheckReport.Server.kind`) and the name it was configured by, if any.
+struct STUNTarget {
+    let endpoint: Endpoint
+    let kind: String
+    let name: String?
 }

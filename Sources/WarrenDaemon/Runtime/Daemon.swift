@@ -65,12 +65,15 @@ public final class Daemon {
     var beaconNetworks: Set<IPv4Address> = []
     var beaconLimits = KeyedRateLimiter<IPAddress>(capacity: Daemon.beaconBurst, perSecond: Daemon.beaconsPerSecond, maxKeys: 1024)
     var random = SystemRandom()
+    /// The addresses of the STUN servers configured by name.
+    let serverNames: ServerNames
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what
     /// was already created is removed again.
     public init(config: Config, identity: consuming NodeIdentity, logger: Logger) throws(StartupError) {
         self.config = config
         self.logger = logger
+        serverNames = ServerNames(config.stunServers)
         certificate = identity.certificate
         // Signals must be blocked before any thread starts, so every thread inherits the mask
         // and SIGTERM reaches only the signalfd.
@@ -130,13 +133,21 @@ public final class Daemon {
     public func run() throws(StartupError) {
         let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, queue: queue, drops: drops,
                                     stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network)
-        let outbound: PacketThread, inbound: PacketThread
+        let outbound: OSThread, inbound: OSThread
         do {
-            outbound = try PacketThread(name: "warren-tx") { threads.runOutbound() }
-            inbound = try PacketThread(name: "warren-rx") { threads.runInbound() }
+            outbound = try OSThread(name: "warren-tx") { threads.runOutbound() }
+            inbound = try OSThread(name: "warren-rx") { threads.runInbound() }
         } catch {
             teardown()
             throw StartupError("starting packet threads: \(error)")
+        }
+        if !serverNames.names.isEmpty {
+            let (names, stop, logger) = (serverNames, stop, logger)
+            do {
+                try OSThread(name: "warren-dns") { names.run(stop: stop, logger: logger) }.detach()
+            } catch {
+                logger.error("cannot start the thread that looks up STUN server names: \(error)")
+            }
         }
         logger.info("warren is up", metadata: [
             "interface": "\(tun.name)", "address": "\(certificate.body.ipv4)", "port": "\(socket.localPort)",

@@ -1,9 +1,12 @@
 /// What `warren netcheck` receives over the control socket, as JSON.
 public struct NetCheckReport: Codable, Sendable {
     public struct Server: Codable, Sendable {
+        /// The address asked (the configured `HOST:PORT` if its name has no address).
         public var server: String
         /// Who the server is: "stun" for a configured server, a peer's name otherwise.
         public var kind: String
+        /// The `HOST:PORT` of a server configured by name.
+        public var name: String?
         public var mapped: String?
         public var milliseconds: Double?
         public var error: String?

@@ -1,10 +1,10 @@
 import Glibc
 
-/// An OS thread for the packet path, started with pthreads and joined on shutdown: the packet
-/// threads are long-lived and blocking, which Swift's cooperative executors are not for. The
-/// body runs until it returns; stopping it is the body's business (the daemon signals an
+/// An OS thread for long-lived, blocking work (the packet path, host name lookups), started
+/// with pthreads and joined on shutdown: Swift's cooperative executors are not for blocking.
+/// The body runs until it returns; stopping it is the body's business (the daemon signals an
 /// eventfd it polls).
-public final class PacketThread: @unchecked Sendable {
+public final class OSThread: @unchecked Sendable {
     // @unchecked: `handle` is written once by `start` before any other thread can see this
     // object and read once by `join` on the thread that started it.
     private var handle = pthread_t()
@@ -37,5 +37,11 @@ public final class PacketThread: @unchecked Sendable {
     /// Waits for the body to return.
     public func join() {
         _ = pthread_join(handle, nil)
+    }
+
+    /// Lets the thread end on its own, unwaited: for a body that may be blocked in a call
+    /// that does not watch for shutdown (a DNS lookup) when the process exits.
+    public func detach() {
+        _ = pthread_detach(handle)
     }
 }
