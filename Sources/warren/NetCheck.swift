@@ -10,7 +10,10 @@ struct NetCheckCommand: ParsableCommand {
             The running daemon sends STUN Binding requests from its own UDP port to the servers in nat.stun and to \
             a few connected peers (every node answers STUN), waits up to 3 seconds, and reports each answer, the \
             public (reflexive) addresses seen, and the NAT's mapping behaviour: none, endpoint-independent (a \
-            "cone" NAT: hole punching works) or endpoint-dependent (a "symmetric" NAT).
+            "cone" NAT: hole punching works) or endpoint-dependent (a "symmetric" NAT). Servers in nat.stun that \
+            support RFC 5780 (two addresses) are also asked to answer from their other address and port, which \
+            tells the NAT's filtering: endpoint-independent, address-dependent or address-and-port-dependent \
+            (unknown without such a server).
             """)
 
     @OptionGroup var daemon: DaemonConnection
@@ -26,6 +29,7 @@ struct NetCheckCommand: ParsableCommand {
             print("local      \(r.local.isEmpty ? "-" : r.local.joined(separator: ", "))")
             print("reflexive  \(r.reflexive.isEmpty ? "-" : r.reflexive.joined(separator: ", "))")
             print("mapping    \(r.mapping)")
+            print("filtering  \(r.filtering)")
             guard !r.servers.isEmpty else { return }
             print("")
             let rows = r.servers.map { s in

@@ -13,6 +13,7 @@ struct NetCheckOutput: Decodable {
     var local: [String]
     var reflexive: [String]
     var mapping: String
+    var filtering: String
     var udp: Bool
     var servers: [Server]
 }
@@ -29,7 +30,7 @@ extension IntegrationTests {
             let stun = try await lab.addNode("stun")
             let a = try await lab.addNode("a")
             let b = try await lab.addNode("b")
-            try lab.startSTUNServer(on: stun)
+            try await lab.startSTUNServer(on: stun)
             try lab.configure(b, peers: [])
             // A name a's /etc/hosts has, and one nobody knows.
             try a.namespace.setHostNames([("stun.lab.test", stun.underlay)])
@@ -49,21 +50,23 @@ extension IntegrationTests {
                     && nowhere.error?.hasPrefix("cannot resolve") == true, "\(report)")
             #expect(report.reflexive == [a.endpoint])
             #expect(report.mapping == "none")
+            // coturn on one address cannot run the filtering tests.
+            #expect(report.filtering == "unknown")
             let text = try await Command.check([lab.warren, "netcheck", "--socket", a.socketPath])
             #expect(text.stdout.contains("mapping    none") && text.stdout.contains("stun.lab.test:3478 (\(stun.underlay):3478)"),
                     "\(text.stdout)")
         }
     }
 
-    @Test("warren netcheck behind NAT routers reports the public address and tells cone from symmetric mapping",
-          arguments: [NATRouter.Kind.portRestricted, .symmetric])
+    @Test("warren netcheck behind NAT routers reports the public address, tells cone from symmetric mapping, and the filtering by coturn's RFC 5780 tests",
+          arguments: NATRouter.Kind.allCases)
     func netcheckBehindNAT(kind: NATRouter.Kind) async throws {
         try await Lab.run { lab in
             let stun = try await lab.addNode("stun")
             let b = try await lab.addNode("b")
             let router = try await lab.addNATRouter("home", kind: kind)
             let a = try await lab.addNode("a", behind: router)
-            try lab.startSTUNServer(on: stun)
+            try await lab.startSTUNServer(on: stun, secondAddress: "192.168.77.150")
             try lab.configure(b, peers: [])
             try lab.configure(a, peers: [b], stun: ["\(stun.underlay):3478"])
             // b first: a's first initiation then finds it up and is not retried 5 s later.
@@ -81,6 +84,13 @@ extension IntegrationTests {
                 #expect(report.mapping == "endpoint-dependent", "\(report)")
                 #expect(report.reflexive.count == 2)
             }
+            let filtering: String = switch kind {
+            case .fullCone: "endpoint-independent"
+            case .addressRestricted: "address-dependent"
+            case .portRestricted, .symmetric, .symmetricSequential: "address-and-port-dependent"
+            }
+            #expect(report.filtering == filtering, "\(report)")
+            print("netcheck behind \(kind): mapping \(report.mapping), filtering \(report.filtering)")
         }
     }
 }

@@ -26,19 +26,19 @@ struct BindingProbeTests {
         let early = probe.poll(now: start + .milliseconds(100))
         #expect(early.isEmpty)
         let mapped = Endpoint("192.0.2.50:61000")!
-        let tookA = probe.handle(try answer(first[0].bytes, seen: mapped), now: start + .milliseconds(40))
+        let tookA = probe.handle(try answer(first[0].bytes, seen: mapped), from: serverA, now: start + .milliseconds(40))
         #expect(tookA)
         // The same answer again, or one to nobody's request, is not taken.
-        let tookAgain = probe.handle(try answer(first[0].bytes, seen: mapped), now: start + .milliseconds(41))
+        let tookAgain = probe.handle(try answer(first[0].bytes, seen: mapped), from: serverA, now: start + .milliseconds(41))
         #expect(!tookAgain)
         var stranger = try answer(first[0].bytes, seen: mapped)
         stranger = STUNMessage(class: .success, transactionID: TransactionID(Array(repeating: 9, count: 12)),
                                attributes: stranger.attributes)
-        let tookStranger = probe.handle(stranger, now: start)
+        let tookStranger = probe.handle(stranger, from: serverA, now: start)
         #expect(!tookStranger)
         #expect(probe.results[0].mapped == mapped && probe.results[0].roundTrip == .milliseconds(40))
         #expect(!probe.isFinished(now: start + .milliseconds(50)))
-        let tookB = probe.handle(try answer(first[1].bytes, seen: mapped), now: start + .milliseconds(90))
+        let tookB = probe.handle(try answer(first[1].bytes, seen: mapped), from: serverA, now: start + .milliseconds(90))
         #expect(tookB)
         #expect(probe.isFinished(now: start + .milliseconds(90)))
         #expect(MappingBehaviour.classify(probe.results, local: [Endpoint("10.0.0.5:51820")!]) == .endpointIndependent)

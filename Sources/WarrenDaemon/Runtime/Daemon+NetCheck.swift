@@ -5,7 +5,8 @@ import WarrenSession
 import WarrenWire
 
 /// `warren netcheck`: Binding requests from the node's own socket to the configured STUN
-/// servers and to a few connected peers (every node answers STUN), then what they saw.
+/// servers and to a few connected peers (every node answers STUN), then what they saw, and
+/// how the NAT filters, where a configured server supports RFC 5780.
 extension Daemon {
     /// Peers asked besides the configured servers: enough at different addresses to tell
     /// the NAT's mapping behaviour, few enough to stay quiet.
@@ -44,7 +45,12 @@ extension Daemon {
 
     func startNetCheck(for connection: ControlConnection, now: Moment, into actions: inout [SessionAction]) {
         let servers = stunTargets(now: now)
-        var check = NetCheck(probe: BindingProbe(servers: servers.map(\.endpoint), random: &random),
+        // Plain requests to everyone, whose answers come first in the results; configured
+        // servers are also asked for RFC 5780's filtering tests (peers do not support them).
+        let filteringTests = servers.filter { $0.kind == "stun" }.flatMap { server in
+            [BindingProbe.Change([.address, .port]), .port].map { (server: server.endpoint, change: $0) }
+        }
+        var check = NetCheck(probe: BindingProbe(requests: servers.map { ($0.endpoint, []) } + filteringTests, random: &random),
                              targets: servers, connection: connection)
         for (bytes, server) in check.probe.poll(now: now.instant) { actions.append(.send(bytes, to: server)) }
         netChecks.append(check)
@@ -52,9 +58,9 @@ extension Daemon {
     }
 
     /// A STUN response: for whichever network check (or candidate probe) sent its request.
-    func netCheckAnswered(_ response: STUNMessage, now: Moment) -> Bool {
-        if candidateProbe?.handle(response, now: now.instant) == true { return true }
-        for i in netChecks.indices where netChecks[i].probe.handle(response, now: now.instant) {
+    func netCheckAnswered(_ response: STUNMessage, from source: Endpoint, now: Moment) -> Bool {
+        if candidateProbe?.handle(response, from: source, now: now.instant) == true { return true }
+        for i in netChecks.indices where netChecks[i].probe.handle(response, from: source, now: now.instant) {
             finishNetChecks(now: now)
             return true
         }
@@ -75,12 +81,14 @@ extension Daemon {
         netChecks.removeAll { check in
             guard check.probe.isFinished(now: now.instant) else { return false }
             let results = check.probe.results
+            let plain = results.filter(\.change.isEmpty)
             let report = NetCheckReport(
                 local: local.map(\.description),
-                reflexive: Array(Set(results.compactMap { $0.mapped?.description })).sorted(),
+                reflexive: Array(Set(plain.compactMap { $0.mapped?.description })).sorted(),
                 mapping: MappingBehaviour.classify(results, local: local).rawValue,
-                udp: results.contains { $0.mapped != nil },
-                servers: zip(results, check.targets).map { r, target in
+                filtering: FilteringBehaviour.classify(results).rawValue,
+                udp: plain.contains { $0.mapped != nil },
+                servers: zip(plain, check.targets).map { r, target in
                     NetCheckReport.Server(server: r.server.description, kind: target.kind, name: target.name,
                                           mapped: r.mapped?.description,
                                           milliseconds: r.roundTrip.map { Double($0.nanosecondsValue) / 1e6 }, error: r.error)

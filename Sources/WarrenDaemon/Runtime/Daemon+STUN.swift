@@ -17,7 +17,7 @@ extension Daemon {
             drops.count(.rateLimited)
         case .notARequest:
             // An answer to one of this node's requests, or nothing anyone asked for.
-            if !netCheckAnswered(message, now: now) { drops.count(.unknownType) }
+            if !netCheckAnswered(message, from: source, now: now) { drops.count(.unknownType) }
         }
     }
 }

@@ -18,6 +18,8 @@ public struct NetCheckReport: Codable, Sendable {
     public var reflexive: [String]
     /// `MappingBehaviour`'s raw value.
     public var mapping: String
+    /// `FilteringBehaviour`'s raw value.
+    public var filtering: String
     /// Whether any server answered.
     public var udp: Bool
     public var servers: [Server]

@@ -18,7 +18,7 @@ public enum MappingBehaviour: String, Codable, Sendable {
 
     /// Classifies from the answers, given the addresses this node's socket has locally.
     public static func classify(_ results: [BindingProbe.Result], local: [Endpoint]) -> MappingBehaviour {
-        let answered = results.compactMap { r in r.mapped.map { (server: r.server, mapped: $0) } }
+        let answered = results.compactMap { r in r.change.isEmpty ? r.mapped.map { (server: r.server, mapped: $0) } : nil }
         guard !answered.isEmpty else { return .noAnswer }
         if answered.contains(where: { local.contains($0.mapped) }) { return .none }
         // Only servers at different IP addresses show whether the mapping depends on the

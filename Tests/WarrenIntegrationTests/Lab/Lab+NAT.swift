@@ -167,11 +167,19 @@ extension Lab {
         }
     }
 
-    /// Runs coturn as a plain STUN server on `node`'s address (its daemon is not started).
-    func startSTUNServer(on node: Node, port: Int = 3478) throws {
-        _ = try startProcess("coturn-\(node.name)", node.exec(
-            "turnserver", "--listening-ip", node.underlay, "--listening-port", "\(port)", "--stun-only",
-            "--no-tls", "--no-dtls", "--no-tcp", "--no-cli", "--log-file", "stdout", "--simple-log"))
+    /// Runs coturn as a plain STUN server on `node`'s address (its daemon is not started);
+    /// with `secondAddress` (added to the node) on that one too, which makes it answer RFC
+    /// 5780's behaviour tests from its other address and port (3479).
+    func startSTUNServer(on node: Node, port: Int = 3478, secondAddress: String? = nil) async throws {
+        var addresses = ["--listening-ip", node.underlay]
+        if let secondAddress {
+            try await Command.check(node.namespace.ip("address", "add", "\(secondAddress)/24", "dev", "eth0"))
+            addresses += ["--listening-ip", secondAddress]
+        }
+        _ = try startProcess("coturn-\(node.name)", node.namespace.exec(
+            // -n: none of /etc/turnserver.conf (Debian's turns RFC 5780 off).
+            ["turnserver", "-n"] + addresses + ["--listening-port", "\(port)", "--stun-only",
+             "--no-tls", "--no-dtls", "--no-tcp", "--no-cli", "--log-file", "stdout", "--simple-log"]))
     }
 
     /// The lab's UDP probe script (see the file).
