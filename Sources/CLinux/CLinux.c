@@ -8,12 +8,23 @@
 #include <net/if.h>
 #include <linux/if_tun.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 _Static_assert(sizeof(CLinux_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
 _Static_assert(offsetof(CLinux_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg_len), "mmsghdr layout");
 _Static_assert(sizeof(CLinux_ucred) == sizeof(struct ucred), "ucred layout");
 _Static_assert(offsetof(CLinux_ucred, uid) == offsetof(struct ucred, uid), "ucred layout");
 _Static_assert(CLinux_IFNAMSIZ == IFNAMSIZ, "IFNAMSIZ");
+_Static_assert(CLinux_UDP_OFFLOAD_CONTROL_BYTES >= CMSG_SPACE(sizeof(uint16_t)), "UDP_SEGMENT control room");
+_Static_assert(CLinux_UDP_OFFLOAD_CONTROL_BYTES >= CMSG_SPACE(sizeof(int)), "UDP_GRO control room");
 
 int CLinux_sendmmsg(int fd, CLinux_mmsghdr *vector, unsigned int count, int flags) {
     return sendmmsg(fd, (struct mmsghdr *)vector, count, flags);
@@ -51,4 +62,42 @@ int CLinux_tun_set_offload(int fd, unsigned int flags) {
 
 size_t CLinux_mnl_socket_buffer_size(void) {
     return MNL_SOCKET_BUFFER_SIZE;
+}
+
+void CLinux_set_udp_segment(struct msghdr *message, void *control, uint16_t segment_size) {
+    if (segment_size == 0) {
+        message->msg_control = NULL;
+        message->msg_controllen = 0;
+        return;
+    }
+    memset(control, 0, CLinux_UDP_OFFLOAD_CONTROL_BYTES);
+    message->msg_control = control;
+    message->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+    struct cmsghdr *header = CMSG_FIRSTHDR(message);
+    header->cmsg_level = SOL_UDP;
+    header->cmsg_type = UDP_SEGMENT;
+    header->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    memcpy(CMSG_DATA(header), &segment_size, sizeof segment_size);
+}
+
+int CLinux_udp_gro_segment_size(const struct msghdr *message) {
+    for (struct cmsghdr *header = CMSG_FIRSTHDR((struct msghdr *)message); header != NULL;
+         header = CMSG_NXTHDR((struct msghdr *)message, header)) {
+        if (header->cmsg_level == SOL_UDP && header->cmsg_type == UDP_GRO && header->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int size;
+            memcpy(&size, CMSG_DATA(header), sizeof size);
+            return size;
+        }
+    }
+    return 0;
+}
+
+int CLinux_set_udp_gro(int fd, int on) {
+    return setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on);
+}
+
+int CLinux_probe_udp_segment(int fd) {
+    // A socket-wide segment size of 0 changes nothing; it fails where UDP_SEGMENT is unknown.
+    int size = 0;
+    return setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof size);
 }

@@ -20,6 +20,9 @@ public final class DatagramReceiveBatch {
     let messages: UnsafeMutablePointer<CLinux_mmsghdr>
     private let vectors: UnsafeMutablePointer<iovec>
     private let addresses: UnsafeMutableRawPointer
+    /// Room per entry for a UDP_GRO control message (see `segmentBytes`).
+    private let controls: UnsafeMutableRawPointer
+    private static let controlBytes = Int(CLinux_UDP_OFFLOAD_CONTROL_BYTES)
 
     /// `datagramBytes` should cover the largest datagram expected (path MTU): a longer one
     /// is cut short by the kernel and flagged by `isTruncated`.
@@ -32,6 +35,8 @@ public final class DatagramReceiveBatch {
         vectors = .allocate(capacity: capacity)
         addresses = .allocate(byteCount: capacity * SocketAddress.storageBytes, alignment: SocketAddress.storageAlignment)
         addresses.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * SocketAddress.storageBytes)
+        controls = .allocate(byteCount: capacity * Self.controlBytes, alignment: 8)
+        controls.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * Self.controlBytes)
         for index in 0..<capacity {
             let slot = slots.slot(index)
             vectors[index] = iovec(iov_base: slot.baseAddress, iov_len: slot.count)
@@ -40,6 +45,8 @@ public final class DatagramReceiveBatch {
             messages[index].msg_hdr.msg_iovlen = 1
             messages[index].msg_hdr.msg_name = addresses + index * SocketAddress.storageBytes
             messages[index].msg_hdr.msg_namelen = socklen_t(SocketAddress.storageBytes)
+            messages[index].msg_hdr.msg_control = controls + index * Self.controlBytes
+            messages[index].msg_hdr.msg_controllen = Self.controlBytes
         }
     }
 
@@ -48,6 +55,7 @@ public final class DatagramReceiveBatch {
         messages.deallocate()
         vectors.deallocate()
         addresses.deallocate()
+        controls.deallocate()
     }
 
     /// The datagram at `index`, as received.
@@ -74,11 +82,23 @@ public final class DatagramReceiveBatch {
         return messages[index].msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0
     }
 
+    /// How long each datagram in the entry at `index` is: with UDP GRO on
+    /// (`UDPSocket.enableReceiveOffload`), an entry may hold several datagrams from one
+    /// source, each this long but the last, which may be shorter. Without, the entry's length.
+    @inline(__always)
+    public func segmentBytes(_ index: Int) -> Int {
+        precondition(index < count, "batch index beyond the datagrams received")
+        let size = Int(CLinux_udp_gro_segment_size(&messages[index].msg_hdr))
+        let length = slots.length(index)
+        return size > 0 && size < length ? size : length
+    }
+
     /// Restores the fields the kernel overwrote in the last receive.
     @inline(__always)
     func prepareForReceive() {
         for index in 0..<count {
             messages[index].msg_hdr.msg_namelen = socklen_t(SocketAddress.storageBytes)
+            messages[index].msg_hdr.msg_controllen = Self.controlBytes
             messages[index].msg_hdr.msg_flags = 0
         }
         count = 0

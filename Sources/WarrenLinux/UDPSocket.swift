@@ -26,6 +26,8 @@ public final class UDPSocket: Sendable {
     public static let defaultBufferBytes = 8 << 20
 
     public let family: Family
+    /// Whether the kernel takes runs of datagrams as one send (UDP_SEGMENT, Linux 4.18).
+    public let supportsSegmentation: Bool
     /// The bound port: the requested one, or the kernel's pick when 0 was requested.
     public let localPort: UInt16
     let descriptor: FileDescriptor
@@ -55,6 +57,7 @@ public final class UDPSocket: Sendable {
         }
         self.descriptor = descriptor
         self.family = family
+        supportsSegmentation = CLinux_probe_udp_segment(descriptor.rawValue) == 0
         localPort = try Self.boundPort(descriptor.rawValue)
     }
 

@@ -66,6 +66,51 @@ struct UDPSocketTests {
         #expect(received.values.allSatisfy { $0 == expected })
     }
 
+    /// Every datagram that reaches `socket` within a second, as (entry bytes, segment size).
+    private func drain(_ socket: UDPSocket, expecting total: Int) throws -> [(bytes: [UInt8], segment: Int)] {
+        let poller = try Poller()
+        try poller.add(socket.fileDescriptor, token: 1)
+        let incoming = DatagramReceiveBatch(capacity: 8, datagramBytes: 65_536)
+        var entries: [(bytes: [UInt8], segment: Int)] = []
+        let deadline = MonotonicClock.now() + .seconds(2)
+        while entries.reduce(0, { $0 + $1.bytes.count }) < total && MonotonicClock.now() < deadline {
+            _ = try poller.wait(timeoutMilliseconds: 200)
+            let filled = try socket.receive(into: incoming)
+            for index in 0..<filled { entries.append((Array(incoming.bytes(index)), incoming.segmentBytes(index))) }
+        }
+        return entries
+    }
+
+    @Test("runs of one size to one destination go out joined (UDP GSO); a GRO socket gets each run whole, another apart")
+    func segmentation() throws {
+        let sender = try UDPSocket(port: 0)
+        try #require(sender.supportsSegmentation, "kernel without UDP_SEGMENT")
+        let joined = try UDPSocket(port: 0), apart = try UDPSocket(port: 0)
+        try joined.enableReceiveOffload()
+        let loopback = IPAddress.v4(IPv4Address(127, 0, 0, 1))
+        let a = Endpoint(address: loopback, port: joined.localPort), b = Endpoint(address: loopback, port: apart.localPort)
+        // 20 of 100 bytes to a, 5 to b, 10 more to a ended by a shorter one, then 3 to a:
+        // four runs to a and b in all, each datagram numbered in its first byte.
+        let plan: [(Endpoint, Int)] = Array(repeating: (a, 100), count: 20) + Array(repeating: (b, 100), count: 5)
+            + Array(repeating: (a, 100), count: 10) + [(a, 60)] + Array(repeating: (a, 100), count: 3)
+        let outgoing = PacketSlots(count: plan.count, slotBytes: 128)
+        let batch = DatagramSendBatch(capacity: plan.count, for: sender)
+        for (index, (endpoint, length)) in plan.enumerated() {
+            outgoing.slot(index).initializeMemory(as: UInt8.self, repeating: UInt8(index))
+            outgoing.setLength(length, at: index)
+            #expect(batch.append(UnsafeRawBufferPointer(outgoing.packet(index)), to: endpoint))
+        }
+        let result = sender.flush(batch)
+        #expect(result.sent == plan.count && result.dropped == 0, "\(result)")
+
+        let atA = try drain(joined, expecting: 20 * 100 + 10 * 100 + 60 + 3 * 100)
+        #expect(atA.map(\.bytes.count) == [2000, 1060, 300] && atA.allSatisfy { $0.segment == 100 }, "\(atA.map { ($0.bytes.count, $0.segment) })")
+        let numbers = atA.flatMap { entry in stride(from: 0, to: entry.bytes.count, by: entry.segment).map { entry.bytes[$0] } }
+        #expect(numbers == (Array(0..<20) + Array(25..<39)).map(UInt8.init), "datagrams in order")
+        let atB = try drain(apart, expecting: 500)
+        #expect(atB.map(\.bytes.count) == Array(repeating: 100, count: 5) && atB.map { $0.bytes[0] } == (20..<25).map(UInt8.init))
+    }
+
     @Test("a single control datagram reaches its peer")
     func singleSend() throws {
         let sender = try UDPSocket(port: 0)

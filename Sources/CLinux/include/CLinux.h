@@ -64,4 +64,20 @@ int CLinux_tun_set_offload(int fd, unsigned int flags);
 // libmnl's recommended receive buffer, min(page size, 8 KiB); a macro calling sysconf().
 size_t CLinux_mnl_socket_buffer_size(void);
 
+// UDP segmentation offloads (Linux 4.18 and 5.0). With UDP_SEGMENT a message carries several
+// datagrams of one size (the last may be shorter), sent as one; with UDP_GRO on a socket,
+// datagrams of one size from one source may arrive joined in one message, the size in a
+// control message. The control messages are built and read with CMSG_* macros, hence here.
+//
+// Room for either control message, per mmsghdr.
+#define CLinux_UDP_OFFLOAD_CONTROL_BYTES 24
+// Points `message`'s control at `control` (CLinux_UDP_OFFLOAD_CONTROL_BYTES) holding
+// UDP_SEGMENT = `segment_size`, or clears it when `segment_size` is 0.
+void CLinux_set_udp_segment(struct msghdr *message, void *control, uint16_t segment_size);
+// The segment size of a received message's UDP_GRO control message, or 0 if it has none.
+int CLinux_udp_gro_segment_size(const struct msghdr *message);
+// setsockopt(UDP_GRO, on) and a probe of UDP_SEGMENT support: 0 or -1 with errno.
+int CLinux_set_udp_gro(int fd, int on);
+int CLinux_probe_udp_segment(int fd);
+
 #endif

@@ -131,6 +131,14 @@ public final class Daemon {
     }
 
     public func run() throws(StartupError) {
+        // A relay forwards runs of datagrams as the kernel joined them (UDP GRO in, GSO out).
+        if isRelay {
+            do {
+                try socket.enableReceiveOffload()
+            } catch {
+                logger.warning("relaying datagram by datagram: \(error)")
+            }
+        }
         let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, queue: queue, drops: drops,
                                     stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network)
         let outbound: OSThread, inbound: OSThread

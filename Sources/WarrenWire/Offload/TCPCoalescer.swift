@@ -38,6 +38,9 @@ public struct TCPCoalescer: ~Copyable {
 
     /// Offers the IP packet at `buffer[offset..<offset + length]`; `buffer` must stay valid
     /// and untouched until `drain`.
+    /// Whether it holds as many packets as it can: drain before adding another.
+    public var isFull: Bool { count == capacity }
+
     public mutating func add(buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) {
         precondition(count < capacity, "more packets than the coalescer holds")
         let packet = UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + length])
