@@ -2,9 +2,9 @@ import CLinux
 import Glibc
 public import WarrenWire
 
-/// IPv4 multicast on the link, for LAN beacons: the node's socket joins a group on each of its
+/// Multicast on the link, for LAN beacons: the node's socket joins a group on each of its
 /// interfaces (so beacons to the group on the Warren port arrive with everything else), and a
-/// beacon goes out through one interface at a time from a short-lived socket.
+/// beacon goes out through one interface at a time from a short-lived socket. IPv4 and IPv6.
 extension UDPSocket {
     /// Joins `group` on the interface that has `interfaceAddress`. Joining again is harmless.
     public func joinMulticast(_ group: IPv4Address, interfaceAddress: IPv4Address) throws(SystemError) {
@@ -39,5 +39,54 @@ extension UDPSocket {
                 }
             }
         }
+    }
+
+    /// Joins IPv6 `group` on interface `interfaceIndex` (a dual-stack socket). Joining again
+    /// is harmless.
+    public func joinMulticast(_ group: IPv6Address, interfaceIndex: UInt32) throws(SystemError) {
+        var request = ipv6_mreq(ipv6mr_multiaddr: Self.in6(group), ipv6mr_interface: interfaceIndex)
+        let result = setsockopt(fileDescriptor, Int32(IPPROTO_IPV6), IPV6_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<ipv6_mreq>.size))
+        if result != 0, errno != EADDRINUSE {
+            throw SystemError(operation: "joining multicast group \(group) on interface \(interfaceIndex)", errno: errno)
+        }
+    }
+
+    /// Sends `bytes` to IPv6 `group`:`port` out of interface `interfaceIndex`, from `source`
+    /// (an address of that interface, so the receiver can answer it without a scope), with a
+    /// hop limit of 1 and without looping back to this host.
+    public static func sendMulticast(_ bytes: [UInt8], to group: IPv6Address, port: UInt16, interfaceIndex: UInt32,
+                                     from source: IPv6Address) throws(SystemError) {
+        let operation = "sending to multicast group \(group) from \(source)"
+        let fd = try Syscall.value(operation) { socket(AF_INET6, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0) }
+        defer { _ = Glibc.close(fd) }
+        var from = sockaddr_in6()
+        from.sin6_family = sa_family_t(AF_INET6)
+        from.sin6_addr = in6(source)
+        _ = try Syscall.value(operation) {
+            withUnsafePointer(to: &from) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        }
+        try setOption(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_IF, Int32(bitPattern: interfaceIndex), operation)
+        try setOption(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_HOPS, 1, operation)
+        try setOption(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_LOOP, 0, operation)
+        var destination = sockaddr_in6()
+        destination.sin6_family = sa_family_t(AF_INET6)
+        destination.sin6_port = port.bigEndian
+        destination.sin6_addr = in6(group)
+        destination.sin6_scope_id = interfaceIndex
+        _ = try Syscall.value(operation) {
+            withUnsafePointer(to: &destination) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        }
+    }
+
+    private static func in6(_ address: IPv6Address) -> in6_addr {
+        var raw = in6_addr()
+        withUnsafeMutableBytes(of: &raw) { $0.copyBytes(from: address.bytes) }
+        return raw
     }
 }

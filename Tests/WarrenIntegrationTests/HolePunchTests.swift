@@ -93,3 +93,30 @@ extension IntegrationTests {
         }
     }
 }
+
+extension IntegrationTests {
+    /// The same over IPv6 alone: both nodes have a unique local address on the link, and
+    /// each drops IPv4 beacons, so only the IPv6 group can tell them of each other.
+    @Test("nodes find each other by IPv6 LAN beacons and reach each other at their IPv6 addresses")
+    func lanBeaconsIPv6() async throws {
+        try await Lab.run { lab in
+            let a = try await lab.addNode("a")
+            let b = try await lab.addNode("b")
+            for (node, host) in [(a, "a"), (b, "b")] {
+                try await Command.check(node.namespace.ip("address", "add", "fd77::\(host)/64", "dev", "eth0", "nodad"))
+                try await Router.apply([
+                    "add table ip wit_beacons",
+                    "add chain ip wit_beacons input { type filter hook input priority filter; }",
+                    // LANBeacon.group
+                    "add rule ip wit_beacons input ip daddr 239.255.77.77 drop",
+                ], in: node.namespace)
+                try lab.configure(node, peers: [], lanBeacons: true)
+            }
+            for node in [a, b] { try await lab.start(node) }
+            try await lab.requirePing(from: a, to: b.overlayIPv4)
+            let peer = try await lab.status(a).peer(b)
+            #expect(peer?.path == "LAN" && peer?.foundBy == "lan" && peer?.endpoint == "[fd77::b]:\(Lab.port)", "\(String(describing: peer))")
+            #expect(try await lab.status(b).peer(a)?.endpoint == "[fd77::a]:\(Lab.port)")
+        }
+    }
+}

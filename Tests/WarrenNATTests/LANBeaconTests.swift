@@ -13,6 +13,12 @@ struct LANBeaconTests {
         #expect(try LANBeacon(parsing: bytes) == beacon)
     }
 
+    @Test("the groups never leave the site (IPv4, RFC 2365) or the link (IPv6, RFC 4291)")
+    func groups() {
+        #expect(LANBeacon.group.bytes.prefix(2) == [239, 255])
+        #expect(LANBeacon.groupIPv6.bytes.prefix(2) == [0xff, 0x02])
+    }
+
     @Test("truncations, trailing bytes, port 0 and oversized certificates are refused")
     func refusals() {
         let bytes = LANBeacon(port: 4000, certificate: [1, 2, 3]).encoded

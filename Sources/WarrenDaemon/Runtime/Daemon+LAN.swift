@@ -6,7 +6,7 @@ import WarrenSession
 import WarrenWire
 
 /// LAN discovery: every few seconds the node announces itself on each of its IPv4 networks
-/// (`LANBeacon`), and members it hears become reachable at their LAN addresses, with no DHT,
+/// and on each link where it has an IPv6 address others can reach (`LANBeacon`), and members it hears become reachable at their LAN addresses, with no DHT,
 /// no bootstrap node and no trip through a NAT that may not hairpin.
 extension Daemon {
     static let beaconInterval: Duration = .seconds(10)
@@ -29,6 +29,18 @@ extension Daemon {
             }
             // A failure here (an interface going down) is retried with the next beacon.
             try? UDPSocket.sendMulticast(beacon, to: LANBeacon.group, port: socket.localPort, from: address)
+        }
+        guard socket.family == .dualStack else { return }
+        for (index, address) in LocalAddresses.ipv6Interfaces(excludingInterface: tun.name) {
+            if !beaconInterfacesIPv6.contains(index) {
+                do {
+                    try socket.joinMulticast(LANBeacon.groupIPv6, interfaceIndex: index)
+                    beaconInterfacesIPv6.insert(index)
+                } catch {
+                    logger.debug("cannot listen for IPv6 LAN beacons", metadata: ["address": "\(address)", "reason": "\(error)"])
+                }
+            }
+            try? UDPSocket.sendMulticast(beacon, to: LANBeacon.groupIPv6, port: socket.localPort, interfaceIndex: index, from: address)
         }
     }
 

@@ -63,6 +63,7 @@ public final class Daemon {
     var pings: [PingRun] = []
     var nextBeacon: Instant = .zero
     var beaconNetworks: Set<IPv4Address> = []
+    var beaconInterfacesIPv6: Set<UInt32> = []
     var beaconLimits = KeyedRateLimiter<IPAddress>(capacity: Daemon.beaconBurst, perSecond: Daemon.beaconsPerSecond, maxKeys: 1024)
     var random = SystemRandom()
     /// The addresses of the STUN servers configured by name.

@@ -10,6 +10,8 @@ public import WarrenWire
 public struct LANBeacon: Equatable, Sendable {
     /// An address of the IPv4 "organization-local" scope (RFC 2365), unrouted beyond a site.
     public static let group = IPv4Address(239, 255, 77, 77)
+    /// An IPv6 link-local scope group (ff02::/16, RFC 4291), never forwarded by a router.
+    public static let groupIPv6 = IPv6Address("ff02::5761:7272")!
     public static let maxCertificateBytes = 1024
 
     public var port: UInt16
