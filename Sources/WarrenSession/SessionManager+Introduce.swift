@@ -40,14 +40,16 @@ extension SessionManager {
 
     /// A member announced itself on one of our LANs at `endpoint`: it becomes routable there
     /// (its certificate checked as for a DHT record), and a handshake goes to the LAN address
-    /// first. A working session keeps its path.
+    /// first. A working session keeps its path; a static peer stays one of the config. Nil
+    /// when the certificate is refused.
     @discardableResult
     public func seenOnLAN(certificate unchecked: UncheckedCertificate, at endpoint: Endpoint, now: Moment) -> PeerLink? {
         let known = peers[unchecked.body.publicKey]
         if let known, known.current?.isUsable(at: now.instant) == true { return known.link }
         let candidates = [endpoint] + (known?.candidates ?? []).filter { $0 != endpoint }
         guard let link = introduce(certificate: unchecked, endpoints: candidates, now: now),
-              let peer = peers[link.publicKey], !peer.isStatic else { return nil }
+              let peer = peers[link.publicKey] else { return nil }
+        guard !peer.isStatic else { return link }
         peer.endpoint = endpoint
         peer.foundBy = .lan
         return link

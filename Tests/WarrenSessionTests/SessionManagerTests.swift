@@ -28,6 +28,18 @@ struct SessionManagerTests {
         #expect(h.dropped.isEmpty)
     }
 
+    @Test("a static peer heard on the LAN before its session is accepted, and stays a peer of the config")
+    func staticPeerOnLAN() throws {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("alice", host: 1, staticPeers: [0])
+        let lan = Endpoint("192.168.1.2:51820")!
+        let link = h.nodes[1].manager.seenOnLAN(certificate: try UncheckedCertificate(parsing: h.nodes[0].certificate.encoded),
+                                                 at: lan, now: h.now)
+        #expect(link?.publicKey == h.nodes[0].certificate.publicKey)
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.foundBy == "config")
+    }
+
     @Test("IP packets flow both ways and arrive unchanged")
     func traffic() {
         let h = connected()
