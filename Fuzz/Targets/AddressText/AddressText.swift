@@ -1,5 +1,5 @@
-// Text parsers of WarrenWire: IPv4Address, IPv6Address, IPAddress, IPPrefix, Endpoint, as the
-// config file and the CLI feed them.
+// Text parsers of WarrenWire: IPv4Address, IPv6Address, IPAddress, IPPrefix, Endpoint and
+// HostPort, as the config file and the CLI feed them.
 //
 // Invariants (for every parser P that accepts s):
 // - P(P(s).description) == P(s): what Warren prints, Warren reads back the same.
@@ -20,6 +20,7 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
         ("prefix6", Array("2001:db8::/32".utf8)),
         ("endpoint4", Array("192.0.2.1:51820".utf8)),
         ("endpoint6", Array("[2001:db8::1]:51820".utf8)),
+        ("hostport", Array("stun.example.net:3478".utf8)),
     ])
     return 0
 }
@@ -53,6 +54,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let e = Endpoint(text) {
         Fuzz.check(Endpoint(e.description) == e, "endpoint \(text.debugDescription) printed as \(e), which reads back differently")
         Fuzz.check(Endpoint(e.description)?.description == e.description, "endpoint \(e) is not a fixed point")
+    }
+    if let h = HostPort(text) {
+        Fuzz.check(HostPort(h.description) == h, "server \(text.debugDescription) printed as \(h), which reads back differently")
+        Fuzz.check((h.endpoint == nil) == (Endpoint(text) == nil), "server \(text.debugDescription): literal or name disagrees with Endpoint")
+        Fuzz.check(h.port != 0 && (h.endpoint != nil || h.host.utf8.count <= 253), "server \(h) has port 0 or an overlong name")
     }
     return 0
 }
