@@ -113,6 +113,14 @@ extension IntegrationTests {
                 try lab.configure(node, peers: [], lanBeacons: true)
             }
             for node in [a, b] { try await lab.start(node) }
+            // A node's first MLD report waits for its link-local address to pass duplicate
+            // address detection, and the lab's bridge snoops MLD: a first beacon may miss a
+            // node that has not been heard joining yet. The next ones come 2 s apart.
+            let started = ContinuousClock.now
+            while try await lab.status(a).peer(b) == nil, ContinuousClock.now - started < .seconds(15) {
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            print("IPv6 LAN beacons: a heard of b after \(ContinuousClock.now - started)")
             try await lab.requirePing(from: a, to: b.overlayIPv4)
             let peer = try await lab.status(a).peer(b)
             #expect(peer?.path == "LAN" && peer?.foundBy == "lan" && peer?.endpoint == "[fd77::b]:\(Lab.port)", "\(String(describing: peer))")

@@ -10,13 +10,19 @@ import WarrenWire
 /// no bootstrap node and no trip through a NAT that may not hairpin.
 extension Daemon {
     static let beaconInterval: Duration = .seconds(10)
+    /// The first beacons go sooner: just after start a link may not carry them yet (IPv6
+    /// duplicate address detection holds back the node's MLD report, and a snooping switch
+    /// forwards a group only to ports it has heard join).
+    static let startupBeacons = 3
+    static let startupBeaconInterval: Duration = .seconds(2)
     /// Beacons a source address may make this node look at: per second, and in a burst.
     static let beaconsPerSecond = 1.0
     static let beaconBurst = 5.0
 
     func lanTimers(now: Moment) {
         guard config.lanBeacons, now.instant >= nextBeacon else { return }
-        nextBeacon = now.instant + Self.beaconInterval
+        beaconsSent += 1
+        nextBeacon = now.instant + (beaconsSent < Self.startupBeacons ? Self.startupBeaconInterval : Self.beaconInterval)
         let beacon = LANBeacon(port: socket.localPort, certificate: certificate.encoded).encoded
         for case .v4(let address) in LocalAddresses.list(excludingInterface: tun.name) {
             if !beaconNetworks.contains(address) {

@@ -62,6 +62,7 @@ public final class Daemon {
     /// this node listens on, and rate limits per source address.
     var pings: [PingRun] = []
     var nextBeacon: Instant = .zero
+    var beaconsSent = 0
     var beaconNetworks: Set<IPv4Address> = []
     var beaconInterfacesIPv6: Set<UInt32> = []
     var beaconLimits = KeyedRateLimiter<IPAddress>(capacity: Daemon.beaconBurst, perSecond: Daemon.beaconsPerSecond, maxKeys: 1024)
