@@ -34,6 +34,8 @@ public final class DatagramSendBatch {
     let messages: UnsafeMutablePointer<CLinux_mmsghdr>
     /// Per message, how many datagrams it carries.
     let datagramsPerMessage: UnsafeMutablePointer<Int>
+    /// A refused run's datagrams as messages of their own (`split`), for one more sendmmsg.
+    let singles: UnsafeMutablePointer<CLinux_mmsghdr>
     private let vectors: UnsafeMutablePointer<iovec>
     private let addresses: UnsafeMutableRawPointer
     private let controls: UnsafeMutableRawPointer
@@ -61,6 +63,8 @@ public final class DatagramSendBatch {
         messages.initialize(repeating: CLinux_mmsghdr(), count: capacity)
         datagramsPerMessage = .allocate(capacity: capacity)
         datagramsPerMessage.initialize(repeating: 0, count: capacity)
+        singles = .allocate(capacity: Self.maxSegments)
+        singles.initialize(repeating: CLinux_mmsghdr(), count: Self.maxSegments)
         vectors = .allocate(capacity: capacity)
         vectors.initialize(repeating: iovec(), count: capacity)
         addresses = .allocate(byteCount: capacity * SocketAddress.storageBytes, alignment: SocketAddress.storageAlignment)
@@ -82,6 +86,8 @@ public final class DatagramSendBatch {
         messages.deinitialize(count: capacity)
         messages.deallocate()
         datagramsPerMessage.deallocate()
+        singles.deinitialize(count: Self.maxSegments)
+        singles.deallocate()
         vectors.deallocate()
         addresses.deallocate()
         controls.deallocate()
@@ -135,19 +141,17 @@ public final class DatagramSendBatch {
         return total
     }
 
-    /// Sends message `index`'s datagrams as messages of their own (after the kernel refused
-    /// them joined), through `send`, which returns whether each went out.
-    func splitMessage(_ index: Int, send: (UnsafeMutablePointer<CLinux_mmsghdr>) -> Bool) -> (sent: Int, dropped: Int) {
-        var single = messages[index]
-        CLinux_set_udp_segment(&single.msg_hdr, nil, 0)
-        single.msg_hdr.msg_iovlen = 1
-        let first = single.msg_hdr.msg_iov!
-        var outcome = (sent: 0, dropped: 0)
+    /// Writes message `index`'s datagrams into `singles` as messages of their own (after the
+    /// kernel refused them joined), and returns how many.
+    func split(_ index: Int) -> Int {
+        let joined = messages[index].msg_hdr
         for k in 0..<datagramsPerMessage[index] {
-            single.msg_hdr.msg_iov = first + k
-            if send(&single) { outcome.sent += 1 } else { outcome.dropped += 1 }
+            singles[k].msg_hdr = joined
+            singles[k].msg_hdr.msg_iov = joined.msg_iov + k
+            singles[k].msg_hdr.msg_iovlen = 1
+            CLinux_set_udp_segment(&singles[k].msg_hdr, nil, 0)
         }
-        return outcome
+        return datagramsPerMessage[index]
     }
 
     /// Forgets every queued datagram without sending.
