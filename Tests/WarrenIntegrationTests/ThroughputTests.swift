@@ -7,23 +7,12 @@ extension IntegrationTests {
         try Prerequisites.requireTools(["iperf3"])
         try await Lab.run { lab in
             let nodes = try await lab.mesh(["a", "b"])
-            let (client, server) = (nodes[0], nodes[1])
-            let port = 5201
-            let iperfServer = try lab.startProcess("iperf3-server", server.exec(
-                "iperf3", "--server", "--one-off", "--bind", server.overlayIPv4, "--port", "\(port)"))
-            try await lab.waitForTCPListener(in: server, port: port, process: iperfServer)
-            let result = try await Command.run(client.exec(
-                "iperf3", "--client", server.overlayIPv4, "--port", "\(port)", "--time", "3", "--json"), timeout: .seconds(15))
-            try #require(result.succeeded, "\(result)")
-            let report = try JSONDecoder().decode(IperfReport.self, from: Data(result.stdout.utf8))
-            let bitsPerSecond = report.end.sumReceived.bitsPerSecond
+            let bitsPerSecond = try await iperf3(lab, from: nodes[0], to: nodes[1], seconds: 3)
             print("iperf3 over warren (debug build, TCP, 3 s): \(String(format: "%.1f", bitsPerSecond / 1e6)) Mbit/s received")
             #expect(bitsPerSecond > 0)
         }
     }
-}
 
-extension IntegrationTests {
     /// Tunnel datagrams (up to 1452 bytes) longer than the underlay's MTU: the kernel refuses
     /// a joined run of them (a segment must fit the path), so each is sent again on its own
     /// and fragmented by IP, as a run without segmentation offload would be.
@@ -32,20 +21,24 @@ extension IntegrationTests {
         try Prerequisites.requireTools(["iperf3"])
         try await Lab.run { lab in
             let nodes = try await lab.mesh(["a", "b"])
-            let (client, server) = (nodes[0], nodes[1])
             for node in nodes { try await Command.check(node.namespace.ip("link", "set", "eth0", "mtu", "1280")) }
-            let port = 5201
-            let iperfServer = try lab.startProcess("iperf3-server", server.exec(
-                "iperf3", "--server", "--one-off", "--bind", server.overlayIPv4, "--port", "\(port)"))
-            try await lab.waitForTCPListener(in: server, port: port, process: iperfServer)
-            let result = try await Command.run(client.exec(
-                "iperf3", "--client", server.overlayIPv4, "--port", "\(port)", "--time", "2", "--json"), timeout: .seconds(15))
-            try #require(result.succeeded, "\(result)")
-            let report = try JSONDecoder().decode(IperfReport.self, from: Data(result.stdout.utf8))
-            let bitsPerSecond = report.end.sumReceived.bitsPerSecond
+            let bitsPerSecond = try await iperf3(lab, from: nodes[0], to: nodes[1], seconds: 2)
             print("iperf3 over warren, underlay MTU 1280 (debug build, TCP, 2 s): \(String(format: "%.1f", bitsPerSecond / 1e6)) Mbit/s received")
             #expect(bitsPerSecond > 10e6)
         }
+    }
+
+    /// One TCP stream from `client` to `server` over their overlay addresses for `seconds`:
+    /// the receiver's rate, in bits per second.
+    func iperf3(_ lab: Lab, from client: Node, to server: Node, seconds: Int) async throws -> Double {
+        let port = 5201
+        let iperfServer = try lab.startProcess("iperf3-server", server.exec(
+            "iperf3", "--server", "--one-off", "--bind", server.overlayIPv4, "--port", "\(port)"))
+        try await lab.waitForTCPListener(in: server, port: port, process: iperfServer)
+        let result = try await Command.run(client.exec(
+            "iperf3", "--client", server.overlayIPv4, "--port", "\(port)", "--time", "\(seconds)", "--json"), timeout: .seconds(15))
+        try #require(result.succeeded, "\(result)")
+        return try JSONDecoder().decode(IperfReport.self, from: Data(result.stdout.utf8)).end.sumReceived.bitsPerSecond
     }
 }
 
