@@ -68,6 +68,20 @@ enum SocketAddress {
     }
 
     @inline(__always)
+    /// `endpoint` as a sockaddr of its own for a socket of `family`, with `scopeID` (an
+    /// interface index) for an IPv6 address that needs one, and its length; nil as `write`.
+    static func storage(_ endpoint: Endpoint, family: UDPSocket.Family, scopeID: UInt32 = 0) -> (sockaddr_storage, socklen_t)? {
+        var storage = sockaddr_storage()
+        let length = withUnsafeMutableBytes(of: &storage) { raw -> socklen_t? in
+            guard let length = write(endpoint, into: raw.baseAddress!, family: family) else { return nil }
+            if scopeID != 0, length == socklen_t(MemoryLayout<sockaddr_in6>.size) {
+                raw.storeBytes(of: scopeID, toByteOffset: MemoryLayout<sockaddr_in6>.offset(of: \.sin6_scope_id)!, as: UInt32.self)
+            }
+            return length
+        }
+        return length.map { (storage, $0) }
+    }
+
     private static func writeV6(high: UInt64, low: UInt64, port: UInt16, into raw: UnsafeMutableRawPointer) -> socklen_t {
         var value = sockaddr_in6()
         value.sin6_family = sa_family_t(AF_INET6)

@@ -28,17 +28,12 @@ extension UDPSocket {
         _ = try Syscall.value(operation) { setsockopt(fd, Int32(IPPROTO_IP), IP_MULTICAST_IF, &interface, socklen_t(MemoryLayout<in_addr>.size)) }
         try setOption(fd, Int32(IPPROTO_IP), IP_MULTICAST_TTL, 1, operation)
         try setOption(fd, Int32(IPPROTO_IP), IP_MULTICAST_LOOP, 0, operation)
-        var destination = sockaddr_in()
-        destination.sin_family = sa_family_t(AF_INET)
-        destination.sin_port = port.bigEndian
-        destination.sin_addr = in_addr(s_addr: group.value.bigEndian)
-        _ = try Syscall.value(operation) {
-            withUnsafePointer(to: &destination) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
+        let sent = bytes.withUnsafeBytes { raw in
+            Result { () throws(SystemError) in
+                try send(raw, on: fd, family: .ipv4Only, to: Endpoint(address: .v4(group), port: port), operation: operation)
             }
         }
+        _ = try sent.get()
     }
 
     /// Joins IPv6 `group` on interface `interfaceIndex` (a dual-stack socket). Joining again
@@ -59,29 +54,22 @@ extension UDPSocket {
         let operation = "sending to multicast group \(group) from \(source)"
         let fd = try Syscall.value(operation) { socket(AF_INET6, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0) }
         defer { _ = Glibc.close(fd) }
-        var from = sockaddr_in6()
-        from.sin6_family = sa_family_t(AF_INET6)
-        from.sin6_addr = in6(source)
+        // An IPv6 address always makes an AF_INET6 sockaddr.
+        let bound = SocketAddress.storage(Endpoint(address: .v6(source), port: 0), family: .dualStack)!
+        var from = bound.0
         _ = try Syscall.value(operation) {
-            withUnsafePointer(to: &from) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
+            withUnsafePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, bound.1) } }
         }
         try setOption(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_IF, Int32(bitPattern: interfaceIndex), operation)
         try setOption(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_HOPS, 1, operation)
         try setOption(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_LOOP, 0, operation)
-        var destination = sockaddr_in6()
-        destination.sin6_family = sa_family_t(AF_INET6)
-        destination.sin6_port = port.bigEndian
-        destination.sin6_addr = in6(group)
-        destination.sin6_scope_id = interfaceIndex
-        _ = try Syscall.value(operation) {
-            withUnsafePointer(to: &destination) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
+        let sent = bytes.withUnsafeBytes { raw in
+            Result { () throws(SystemError) in
+                try send(raw, on: fd, family: .dualStack, to: Endpoint(address: .v6(group), port: port), scopeID: interfaceIndex,
+                         operation: operation)
             }
         }
+        _ = try sent.get()
     }
 
     private static func in6(_ address: IPv6Address) -> in6_addr {

@@ -140,13 +140,18 @@ public final class UDPSocket: Sendable {
     /// the socket buffer is full and the datagram was dropped.
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer, to endpoint: Endpoint) throws(SystemError) -> Bool {
-        var storage = sockaddr_storage()
-        let length = withUnsafeMutableBytes(of: &storage) { SocketAddress.write(endpoint, into: $0.baseAddress!, family: family) }
-        guard let length else {
+        try Self.send(bytes, on: fileDescriptor, family: family, to: endpoint, operation: "sendto")
+    }
+
+    /// One sendto on `fd`, a socket of `family`: whether it went (false when the socket
+    /// buffer is full). `scopeID` is the interface of an IPv6 destination that needs one.
+    static func send(_ bytes: UnsafeRawBufferPointer, on fd: Int32, family: Family, to endpoint: Endpoint, scopeID: UInt32 = 0,
+                     operation: @autoclosure () -> String) throws(SystemError) -> Bool {
+        guard let address = SocketAddress.storage(endpoint, family: family, scopeID: scopeID) else {
             throw SystemError(operation: "sending to \(endpoint)", errno: EAFNOSUPPORT, hint: "this host has no IPv6")
         }
-        let fd = fileDescriptor
-        let result = try Syscall.run("sendto") {
+        var (storage, length) = (address.0, address.1)
+        let result = try Syscall.run(operation()) {
             withUnsafePointer(to: &storage) { pointer in
                 // Invariant: `storage` holds a sockaddr of `length` bytes written above.
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {

@@ -12,11 +12,6 @@ extension SessionManager {
         guard publicKey != certificate.publicKey else { return }
         guard let peer = peer(for: publicKey, foundBy: .dht) else { return }
         if peer.endpoint == nil, let endpoint { peer.endpoint = endpoint }
-        if let path = peer.path, let bytes = sealed(message, for: peer, now: now) {
-            transmit(bytes, on: path, into: &actions)
-            return
-        }
-        _ = peer.stage(message)
-        if peer.pending == nil { initiate(peer, now: now, into: &actions) }
+        sendOrStage(message, to: peer, now: now, into: &actions)
     }
 }

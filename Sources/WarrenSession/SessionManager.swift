@@ -88,11 +88,17 @@ public final class SessionManager {
     /// wait for a handshake nobody needs.
     public func hold(packet: [UInt8], for link: PeerLink, now: Moment, into actions: inout [SessionAction]) {
         guard let peer = peers[link.publicKey] else { return }
-        if let path = peer.path, let bytes = sealed(packet, for: peer, now: now) {
+        sendOrStage(packet, to: peer, now: now, into: &actions)
+    }
+
+    /// Seals `plaintext` for `peer` and sends it on its path if a session can carry it;
+    /// otherwise holds it and starts a handshake, unless one is under way.
+    func sendOrStage(_ plaintext: [UInt8], to peer: Peer, now: Moment, into actions: inout [SessionAction]) {
+        if let path = peer.path, let bytes = sealed(plaintext, for: peer, now: now) {
             transmit(bytes, on: path, into: &actions)
             return
         }
-        _ = peer.stage(packet)
+        _ = peer.stage(plaintext)
         if peer.pending == nil { initiate(peer, now: now, into: &actions) }
     }
 

@@ -89,7 +89,7 @@ struct RelayPathTests {
         h.blocked = []
         var actions: [SessionAction] = []
         h.nodes[1].manager.hold(packet: ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), for: link, now: h.now, into: &actions)
-        let initiations = actions.compactMap { if case .send(let b, let e) = $0 { e } else { nil } }
+        let initiations = actions.compactMap { if case .send(_, let e) = $0 { e } else { nil } }
         #expect(initiations == [h.nodes[0].endpoint, h.relayEndpoint])
         #expect(h.run(actions, from: 1).count == 1)
         #expect(path(h, at: 1) == nil, "alice's initiation was answered directly")

@@ -46,18 +46,15 @@ extension Daemon {
     func handleControl(_ bytes: [UInt8], from link: PeerLink, path: Path, now: Moment,
                        into actions: inout [SessionAction]) {
         switch bytes.first {
-        case PunchMessage.controlKind:
-            handlePunch(bytes, from: link, path: path, now: now, into: &actions)
-            return
-        case PathProbe.controlKind:
-            handleProbe(bytes, from: link, path: path, now: now, into: &actions)
-            return
-        case RelayMessage.controlKind:
-            handleRelay(bytes, from: link, path: path, now: now, into: &actions)
-            return
-        default:
-            break
+        case PunchMessage.controlKind: handlePunch(bytes, from: link, path: path, now: now, into: &actions)
+        case PathProbe.controlKind: handleProbe(bytes, from: link, path: path, now: now, into: &actions)
+        case RelayMessage.controlKind: handleRelay(bytes, from: link, path: path, now: now, into: &actions)
+        default: handleDHT(bytes, from: link, path: path, now: now, into: &actions)
         }
+    }
+
+    /// A DHT message from an authenticated peer.
+    private func handleDHT(_ bytes: [UInt8], from link: PeerLink, path: Path, now: Moment, into actions: inout [SessionAction]) {
         guard bytes.first == DHTMessage.controlKind, let message = try? DHTMessage(parsing: bytes) else {
             drops.count(.malformed)
             return

@@ -6,8 +6,9 @@ import WarrenSession
 import WarrenWire
 
 /// LAN discovery: every few seconds the node announces itself on each of its IPv4 networks
-/// and on each link where it has an IPv6 address others can reach (`LANBeacon`), and members it hears become reachable at their LAN addresses, with no DHT,
-/// no bootstrap node and no trip through a NAT that may not hairpin.
+/// and on each link where it has an IPv6 address others can reach (`LANBeacon`), and members
+/// it hears become reachable at their LAN addresses, with no DHT, no bootstrap node and no
+/// trip through a NAT that may not hairpin.
 extension Daemon {
     static let beaconInterval: Duration = .seconds(10)
     /// The first beacons go sooner: just after start a link may not carry them yet (IPv6

@@ -18,13 +18,14 @@ extension Daemon {
         var servers: [STUNTarget] = []
         for server in config.stunServers {
             guard case .success(let endpoint)? = serverNames.endpoint(of: server) else { continue }
-            servers.append(STUNTarget(endpoint: endpoint, kind: "stun", name: server.endpoint == nil ? server.description : nil))
+            servers.append(STUNTarget(endpoint: endpoint, kind: "stun", name: server.endpoint == nil ? server.description : nil,
+                                      isConfigured: true))
         }
         let configured = servers.count
         for peer in manager.status(now: now.instant) where peer.state == "connected" {
             guard let text = peer.endpoint, let endpoint = Endpoint(text),
                   !servers.contains(where: { $0.endpoint.address == endpoint.address }) else { continue }
-            servers.append(STUNTarget(endpoint: endpoint, kind: peer.name ?? "peer", name: nil))
+            servers.append(STUNTarget(endpoint: endpoint, kind: peer.name ?? "peer", name: nil, isConfigured: false))
             if servers.count >= configured + Self.netCheckPeers { break }
         }
         return servers
@@ -33,13 +34,13 @@ extension Daemon {
     /// Configured servers that could not be asked, as report lines saying why.
     func unresolvedSTUNServers() -> [NetCheckReport.Server] {
         config.stunServers.compactMap { server in
+            let reason: String
             switch serverNames.endpoint(of: server) {
-            case .success?: nil
-            case .failure(let failure)?:
-                NetCheckReport.Server(server: server.description, kind: "stun", name: server.description, error: "cannot resolve: \(failure)")
-            case nil:
-                NetCheckReport.Server(server: server.description, kind: "stun", name: server.description, error: "not resolved yet")
+            case .success?: return nil
+            case .failure(let failure)?: reason = "cannot resolve: \(failure)"
+            case nil: reason = "not resolved yet"
             }
+            return NetCheckReport.Server(server: server.description, kind: "stun", name: server.description, error: reason)
         }
     }
 
@@ -47,7 +48,7 @@ extension Daemon {
         let servers = stunTargets(now: now)
         // Plain requests to everyone, whose answers come first in the results; configured
         // servers are also asked for RFC 5780's filtering tests (peers do not support them).
-        let filteringTests = servers.filter { $0.kind == "stun" }.flatMap { server in
+        let filteringTests = servers.filter(\.isConfigured).flatMap { server in
             [BindingProbe.Change([.address, .port]), .port].map { (server: server.endpoint, change: $0) }
         }
         var check = NetCheck(probe: BindingProbe(requests: servers.map { ($0.endpoint, []) } + filteringTests, random: &random),
@@ -109,9 +110,11 @@ struct NetCheck {
 }
 
 /// A server a Binding request goes to: its address, who it is (see
-/// `NetCheckReport.Server.kind`) and the name it was configured by, if any.
+/// `NetCheckReport.Server.kind`), the name it was configured by, if any, and whether it is
+/// a `nat.stun` server rather than a peer.
 struct STUNTarget {
     let endpoint: Endpoint
     let kind: String
     let name: String?
+    let isConfigured: Bool
 }

@@ -58,9 +58,10 @@ public final class Daemon {
     var publishedRendezvous: [Contact] = []
     /// Rate limits on the punch messages each peer sends (`Daemon+Punch`).
     var punchLimits = KeyedRateLimiter<Key32>(capacity: Daemon.punchBurst, perSecond: Daemon.punchesPerSecond, maxKeys: 1024)
-    /// LAN beacons (`Daemon+LAN`): when the next goes out, the addresses whose networks
-    /// this node listens on, and rate limits per source address.
+    /// `warren ping` runs in progress (`Daemon+Ping`).
     var pings: [PingRun] = []
+    /// LAN beacons (`Daemon+LAN`): when the next goes out and how many went, where this node
+    /// listens (IPv4 networks, IPv6 interfaces), and rate limits per source address.
     var nextBeacon: Instant = .zero
     var beaconsSent = 0
     var beaconNetworks: Set<IPv4Address> = []

@@ -110,10 +110,7 @@ struct TunnelThreads: Sendable {
                 drops.count(reason)
             }
         }
-        if !batch.isEmpty {
-            let result = socket.flush(batch)
-            if result.dropped > 0 { drops.count(.sendFailed, times: UInt64(result.dropped)) }
-        }
+        if !batch.isEmpty { flush(batch) }
     }
 
     func runInbound() {
@@ -166,6 +163,7 @@ struct TunnelThreads: Sendable {
         }
     }
 
+    /// Sends a batch, counting what the kernel dropped.
     private func flush(_ batch: DatagramSendBatch) {
         let result = socket.flush(batch)
         if result.dropped > 0 { drops.count(.sendFailed, times: UInt64(result.dropped)) }
