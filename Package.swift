@@ -85,6 +85,6 @@ let package = Package(
         .testTarget(name: "WarrenSimulationTests", dependencies: ["WarrenSimulation", "WarrenDHT"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),
         .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire", "CAllocationCounter"]),
-        .testTarget(name: "WarrenIntegrationTests", dependencies: ["WarrenTestSupport"], exclude: ["Lab/udp-probe.py"]),
+        .testTarget(name: "WarrenIntegrationTests", dependencies: ["WarrenTestSupport"], exclude: ["Lab/udp-probe.py", "Lab/udp-send.py"]),
     ]
 )

@@ -25,6 +25,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("CertificateDecoding", ["WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("PEMAndKeyText", ["WarrenPKI", "WarrenCrypto"]),
     ("DataPathInbound", ["WarrenSession", "WarrenWire", "FuzzFixtures"]),
+    ("ReceiveLoop", ["WarrenDaemon", "WarrenSession", "WarrenNAT", "WarrenLinux", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("SessionHandshake", ["WarrenSession", "WarrenWire", "FuzzFixtures"]),
     ("ConfigTOML", ["WarrenDaemon", "WarrenCrypto", "WarrenWire"]),
     ("TCPCoalescer", ["WarrenWire"]),

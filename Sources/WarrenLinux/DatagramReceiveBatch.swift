@@ -85,12 +85,13 @@ public final class DatagramReceiveBatch {
     /// How long each datagram in the entry at `index` is: with UDP GRO on
     /// (`UDPSocket.enableReceiveOffload`), an entry may hold several datagrams from one
     /// source, each this long but the last, which may be shorter. Without, the entry's length.
+    /// Never 0, even for an empty datagram: callers step through an entry by it.
     @inline(__always)
     public func segmentBytes(_ index: Int) -> Int {
         precondition(index < count, "batch index beyond the datagrams received")
         let size = Int(CLinux_udp_gro_segment_size(&messages[index].msg_hdr))
         let length = slots.length(index)
-        return size > 0 && size < length ? size : length
+        return size > 0 && size < length ? size : max(length, 1)
     }
 
     /// Restores the fields the kernel overwrote in the last receive.

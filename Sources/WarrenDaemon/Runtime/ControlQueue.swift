@@ -1,11 +1,11 @@
 import Synchronization
 import WarrenLinux
-import WarrenSession
-import WarrenWire
+public import WarrenSession
+public import WarrenWire
 
 /// What the packet threads hand to the control thread. Rare by design: handshakes, the first
 /// packets to a peer without a session, and notices; never steady-state traffic.
-enum ControlEvent: Sendable {
+public enum ControlEvent: Sendable {
     /// A handshake message, and the path it came by (directly, or through a relay).
     case handshake([UInt8], from: Path)
     /// A STUN message on the Warren port.

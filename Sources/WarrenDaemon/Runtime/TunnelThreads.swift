@@ -118,35 +118,19 @@ struct TunnelThreads: Sendable {
         let batch = DatagramReceiveBatch(capacity: Self.batchSize, datagramBytes: DataPath.payloadOffset + TunDevice.maxOffloadReadBytes)
         var coalescer = TCPCoalescer(capacity: Self.batchSize)
         let relayed = DatagramSendBatch(capacity: Self.batchSize, for: socket)
+        var sink = InboundThreadSink(threads: self, relayed: relayed)
         guard let wait = waiter(for: socket.fileDescriptor) else { return }
         while wait() {
             while true {
                 guard let count = try? socket.receive(into: batch), count > 0 else { break }
-                let snapshot = snapshots.read()
-                let relay = forwarding.read()
-                let now = MonotonicClock.now()
+                let receiver = InboundReceiver(snapshot: snapshots.read(), relay: forwarding.read(), now: MonotonicClock.now())
                 for i in 0..<count {
                     guard !batch.isTruncated(i), let source = batch.endpoint(i) else {
                         drops.count(.malformed)
                         continue
                     }
-                    // A received entry holds one datagram, or with UDP GRO (on a relay) a run of
-                    // them from one source. A lone datagram's slot leaves the coalescer room to
-                    // join later segments onto it; one of a run may use only its own bytes.
-                    let entry = batch.bytes(i), step = batch.segmentBytes(i)
-                    for start in stride(from: 0, to: entry.count, by: step) {
-                        let end = min(start + step, entry.count)
-                        let room = step == entry.count ? batch.slots.slot(i) : UnsafeMutableRawBufferPointer(rebasing: entry[start..<end])
-                        let datagram = UnsafeMutableRawBufferPointer(rebasing: entry[start..<end])
-                        if let destination = relay.forward(datagram, from: source, now: now) {
-                            if relayed.isFull { flush(relayed) }
-                            _ = relayed.append(UnsafeRawBufferPointer(datagram), to: destination)
-                            continue
-                        }
-                        // A run can hold more packets than the coalescer: write out what it has.
-                        if coalescer.isFull { deliver(&coalescer) }
-                        receive(datagram, room: room, from: source, snapshot: snapshot, now: now, coalescer: &coalescer)
-                    }
+                    receiver.receive(entry: batch.bytes(i), slot: batch.slots.slot(i), segmentBytes: batch.segmentBytes(i),
+                                     from: source, coalescer: &coalescer, into: &sink)
                 }
                 if !relayed.isEmpty { flush(relayed) }
                 deliver(&coalescer)
@@ -156,7 +140,7 @@ struct TunnelThreads: Sendable {
     }
 
     /// Writes the coalescer's packets to the TUN device.
-    private func deliver(_ coalescer: inout TCPCoalescer) {
+    fileprivate func deliver(_ coalescer: inout TCPCoalescer) {
         coalescer.drain { buffer, offset, length, header in
             let written = try? tun.write(packetIn: buffer, offset: offset, length: length, header: header)
             if written != true { drops.count(.tunFull) }
@@ -164,38 +148,24 @@ struct TunnelThreads: Sendable {
     }
 
     /// Sends a batch, counting what the kernel dropped.
-    private func flush(_ batch: DatagramSendBatch) {
+    fileprivate func flush(_ batch: DatagramSendBatch) {
         let result = socket.flush(batch)
         if result.dropped > 0 { drops.count(.sendFailed, times: UInt64(result.dropped)) }
     }
+}
 
-    /// One datagram for this node: decrypted in place, its packet handed to the coalescer
-    /// (which may grow it within `room`), anything else to the control thread.
-    private func receive(_ datagram: UnsafeMutableRawBufferPointer, room: UnsafeMutableRawBufferPointer, from source: Endpoint,
-                         snapshot: RoutingSnapshot, now: Instant, coalescer: inout TCPCoalescer) {
-        var notices = DataPath.Notices()
-        let verdict = DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices)
-        // Notices first: a control message may need the keypair it confirmed to answer.
-        // A move before a confirmation: the packets that waited for the keypair must
-        // go where the peer is now.
-        if let (link, endpoint) = notices.roamed { queue.post(.roamed(link, endpoint)) }
-        if let keypair = notices.confirmed { queue.post(.confirmed(keypair)) }
-        switch verdict {
-        case .deliver(let offset, let length):
-            coalescer.add(buffer: room, offset: offset, length: length)
-        case .keepalive:
-            break
-        case .control(let offset, let length, let link, let path):
-            let message = Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length]))
-            queue.post(.control(message, link: link, from: path))
-        case .handshake(let offset, let path):
-            queue.post(.handshake(Array(UnsafeRawBufferPointer(rebasing: datagram[offset...])), from: path))
-        case .stun:
-            queue.post(.stun(Array(datagram), from: source))
-        case .beacon:
-            queue.post(.beacon(Array(datagram), from: source))
-        case .drop(let reason):
-            drops.count(reason)
-        }
+/// The inbound thread's outlets: its socket for the envelopes it relays (sent a batch at a
+/// time), the TUN device, the control queue and the drop counters.
+private struct InboundThreadSink: InboundSink {
+    let threads: TunnelThreads
+    let relayed: DatagramSendBatch
+
+    func forward(_ datagram: UnsafeRawBufferPointer, to destination: Endpoint) {
+        if relayed.isFull { threads.flush(relayed) }
+        _ = relayed.append(datagram, to: destination)
     }
+
+    func post(_ event: ControlEvent) { threads.queue.post(event) }
+    func drop(_ reason: DropReason) { threads.drops.count(reason) }
+    func deliver(_ coalescer: inout TCPCoalescer) { threads.deliver(&coalescer) }
 }

@@ -1,0 +1,193 @@
+// InboundReceiver.receive: the inbound packet thread's loop body over one entry recvmmsg
+// returned, on a plain socket and on a relay's, where UDP GRO joins a run of datagrams from
+// one source into one entry. Input: mode, the kernel's GRO segment size (2 bytes, little
+// endian, any value), the entry's length (2 bytes: 0 to 65,535) and bytes repeated to fill it.
+//
+// 0. anyone, to a node with no sessions and no relay channels;
+// 1. anyone, to bob (a live session with alice) relaying a channel pair between alice and
+//    carol: the bytes come from alice's endpoint, so an envelope on her channel is forwarded;
+// 2. alice, through her session: the bytes are a plaintext she seals (low six bits of the
+//    length's first byte + 1) times, and the entry is that GRO run of her transport packets.
+//
+// Invariants:
+// - Nothing traps, whatever the length and segment size (a 0-byte datagram once did).
+// - Modes 0 and 1: every datagram of the run is accounted for exactly once (forwarded,
+//   posted or dropped; an empty entry is one drop), nothing is delivered, and only
+//   handshakes, STUN and beacons reach the control thread.
+// - A forwarded datagram is one whole segment of the run, goes to carol with the channel
+//   rewritten to hers, and only in mode 1.
+// - Mode 2: alice's packets are delivered only with her own inner source addresses.
+import FuzzFixtures
+import FuzzSupport
+import WarrenCrypto
+import WarrenDaemon
+import WarrenLinux
+import WarrenNAT
+import WarrenSession
+import WarrenWire
+
+/// Records what the loop body hands on, in place of the socket, TUN device and queue.
+struct RecordingSink: InboundSink {
+    var forwarded: [(bytes: [UInt8], to: Endpoint)] = []
+    var posted: [ControlEvent] = []
+    var drops = 0
+    var delivered: [[UInt8]] = []
+
+    mutating func forward(_ datagram: UnsafeRawBufferPointer, to destination: Endpoint) {
+        forwarded.append((Array(datagram), destination))
+    }
+
+    mutating func post(_ event: ControlEvent) { posted.append(event) }
+    mutating func drop(_ reason: DropReason) { drops += 1 }
+
+    mutating func deliver(_ coalescer: inout TCPCoalescer) {
+        coalescer.drain { buffer, offset, length, _ in
+            delivered.append(Array(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + length])))
+        }
+    }
+}
+
+struct Fixture {
+    /// Alice's keypair for her session with bob.
+    let alice: Keypair
+    /// Bob's routing snapshot while his session with alice is live.
+    let bob: RoutingSnapshot
+    let relay: RelayForwarding
+    /// The channels alice and carol send on through bob.
+    let channels: (alice: UInt32, carol: UInt32)
+    let carolEndpoint = Endpoint("192.0.2.3:51820")!
+    /// The receive slot, as big as the real batch's.
+    let slot = UnsafeMutableRawBufferPointer.allocate(byteCount: DataPath.payloadOffset + TunDevice.maxOffloadReadBytes,
+                                                      alignment: 64)
+}
+
+nonisolated(unsafe) var fixture: Fixture?
+
+func input(mode: UInt8, segmentBytes: UInt16, length: UInt16, _ bytes: [UInt8]) -> [UInt8] {
+    [mode, UInt8(segmentBytes & 0xff), UInt8(segmentBytes >> 8), UInt8(length & 0xff), UInt8(length >> 8)] + bytes
+}
+
+@_cdecl("LLVMFuzzerInitialize")
+public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
+    let net = FuzzNetwork.shared
+    var table = RelayTable()
+    var random = SeededRandom(seed: 7)
+    guard let channels = table.bind(net.alice.publicKey, to: net.carol.publicKey, now: net.now.instant, random: &random) else {
+        fatalError("an empty relay table refused a pair")
+    }
+    let carolEndpoint = Endpoint("192.0.2.3:51820")!
+    let relay = table.forwarding { $0 == net.alice.publicKey ? net.aliceEndpoint : carolEndpoint }
+    var transport = [UInt8](repeating: 0, count: TransportHeader.overhead + 8)
+    transport.withUnsafeMutableBytes { TransportHeader.write(receiverIndex: 1, counter: 0, into: $0) }
+    let enveloped = RelayEnvelope.wrap(transport, channel: channels.requester)
+    let ping: [UInt8] = [0x45, 0, 0, 24, 0, 0, 0x40, 0, 64, 1, 0, 0, 10, 8, 0, 1, 10, 8, 0, 2, 8, 0, 0xf7, 0xff]
+    Fuzz.writeSeedsIfRequested([
+        ("empty", input(mode: 0, segmentBytes: 0, length: 0, [])),
+        ("empty-with-segment-size", input(mode: 1, segmentBytes: 1400, length: 0, [])),
+        ("one-byte", input(mode: 0, segmentBytes: 0, length: 1, [0xa5])),
+        ("largest", input(mode: 0, segmentBytes: 0, length: 65_535, [0xa5])),
+        ("run-of-ones", input(mode: 0, segmentBytes: 1, length: 64, [1, 0, 0, 0])),
+        ("segment-larger-than-entry", input(mode: 1, segmentBytes: 65_535, length: 100, transport)),
+        ("relayed-run", input(mode: 1, segmentBytes: UInt16(enveloped.count), length: UInt16(enveloped.count * 3), enveloped)),
+        ("relayed-run-short-tail", input(mode: 1, segmentBytes: UInt16(enveloped.count), length: UInt16(enveloped.count * 2 + 9),
+                                         enveloped)),
+        ("relayed-initiation", input(mode: 1, segmentBytes: 0, length: 0,
+                                     RelayEnvelope.wrap(net.initiationFromAlice(payload: net.alicePayload), channel: channels.requester))),
+        ("alice-run", input(mode: 2, segmentBytes: 0, length: 2, ping)),
+        ("alice-keepalives", input(mode: 2, segmentBytes: 0, length: 4, [])),
+    ])
+    let (alice, bob) = net.establishedPair()
+    guard let keypair = alice.snapshot(now: net.now.instant).route(to: net.bob.body.ipv4.address)?.keypair else {
+        fatalError("alice has no session with bob")
+    }
+    fixture = Fixture(alice: keypair, bob: bob.snapshot(now: net.now.instant), relay: relay, channels: (channels.requester, channels.peer))
+    return 0
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Fuzz.bytes(data, size)
+    guard bytes.count >= 5, let fixture else { return 0 }
+    let net = FuzzNetwork.shared
+    let now = net.now.instant
+    let mode = bytes[0] % 3
+    var segmentBytes = Int(bytes[1]) | Int(bytes[2]) << 8
+    let lengthField = Int(bytes[3]) | Int(bytes[4]) << 8
+    let content = Array(bytes[5...])
+
+    // The entry, in the slot as recvmmsg leaves it.
+    let slot = fixture.slot
+    var entryCount: Int
+    if mode == 2 {
+        let keypair = fixture.alice
+        let sealed = TransportHeader.overhead + content.count
+        entryCount = 0
+        for _ in 0..<(lengthField & 0x3f) + 1 where entryCount + sealed <= slot.count {
+            let datagram = UnsafeMutableRawBufferPointer(rebasing: slot[entryCount..<entryCount + sealed])
+            datagram.initializeMemory(as: UInt8.self, repeating: 0)
+            content.withUnsafeBytes {
+                UnsafeMutableRawBufferPointer(rebasing: datagram[TransportHeader.byteCount...]).copyMemory(from: $0)
+            }
+            guard keypair.seal(datagram, payloadCount: content.count, now: now) == sealed else { fatalError("alice could not seal") }
+            entryCount += sealed
+        }
+        segmentBytes = sealed
+    } else {
+        // The content, repeated: each copy doubles what is filled.
+        entryCount = content.isEmpty ? 0 : lengthField == 0 ? content.count : lengthField
+        content.withUnsafeBytes { slot.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(entryCount))) }
+        var filled = Swift.min(content.count, entryCount)
+        while filled < entryCount {
+            let n = Swift.min(filled, entryCount - filled)
+            UnsafeMutableRawBufferPointer(rebasing: slot[filled..<filled + n])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: slot[0..<n]))
+            filled += n
+        }
+    }
+    let entry = UnsafeMutableRawBufferPointer(rebasing: slot[0..<entryCount])
+    // What the loop body may rewrite in place (a forwarded envelope's channel) is compared
+    // against this copy.
+    let entryBytes = Array(entry)
+
+    let snapshot = mode == 0 ? RoutingSnapshot.empty : fixture.bob
+    let relay = mode == 1 ? fixture.relay : RelayForwarding.empty
+    let receiver = InboundReceiver(snapshot: snapshot, relay: relay, now: now)
+    var coalescer = TCPCoalescer(capacity: 64)
+    var sink = RecordingSink()
+    receiver.receive(entry: entry, slot: fixture.slot, segmentBytes: segmentBytes, from: net.aliceEndpoint,
+                     coalescer: &coalescer, into: &sink)
+    sink.deliver(&coalescer)
+
+    let run = DatagramRun(entryBytes: entryBytes.count, segmentBytes: segmentBytes)
+    if mode == 2 {
+        for packet in sink.delivered {
+            let source = packet.withUnsafeBytes { IPPacket.source($0) }
+            Fuzz.check(source.map(net.alice.owns) == true, "delivered a packet from \(String(describing: source))")
+        }
+        return 0
+    }
+    Fuzz.check(sink.delivered.isEmpty, "a stranger's datagram was delivered")
+    Fuzz.check(sink.forwarded.count + sink.posted.count + sink.drops == run.count,
+               "\(run.count) datagrams, but \(sink.forwarded.count) forwarded, \(sink.posted.count) posted, "
+               + "\(sink.drops) dropped")
+    for event in sink.posted {
+        switch event {
+        case .handshake, .stun, .beacon: break
+        default: Fuzz.check(false, "a stranger's datagram reached the control thread as \(event)")
+        }
+    }
+    var segments = run
+    for (forwarded, destination) in sink.forwarded {
+        Fuzz.check(mode == 1 && destination == fixture.carolEndpoint, "forwarded to \(destination) in mode \(mode)")
+        Fuzz.check(forwarded.withUnsafeBytes { RelayEnvelope.channel($0) } == fixture.channels.carol,
+                   "forwarded on a channel not carol's")
+        // Each forwarded datagram is a later segment of the run, rewritten only in its channel.
+        var matched = false
+        while !matched, let segment = segments.next() {
+            matched = segment.count == forwarded.count
+                && entryBytes[segment].dropFirst(RelayEnvelope.byteCount).elementsEqual(forwarded.dropFirst(RelayEnvelope.byteCount))
+        }
+        Fuzz.check(matched, "forwarded \(forwarded.count) bytes that are no segment of the run")
+    }
+    return 0
+}

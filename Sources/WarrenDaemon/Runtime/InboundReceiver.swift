@@ -1,0 +1,88 @@
+public import WarrenNAT
+public import WarrenSession
+public import WarrenWire
+
+/// Where the inbound packet thread's verdicts go. The thread itself sends forwarded
+/// envelopes on its socket, writes packets to the TUN device and posts to the control
+/// queue; the ReceiveLoop fuzz target records them instead. Generic use (never an
+/// existential) keeps the packet path free of dynamic dispatch.
+public protocol InboundSink {
+    /// An envelope this relay forwards unread, its channel already rewritten.
+    mutating func forward(_ datagram: UnsafeRawBufferPointer, to destination: Endpoint)
+    /// Something only the control thread can handle.
+    mutating func post(_ event: ControlEvent)
+    mutating func drop(_ reason: DropReason)
+    /// Writes out the packets the coalescer holds, emptying it.
+    mutating func deliver(_ coalescer: inout TCPCoalescer)
+}
+
+/// What the inbound packet thread does with each entry `recvmmsg` returned: walks the
+/// datagrams in it (one, or a GRO run), forwards the envelopes this node relays, and hands
+/// the rest to `DataPath.inbound`, delivering packets through the coalescer. It is the loop
+/// body itself, not a model of it: `TunnelThreads.runInbound` and the fuzz target both call
+/// it, so a datagram that traps here traps in the fuzzer first.
+public struct InboundReceiver {
+    public let snapshot: RoutingSnapshot
+    public let relay: RelayForwarding
+    public let now: Instant
+
+    public init(snapshot: RoutingSnapshot, relay: RelayForwarding, now: Instant) {
+        self.snapshot = snapshot
+        self.relay = relay
+        self.now = now
+    }
+
+    /// One received entry: `entry` holds its bytes at the start of `slot`, the buffer it was
+    /// received into; `segmentBytes` is the kernel's GRO segment size (anything, trusted for
+    /// nothing but the step).
+    @inline(__always)
+    public func receive<Sink: InboundSink>(entry: UnsafeMutableRawBufferPointer, slot: UnsafeMutableRawBufferPointer,
+                                           segmentBytes: Int, from source: Endpoint,
+                                           coalescer: inout TCPCoalescer, into sink: inout Sink) {
+        let run = DatagramRun(entryBytes: entry.count, segmentBytes: segmentBytes)
+        for range in run {
+            let datagram = UnsafeMutableRawBufferPointer(rebasing: entry[range])
+            // A lone datagram's slot leaves the coalescer room to join later segments onto
+            // it; one of a run may use only its own bytes, or it would overwrite the next.
+            let room = run.isSingle ? slot : datagram
+            if let destination = relay.forward(datagram, from: source, now: now) {
+                sink.forward(UnsafeRawBufferPointer(datagram), to: destination)
+                continue
+            }
+            // A run can hold more packets than the coalescer: write out what it has.
+            if coalescer.isFull { sink.deliver(&coalescer) }
+            receive(datagram, room: room, from: source, coalescer: &coalescer, into: &sink)
+        }
+    }
+
+    /// One datagram for this node: decrypted in place, its packet handed to the coalescer
+    /// (which may grow it within `room`), anything else to the control thread.
+    @inline(__always)
+    private func receive<Sink: InboundSink>(_ datagram: UnsafeMutableRawBufferPointer, room: UnsafeMutableRawBufferPointer,
+                                            from source: Endpoint, coalescer: inout TCPCoalescer, into sink: inout Sink) {
+        var notices = DataPath.Notices()
+        let verdict = DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices)
+        // Notices first: a control message may need the keypair it confirmed to answer.
+        // A move before a confirmation: the packets that waited for the keypair must
+        // go where the peer is now.
+        if let (link, endpoint) = notices.roamed { sink.post(.roamed(link, endpoint)) }
+        if let keypair = notices.confirmed { sink.post(.confirmed(keypair)) }
+        switch verdict {
+        case .deliver(let offset, let length):
+            coalescer.add(buffer: room, offset: offset, length: length)
+        case .keepalive:
+            break
+        case .control(let offset, let length, let link, let path):
+            let message = Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length]))
+            sink.post(.control(message, link: link, from: path))
+        case .handshake(let offset, let path):
+            sink.post(.handshake(Array(UnsafeRawBufferPointer(rebasing: datagram[offset...])), from: path))
+        case .stun:
+            sink.post(.stun(Array(datagram), from: source))
+        case .beacon:
+            sink.post(.beacon(Array(datagram), from: source))
+        case .drop(let reason):
+            sink.drop(reason)
+        }
+    }
+}
