@@ -18,6 +18,14 @@ struct CipherState: ~Copyable {
         hasKey = true
     }
 
+    /// An explicit copy, key included, for a step that may have to be undone (see
+    /// `SymmetricState.duplicate`).
+    borrowing func duplicate() -> CipherState {
+        var copy = hasKey ? CipherState(key: key.withUnsafeBytes { SecretBytes(copying: $0) }) : CipherState()
+        copy.nonce = nonce
+        return copy
+    }
+
     mutating func encrypt(ad: [UInt8], plaintext: [UInt8]) -> [UInt8] {
         guard hasKey else { return plaintext }
         defer { nonce += 1 }

@@ -12,8 +12,8 @@ public import WarrenCrypto
 /// ```
 ///
 /// Each side is a value that a message consumes: `IKInitiator` exists only between sending the
-/// first message and reading the reply; `IKResponder` only between reading the first message
-/// and answering. Neither touches a socket or a clock; ephemeral keys are passed in.
+/// first message and reading the reply (its owner drops it once a reply authenticates);
+/// `IKResponder` only between reading the first message and answering. Neither touches a socket or a clock; ephemeral keys are passed in.
 public enum NoiseIK {
     public static let protocolName = "Noise_IK_25519_ChaChaPoly_BLAKE2b"
     /// Bytes a first message adds to its payload: e (32), encrypted s (32 + 16), payload tag (16).
@@ -70,9 +70,13 @@ public struct IKInitiator: ~Copyable {
     }
 
     /// Reads `<- e, ee, se` and the responder's payload; the handshake is then complete.
-    public consuming func readResponse(_ message: [UInt8], staticKey: borrowing X25519PrivateKey) throws(NoiseError) -> NoiseIKResult {
+    /// Borrowing, unlike the other steps: a reply that fails to authenticate must leave the
+    /// handshake waiting for the real one, as WireGuard's does (anyone who saw the initiation
+    /// knows its index and can compute mac1, so a forgery would otherwise abort it). The
+    /// caller drops the initiator once a reply succeeds.
+    public borrowing func readResponse(_ message: [UInt8], staticKey: borrowing X25519PrivateKey) throws(NoiseError) -> NoiseIKResult {
         guard message.count >= NoiseIK.responseOverhead else { throw .truncated }
-        var state = symmetric
+        var state = symmetric.duplicate()
         let re = Key32(bytes: message[0..<32])!
         state.mixHash(re.bytes)
         try state.mixDH(ephemeral, re)   // ee

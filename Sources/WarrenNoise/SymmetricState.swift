@@ -18,6 +18,19 @@ struct SymmetricState: ~Copyable {
         chainingKey = SecretBytes(copying: h)
     }
 
+    /// An explicit copy, secrets included (each copy wipes its own). An initiator reads a
+    /// reply on a copy, so that a reply that fails leaves it able to read the genuine one.
+    borrowing func duplicate() -> SymmetricState {
+        SymmetricState(chainingKey: chainingKey.withUnsafeBytes { SecretBytes(copying: $0) }, handshakeHash: handshakeHash,
+                       cipher: cipher.duplicate())
+    }
+
+    private init(chainingKey: consuming SecretBytes, handshakeHash: [UInt8], cipher: consuming CipherState) {
+        self.chainingKey = chainingKey
+        self.handshakeHash = handshakeHash
+        self.cipher = cipher
+    }
+
     mutating func mixHash(_ data: [UInt8]) {
         handshakeHash = Blake2b.hash(handshakeHash, data)
     }

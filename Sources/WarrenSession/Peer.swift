@@ -144,4 +144,13 @@ final class Peer {
         staged.append(packet)
         return !dropped
     }
+
+    /// Reads a reply to the pending handshake, leaving it pending whatever the outcome; nil
+    /// when none is pending.
+    func readResponse(_ message: [UInt8], staticKey: borrowing X25519PrivateKey) throws(NoiseError) -> NoiseIKResult? {
+        switch pending {
+        case .some(let handshake): try handshake.initiator.readResponse(message, staticKey: staticKey)
+        case .none: nil
+        }
+    }
 }

@@ -56,20 +56,21 @@ extension SessionManager {
             return .authenticationFailed
         }
         guard let key = indices[message.receiverIndex], let peer = peers[key],
-              peer.pending?.localIndex == message.receiverIndex, let pending = peer.pending.take() else {
+              peer.pending?.localIndex == message.receiverIndex else {
             return .unknownIndex
         }
-        // The responder addresses this handshake's keypair by the index we offered.
-        let index = pending.localIndex
+        // The handshake stays pending until a reply authenticates: a forged one (the index
+        // and mac1 are no secret) is dropped and the genuine reply still completes it.
         let result: NoiseIKResult
         do {
-            result = try pending.initiator.readResponse(message.noise, staticKey: handshakeKey)
+            guard let read = try peer.readResponse(message.noise, staticKey: handshakeKey) else { return .unknownIndex }
+            result = read
         } catch {
-            release(index)
-            // The attempt is spent; the retry timer starts another at once.
-            peer.lastAttemptFailedAt = now.instant
             return .authenticationFailed
         }
+        guard let pending = peer.pending.take() else { return .unknownIndex }
+        // The responder addresses this handshake's keypair by the index we offered.
+        let index = pending.localIndex
         let certificate: Certificate
         do {
             let payload = try HandshakePayload(parsing: result.payload)

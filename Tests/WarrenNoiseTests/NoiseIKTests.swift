@@ -125,4 +125,24 @@ struct NoiseIKRefusalTests {
         let message = [UInt8](repeating: 0, count: NoiseIK.initiationOverhead)
         #expect(throws: NoiseError.weakKey) { _ = try IKResponder(staticKey: r, prologue: [], initiation: message) }
     }
+
+    @Test("a forged or tampered reply leaves the initiator able to read the genuine one")
+    func forgedReplyLeavesInitiator() throws {
+        let i = key(7), r = key(8)
+        var rng = SystemRandom()
+        let initiator = try IKInitiator(staticKey: i, responderStatic: r.publicKey, prologue: [],
+                                        ephemeral: X25519PrivateKey(random: &rng), payload: [])
+        let responder = try IKResponder(staticKey: r, prologue: [], initiation: initiator.initiation)
+        var reply: [UInt8] = []
+        let responderResult = try responder.respond(ephemeral: X25519PrivateKey(random: &rng), payload: [9], message: &reply)
+        var tampered = reply
+        tampered[reply.count - 1] ^= 0x80
+        let forged = X25519PrivateKey(random: &rng).publicKey.bytes + [UInt8](repeating: 0x42, count: 17)
+        for bad in [tampered, forged] {
+            #expect(throws: NoiseError.decryptionFailed) { _ = try initiator.readResponse(bad, staticKey: i) }
+        }
+        let result = try initiator.readResponse(reply, staticKey: i)
+        #expect(result.payload == [9])
+        #expect(result.keys.handshakeHash == responderResult.keys.handshakeHash)
+    }
 }
