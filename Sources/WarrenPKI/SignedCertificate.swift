@@ -42,6 +42,12 @@ public struct UncheckedCertificate: Sendable {
         Ed25519.verify(signature: signature, message: body.signedBytes(), publicKey: body.issuer)
     }
 
+    /// Whether `authority` issued and signed this certificate, whatever else is wrong with
+    /// it (expiry, addresses): enough to trust what it says about who it names.
+    public func isSigned(by authority: AuthorityCertificate) -> Bool {
+        body.issuer == authority.publicKey && signatureVerifies
+    }
+
     func checkValidity(atUnixTime now: UInt64) throws(CertificateError) {
         if now < body.notBefore { throw .notYetValid(secondsAhead: body.notBefore - now) }
         if now >= body.notAfter { throw .expired(secondsAgo: now - body.notAfter) }

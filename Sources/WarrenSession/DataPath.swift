@@ -78,7 +78,10 @@ public enum DataPath {
                                snapshot: borrowing RoutingSnapshot, now: Instant,
                                notices: inout Notices) -> Inbound {
         var raw = UnsafeRawBufferPointer(received)
-        guard var type = MessageType.classify(raw) else { return MessageType.isSTUN(raw) ? .stun : .drop(.unknownType) }
+        guard var type = MessageType.classify(raw) else {
+            guard MessageType.isSTUN(raw) else { return .drop(.unknownType) }
+            return raw.count <= MessageType.maxSTUNByteCount ? .stun : .drop(.malformed)
+        }
         var path = Path.direct(source)
         var base = 0
         if type == .relayEnvelope {
@@ -93,7 +96,10 @@ public enum DataPath {
         case .transport:
             break
         case .handshakeInitiation, .handshakeResponse:
-            return .handshake(offset: base, path: path)
+            // Both messages are far shorter; a longer one would only cost the control
+            // thread a copy.
+            let limit = type == .handshakeInitiation ? HandshakeInitiation.maxByteCount : HandshakeResponse.maxByteCount
+            return raw.count <= limit ? .handshake(offset: base, path: path) : .drop(.malformed)
         case .lanBeacon where base == 0:
             return .beacon
         case .cookieReply, .relayEnvelope, .lanBeacon:

@@ -8,8 +8,10 @@ public enum SessionAction: Sendable {
     /// A handshake completed. `isRekey` when it replaced live keys (every two minutes, so
     /// worth a debug line only); otherwise a session came up, worth an info line.
     case established(peer: String, path: Path, isRekey: Bool)
-    /// A peer or a message was refused for a reason not reported before: worth one log line.
-    case refused(Refusal)
+    /// A peer or a message was refused for a reason not reported before: worth one log line,
+    /// unless refusals come so fast that their lines are rationed (`SessionManager.refuse`);
+    /// `notLogged` counts the refusals since the last line that got none.
+    case refused(Refusal, notLogged: Int)
     /// Handshakes to this peer went unanswered for `Timing.relocateAfter`, once per run of
     /// attempts: the peer may have moved, so its current endpoints are worth looking up
     /// (then `SessionManager.relocate`).
@@ -18,7 +20,8 @@ public enum SessionAction: Sendable {
     case gaveUp(peer: String)
 }
 
-/// A refused handshake, as `warren status` lists it: who (as far as we could tell), from
+/// A refused handshake, as `warren status` lists it: who (only as far as the handshake
+/// proved it: never a name or key taken from a certificate nobody proved to hold), from
 /// where, why, how often.
 public struct Refusal: Sendable, Hashable, Codable {
     public var name: String?

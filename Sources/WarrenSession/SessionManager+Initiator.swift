@@ -59,6 +59,7 @@ extension SessionManager {
               peer.pending?.localIndex == message.receiverIndex else {
             return .unknownIndex
         }
+        guard handshakeGate.admits(from: path, now: now.instant) else { return .rateLimited }
         // The handshake stays pending until a reply authenticates: a forged one (the index
         // and mac1 are no secret) is dropped and the genuine reply still completes it.
         let result: NoiseIKResult

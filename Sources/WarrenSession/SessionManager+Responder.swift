@@ -24,6 +24,7 @@ extension SessionManager {
         guard HandshakeMAC.verify(message.bytesBeforeMAC, mac: message.mac1, key: ownMACKey) else {
             return .authenticationFailed
         }
+        guard handshakeGate.admits(from: path, now: now.instant) else { return .rateLimited }
         let responder: IKResponder
         do {
             responder = try IKResponder(staticKey: handshakeKey, prologue: Self.prologue, initiation: message.noise)
@@ -43,7 +44,10 @@ extension SessionManager {
             do {
                 certificate = try verifyPeer(unchecked, handshakeKey: responder.remoteStatic, now: now)
             } catch {
-                refuse(name: unchecked.body.name, publicKey: unchecked.body.publicKey, endpoint: source,
+                // Anyone can send a copy of a member's certificate: it names that member only
+                // if the handshake proved the sender holds its key and our CA signed it.
+                let proven = provenIdentity(unchecked, handshakeKey: responder.remoteStatic)
+                refuse(name: proven?.name, publicKey: proven?.publicKey, endpoint: source,
                        reason: error.description, now: now, into: &actions)
                 return nil
             }
@@ -98,6 +102,15 @@ extension SessionManager {
         guard let expected = Ed25519.x25519PublicKey(from: certificate.publicKey),
               expected.constantTimeEquals(handshakeKey) else { throw .keyMismatch }
         return certificate
+    }
+
+    /// Who a refused certificate names, if the handshake proved its sender holds the
+    /// certificate's key and our CA signed it (an expired, blocklisted or out-of-network
+    /// member); nil for a copy, a forgery or another network's certificate.
+    func provenIdentity(_ unchecked: UncheckedCertificate, handshakeKey: Key32) -> (name: String, publicKey: Key32)? {
+        guard let bound = Ed25519.x25519PublicKey(from: unchecked.body.publicKey), bound.constantTimeEquals(handshakeKey),
+              unchecked.isSigned(by: authority) else { return nil }
+        return (unchecked.body.name, unchecked.body.publicKey)
     }
 
     /// The peer with `publicKey`, created (with no endpoint yet) for a node not known before,

@@ -14,6 +14,10 @@ public final class SessionManager {
     static let prologue = Array("warren v1".utf8)
     public static let maxPeers = 4096
     static let maxRefusals = 32
+    /// Log lines for refusals: a burst of 10, then one a minute. Each source and cause gets
+    /// one line at most anyway, but a flood from many sources must not flood the journal.
+    static let refusalLinesBurst = 10.0
+    static let refusalLinesPerSecond = 1.0 / 60
 
     let signingKey: SigningKey
     let handshakeKey: X25519PrivateKey
@@ -27,6 +31,10 @@ public final class SessionManager {
     /// Local index → the peer whose pending handshake or keypair uses it.
     var indices: [UInt32: Key32] = [:]
     var refusals: [Refusal] = []
+    var refusalLines = TokenBucket(capacity: refusalLinesBurst, perSecond: refusalLinesPerSecond, now: Instant(nanoseconds: 0))
+    /// Refusals since the last one that got a log line.
+    var unloggedRefusals = 0
+    var handshakeGate = HandshakeGate()
     var lastTimestampNanoseconds: UInt64 = 0
 
     /// Bumped whenever the routing snapshot would change; the caller republishes then.
@@ -145,7 +153,9 @@ public final class SessionManager {
     func release(_ index: UInt32) { indices[index] = nil }
 
     /// Records a refusal; returns an action only the first time this cause is seen from this
-    /// source, so a misbehaving peer costs one log line, not one per packet.
+    /// source, so a misbehaving peer costs one log line, not one per packet, and only while
+    /// the line budget lasts. `publicKey` must be one the message proved its sender holds:
+    /// it names the refusal and marks that peer's status.
     func refuse(name: String?, publicKey: Key32?, endpoint: Endpoint, reason: String, now: Moment,
                 into actions: inout [SessionAction]) {
         let key = publicKey.map { KeyText.publicKey($0) }
@@ -159,7 +169,12 @@ public final class SessionManager {
         if refusals.count >= Self.maxRefusals { refusals.removeFirst() }
         refusals.append(refusal)
         if let publicKey, let peer = peers[publicKey] { peer.lastError = reason }
-        actions.append(.refused(refusal))
+        guard refusalLines.take(now: now.instant) else {
+            unloggedRefusals += 1
+            return
+        }
+        actions.append(.refused(refusal, notLogged: unloggedRefusals))
+        unloggedRefusals = 0
     }
 
     /// Sends a datagram on `path`, in an envelope if the path is relayed.

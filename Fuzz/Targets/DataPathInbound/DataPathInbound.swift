@@ -10,8 +10,9 @@
 // Invariants:
 // - Modes 0 and 1: nobody without the keys gets a packet delivered, a keepalive or a
 //   control message accepted; only handshake types (bare or in a relay envelope) go to the
-//   control thread as handshakes, only non-Warren datagrams carrying the STUN cookie go to
-//   it as STUN, and only type 6 (bare) as LAN beacons.
+//   control thread as handshakes, and only up to their longest size; only non-Warren
+//   datagrams carrying the STUN cookie go to it as STUN, and only up to 1280 bytes; only
+//   type 6 (bare) as LAN beacons.
 // - Mode 2: alice's own packets always authenticate; an empty one is a keepalive; one whose
 //   first byte is below 0x40 is a control message of its full length; a delivered packet is
 //   a complete IP header or more, no longer than what she sent, is left in place decrypted,
@@ -77,10 +78,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             Fuzz.check(type == .handshakeInitiation || type == .handshakeResponse, "\(String(describing: type)) sent to handshake")
         case .stun:
             Fuzz.check(bare == nil && datagram.withUnsafeBytes { MessageType.isSTUN($0) }, "\(String(describing: bare)) sent to STUN")
+            Fuzz.check(datagram.count <= MessageType.maxSTUNByteCount, "a \(datagram.count)-byte STUN message sent on")
         case .beacon:
             Fuzz.check(bare == .lanBeacon, "\(String(describing: bare)) taken for a LAN beacon")
         case .drop:
-            Fuzz.check(type != .handshakeInitiation && type != .handshakeResponse, "handshake message dropped")
+            let inner = datagram.count - (enveloped ? RelayEnvelope.byteCount : 0)
+            Fuzz.check(type != .handshakeInitiation && type != .handshakeResponse || inner > HandshakeInitiation.maxByteCount,
+                       "handshake message of \(inner) bytes dropped")
         case .deliver, .keepalive, .control:
             Fuzz.check(false, "unauthenticated datagram accepted as \(verdict)")
         }

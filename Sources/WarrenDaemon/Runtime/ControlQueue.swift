@@ -21,12 +21,66 @@ public enum ControlEvent: Sendable {
     case unroutable(IPv4Address, packet: [UInt8])
 }
 
+extension ControlEvent {
+    /// Whether the event comes from this host or from a peer whose packet authenticated, as
+    /// opposed to anyone at all (a handshake, STUN, a beacon).
+    var isAuthenticated: Bool {
+        switch self {
+        case .handshake, .stun, .beacon: false
+        case .hold, .confirmed, .roamed, .control, .unroutable: true
+        }
+    }
+
+    /// What the event holds in memory, roughly: its bytes and its bookkeeping.
+    var costBytes: Int {
+        let overhead = 64
+        switch self {
+        case .handshake(let bytes, _), .stun(let bytes, _), .beacon(let bytes, _), .hold(let bytes, _),
+             .control(let bytes, _, _), .unroutable(_, let bytes): return overhead + bytes.count
+        case .confirmed, .roamed: return overhead
+        }
+    }
+}
+
 /// A bounded queue from the packet threads to the control thread, with an eventfd so the
-/// control thread's poller wakes when something arrives. When full, new events are dropped
-/// and counted: a flood of handshakes must not grow memory without bound.
+/// control thread's poller wakes when something arrives. It has two lanes, each bounded by
+/// bytes: what authenticated peers and this host sent, and what anyone may send. A flood of
+/// handshakes fills only its own lane, whose events are dropped and counted when full, and
+/// the control thread hears the authenticated lane first.
 final class ControlQueue: Sendable {
-    static let capacity = 4096
-    private let events = Mutex<[ControlEvent]>([])
+    static let authenticatedBytes = 16 << 20
+    static let unauthenticatedBytes = 1 << 20
+
+    private struct Lane {
+        let limitBytes: Int
+        var events: [ControlEvent] = []
+        var bytes = 0
+
+        /// Appends `event` unless that would pass the limit.
+        mutating func append(_ event: ControlEvent) -> Bool {
+            let cost = event.costBytes
+            guard bytes + cost <= limitBytes else { return false }
+            events.append(event)
+            bytes += cost
+            return true
+        }
+
+        mutating func take() -> [ControlEvent] {
+            defer {
+                events.removeAll(keepingCapacity: true)
+                bytes = 0
+            }
+            return events
+        }
+    }
+
+    private struct Lanes {
+        var authenticated = Lane(limitBytes: ControlQueue.authenticatedBytes)
+        var unauthenticated = Lane(limitBytes: ControlQueue.unauthenticatedBytes)
+        var isEmpty: Bool { authenticated.events.isEmpty && unauthenticated.events.isEmpty }
+    }
+
+    private let lanes = Mutex(Lanes())
     let wakeup: EventFD
     let drops: DropCounters
 
@@ -36,10 +90,10 @@ final class ControlQueue: Sendable {
     }
 
     func post(_ event: ControlEvent) {
-        let wasEmpty: Bool? = events.withLock { queue in
-            guard queue.count < Self.capacity else { return nil }
-            queue.append(event)
-            return queue.count == 1
+        let wasEmpty: Bool? = lanes.withLock { lanes in
+            let wasEmpty = lanes.isEmpty
+            let added = event.isAuthenticated ? lanes.authenticated.append(event) : lanes.unauthenticated.append(event)
+            return added ? wasEmpty : nil
         }
         switch wasEmpty {
         case nil: drops.count(.queueFull)
@@ -48,11 +102,9 @@ final class ControlQueue: Sendable {
         }
     }
 
+    /// Everything queued, authenticated events first.
     func drain() -> [ControlEvent] {
         _ = try? wakeup.drain()
-        return events.withLock { queue in
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
-        }
+        return lanes.withLock { $0.authenticated.take() + $0.unauthenticated.take() }
     }
 }

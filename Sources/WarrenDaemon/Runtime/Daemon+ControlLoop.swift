@@ -109,11 +109,13 @@ extension Daemon {
                 } else {
                     logger.info("session established", metadata: metadata)
                 }
-            case .refused(let refusal):
-                logger.warning("peer refused", metadata: [
+            case .refused(let refusal, let notLogged):
+                var metadata: Logger.Metadata = [
                     "peer": "\(refusal.name ?? refusal.publicKey ?? "unknown")", "endpoint": "\(refusal.endpoint)",
                     "reason": "\(refusal.reason)",
-                ])
+                ]
+                if notLogged > 0 { metadata["count"] = "\(notLogged) refusals since the last line not logged" }
+                logger.warning("peer refused", metadata: metadata)
             case .unanswered(let publicKey):
                 silent.append(publicKey)
             case .gaveUp(let peer):

@@ -22,6 +22,12 @@ public enum MessageType: UInt8, Sendable {
         return MessageType(rawValue: datagram[0])
     }
 
+    /// The longest STUN message the port takes: RFC 8489 §6.2.1 keeps STUN over UDP within
+    /// 576 bytes on IPv4 and 1280 on IPv6 when the path MTU is unknown, and every message a
+    /// node asks for or answers is far smaller. Longer ones are dropped in the packet thread,
+    /// before the control thread copies them.
+    public static let maxSTUNByteCount = 1280
+
     /// Whether a datagram that is not a Warren header is STUN (RFC 8489 §5): two zero bits, a
     /// whole header, and the magic cookie — or, from an RFC 3489 client that predates the
     /// cookie, a Binding request whose length field matches the datagram. Check `classify`
