@@ -28,6 +28,30 @@ struct UnixControlSocketTests {
         #expect(try server.accept() == nil)
     }
 
+    @Test("the socket file appears at its path by a rename, already with its mode and group, and nothing else is left")
+    func appearsComplete() throws {
+        var template = Array("/tmp/wlx-ctl-dir-XXXXXX".utf8CString)
+        let directory = String(cString: try #require(mkdtemp(&template)))
+        defer { rmdir(directory) }
+        let watch = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        try #require(watch >= 0)
+        defer { close(watch) }
+        try #require(inotify_add_watch(watch, directory, UInt32(IN_CREATE | IN_MOVED_TO | IN_ATTRIB)) >= 0)
+        let path = directory + "/ctl.sock"
+        // A group other than ours, so a chown is visible (the tests run as root).
+        let groupID: UInt32 = getegid() == 1 ? 2 : 1
+        let server = try UnixControlSocket(path: path, groupID: groupID)
+        defer { server.close() }
+
+        var status = stat()
+        #expect(lstat(path, &status) == 0)
+        #expect(status.st_mode & 0o7777 == 0o660 && status.st_gid == groupID)
+        // bind() in place would report IN_CREATE, and a chmod or chown after it IN_ATTRIB.
+        let events = readEvents(watch).filter { $0.name == "ctl.sock" }.map(\.mask)
+        #expect(events == [UInt32(IN_MOVED_TO)], "inotify saw \(events.map { String($0, radix: 16) })")
+        #expect(try directoryEntries(directory) == ["ctl.sock"])
+    }
+
     @Test("closing the socket removes its file")
     func closeUnlinks() throws {
         let path = temporaryPath()
@@ -70,5 +94,32 @@ struct UnixControlSocketTests {
         let connection = try #require(try server.accept())
         let error = #expect(throws: SystemError.self) { try connection.readLine(timeoutMilliseconds: 50) }
         #expect(error?.errno == ETIMEDOUT)
+    }
+
+    private func readEvents(_ fd: Int32) -> [(mask: UInt32, name: String)] {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        var events: [(UInt32, String)] = []
+        var offset = 0
+        // struct inotify_event: wd, mask, cookie, len (4 bytes each), then len bytes of name.
+        while count > 0 && offset + 16 <= count {
+            func word(_ at: Int) -> UInt32 { buffer[at..<at + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+            let length = Int(word(offset + 12))
+            let name = buffer[(offset + 16)..<(offset + 16 + length)].prefix { $0 != 0 }
+            events.append((word(offset + 4), String(decoding: name, as: UTF8.self)))
+            offset += 16 + length
+        }
+        return events
+    }
+
+    private func directoryEntries(_ path: String) throws -> [String] {
+        let directory = try #require(opendir(path))
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 }
