@@ -1,14 +1,14 @@
 import CLinux
 import Glibc
+import WarrenWire
 
 /// The daemon's control socket (`/run/warren/warren.sock`): a listening unix stream socket
 /// that `warren status` and friends connect to, send one request line and read one reply
 /// from until the daemon closes the connection.
 ///
 /// Access control is the file mode: 0660 by default, so root and the socket's group may
-/// ask. The socket file is removed on `close()`. The listener is non-blocking; the control
-/// thread polls `fileDescriptor` and calls `accept()`. Each connection is short-lived and
-/// handled with `ControlConnection`.
+/// ask. The socket file is removed on `close()`. The listener is non-blocking; a
+/// `ControlServer` polls `fileDescriptor` and calls `accept()`.
 public final class UnixControlSocket: Sendable {
     public let path: String
     private let descriptor: FileDescriptor
@@ -83,12 +83,13 @@ public final class UnixControlSocket: Sendable {
         }
     }
 
-    /// The next waiting client, or nil when none is waiting.
-    public func accept() throws(SystemError) -> ControlConnection? {
+    /// The next waiting client, which must send its request by `deadline`, or nil when none
+    /// is waiting.
+    func accept(deadline: Instant) throws(SystemError) -> ControlConnection? {
         let fd = descriptor.rawValue
         let flags = Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)
         switch try Syscall.run("accepting on \(path)", { CLinux_accept4(fd, nil, nil, flags) }) {
-        case .done(let raw): return ControlConnection(FileDescriptor(raw))
+        case .done(let raw): return ControlConnection(FileDescriptor(raw), deadline: deadline)
         case .wouldBlock: return nil
         }
     }
