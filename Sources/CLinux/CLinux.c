@@ -8,6 +8,8 @@
 #include <net/if.h>
 #include <linux/if_tun.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 
@@ -37,6 +39,10 @@ int CLinux_recvmmsg(int fd, CLinux_mmsghdr *vector, unsigned int count, int flag
 
 int CLinux_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
     return accept4(fd, address, length, flags);
+}
+
+int CLinux_rename_noreplace(int old_directory, const char *old_name, const char *new_path) {
+    return renameat2(old_directory, old_name, AT_FDCWD, new_path, RENAME_NOREPLACE);
 }
 
 int CLinux_tun_attach(int fd, const char *requested, char *chosen, int vnet_header) {

@@ -16,13 +16,13 @@ struct LookupCommand: ParsableCommand {
             guard let r = try daemon.reply(to: "lookup \(address)", as: LookupReport.self, what: "a lookup report",
                                            timeoutMilliseconds: 15_000) else { return }
             if r.found {
-                print("\(r.address) is \(r.name ?? "?") at \(r.endpoints.joined(separator: ", "))")
-                if !r.rendezvous.isEmpty { print("rendezvous: \(r.rendezvous.joined(separator: ", "))") }
+                print("\(r.address) is \(r.name ?? "?") at \(r.endpoints.joined(separator: ", "))".terminalSafe)
+                if !r.rendezvous.isEmpty { print("rendezvous: \(r.rendezvous.joined(separator: ", "))".terminalSafe) }
             } else {
-                print("\(r.address): no record found")
+                print("\(r.address): no record found".terminalSafe)
             }
             print("\(r.hops) hop(s), \(r.queries) queries, \(r.milliseconds) ms; closest nodes that answered:")
-            for c in r.closest { print("  \(c)") }
+            for c in r.closest { print("  \(c.terminalSafe)") }
             if !r.found { throw ExitCode(1) }
         }
     }

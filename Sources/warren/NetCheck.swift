@@ -26,8 +26,8 @@ struct NetCheckCommand: ParsableCommand {
             let udp = r.servers.isEmpty ? "unknown (no STUN servers configured and no peers connected)"
                 : r.udp ? "works (\(answered) of \(r.servers.count) answered)" : "no answer from \(r.servers.count) server(s)"
             print("UDP        \(udp)")
-            print("local      \(r.local.isEmpty ? "-" : r.local.joined(separator: ", "))")
-            print("reflexive  \(r.reflexive.isEmpty ? "-" : r.reflexive.joined(separator: ", "))")
+            print("local      \(r.local.isEmpty ? "-" : r.local.joined(separator: ", ").terminalSafe)")
+            print("reflexive  \(r.reflexive.isEmpty ? "-" : r.reflexive.joined(separator: ", ").terminalSafe)")
             print("mapping    \(r.mapping)")
             print("filtering  \(r.filtering)")
             guard !r.servers.isEmpty else { return }

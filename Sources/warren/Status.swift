@@ -44,7 +44,7 @@ enum StatusTable {
             out += "\nrefused:\n"
             for f in r.refusals {
                 let who = f.name ?? f.publicKey.map { String($0.prefix(12)) + "…" } ?? "unknown"
-                out += "  \(who) from \(f.endpoint): \(f.reason) (\(f.count)×, \(ago(now >= f.lastUnixSeconds ? now - f.lastUnixSeconds : 0)))\n"
+                out += "  \(who.terminalSafe) from \(f.endpoint.terminalSafe): \(f.reason.terminalSafe) (\(f.count)×, \(ago(now >= f.lastUnixSeconds ? now - f.lastUnixSeconds : 0)))\n"
             }
         }
         let d = r.dht
@@ -71,7 +71,9 @@ enum StatusTable {
         return out
     }
 
+    /// Aligned columns; every cell is made `terminalSafe`, since many come from peers.
     static func table(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map(\.terminalSafe) }
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { c, cell in c == row.count - 1 ? cell : cell.padding(toLength: widths[c] + 2, withPad: " ", startingAt: 0) }

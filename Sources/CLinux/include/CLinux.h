@@ -36,6 +36,10 @@ int CLinux_recvmmsg(int fd, CLinux_mmsghdr *vector, unsigned int count, int flag
 // accept4 is _GNU_SOURCE too; it sets SOCK_NONBLOCK | SOCK_CLOEXEC without a race.
 int CLinux_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 
+// renameat2 is _GNU_SOURCE too. RENAME_NOREPLACE makes the rename fail with EEXIST instead of
+// replacing whatever appeared at `new_path` since we last looked.
+int CLinux_rename_noreplace(int old_directory, const char *old_name, const char *new_path);
+
 // struct ucred (SO_PEERCRED) is _GNU_SOURCE too; same layout, checked in CLinux.c.
 typedef struct {
     pid_t pid;

@@ -46,7 +46,7 @@ extension Daemon {
                 case .queue:
                     for event in queue.drain() { handle(event, into: &actions) }
                 case .control:
-                    answerControlRequests(into: &actions)
+                    for request in control.takeRequests() { answer(request, into: &actions) }
                 case nil:
                     break
                 }
@@ -130,36 +130,27 @@ extension Daemon {
         perform(&actions)
     }
 
-    func answerControlRequests(into actions: inout [SessionAction]) {
-        while let connection = try? control.accept() {
-            guard let line = try? connection.readLine() else {
-                connection.close()
-                continue
+    /// A request the control socket's thread read; answered now or when its work ends.
+    func answer(_ request: ControlRequest, into actions: inout [SessionAction]) {
+        let words = request.line.trimmingCharacters(in: .whitespaces).split(separator: " ")
+        switch (words.first, words.count) {
+        case ("status", 1):
+            request.respond((try? JSONEncoder.sorted.encode(statusReport())).map(Array.init) ?? Array("{}".utf8))
+        case ("lookup", 2):
+            // Answered when the lookup ends (see `perform(_:now:into:)`).
+            guard let address = IPv4Address(words[1]) else {
+                request.respond(Array("{\"error\":\"not an IPv4 address\"}".utf8))
+                return
             }
-            let words = line.trimmingCharacters(in: .whitespaces).split(separator: " ")
-            switch (words.first, words.count) {
-            case ("status", 1):
-                let reply = (try? JSONEncoder.sorted.encode(statusReport())).map(Array.init) ?? Array("{}".utf8)
-                try? connection.respond(reply)
-                connection.close()
-            case ("lookup", 2):
-                // Answered when the lookup ends (see `perform(_:now:into:)`).
-                guard let address = IPv4Address(words[1]) else {
-                    try? connection.respond(Array("{\"error\":\"not an IPv4 address\"}".utf8))
-                    connection.close()
-                    continue
-                }
-                startLookup(address, for: connection, now: Self.moment(), into: &actions)
-            case ("ping", 3):
-                // Answered when every probe came back or the last had 2 s to.
-                startPing(String(words[1]), count: Int(words[2]) ?? 3, for: connection, now: Self.moment(), into: &actions)
-            case ("netcheck", 1):
-                // Answered when every server answered or the probe timed out.
-                startNetCheck(for: connection, now: Self.moment(), into: &actions)
-            default:
-                try? connection.respond(Array("{\"error\":\"unknown request\"}".utf8))
-                connection.close()
-            }
+            startLookup(address, for: request, now: Self.moment(), into: &actions)
+        case ("ping", 3):
+            // Answered when every probe came back or the last had 2 s to.
+            startPing(String(words[1]), count: Int(words[2]) ?? 3, for: request, now: Self.moment(), into: &actions)
+        case ("netcheck", 1):
+            // Answered when every server answered or the probe timed out.
+            startNetCheck(for: request, now: Self.moment(), into: &actions)
+        default:
+            request.respond(Array("{\"error\":\"unknown request\"}".utf8))
         }
     }
 

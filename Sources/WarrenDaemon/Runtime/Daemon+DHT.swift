@@ -146,15 +146,15 @@ extension Daemon {
         perform(dhtActions, now: now, into: &actions)
     }
 
-    /// Runs a lookup for `warren lookup`, answered on `connection` when it ends.
-    func startLookup(_ address: IPv4Address, for connection: ControlConnection, now: Moment, into actions: inout [SessionAction]) {
+    /// Runs a lookup for `warren lookup`, answered when it ends.
+    func startLookup(_ address: IPv4Address, for request: ControlRequest, now: Moment, into actions: inout [SessionAction]) {
         var dhtActions: [DHTAction] = []
         let id = dht.findValue(RecordKey.address(address), now: now.instant, into: &dhtActions)
-        lookupRequests[id] = (address, connection)
+        lookupRequests[id] = (address, request)
         perform(dhtActions, now: now, into: &actions)
     }
 
-    func answerLookup(_ result: LookupResult, address: IPv4Address, connection: ControlConnection) {
+    func answerLookup(_ result: LookupResult, address: IPv4Address, request: ControlRequest) {
         let record = result.records.first
         let name = record.flatMap { try? UncheckedCertificate(parsing: $0.certificate) }?.body.name
         let report = LookupReport(address: address.description, found: record != nil, name: name,
@@ -163,8 +163,7 @@ extension Daemon {
                                   hops: result.hops,
                                   queries: result.queries, milliseconds: Int(result.duration.nanosecondsValue / 1_000_000),
                                   closest: result.closest.prefix(5).map { "\($0.id) \($0.endpoint)" })
-        try? connection.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
-        connection.close()
+        request.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
     }
 
     /// Sends the handshake to where the peer's newest record says it is now.
@@ -198,8 +197,8 @@ extension Daemon {
             case .send(let message, let contact):
                 manager.sendControl(message.encoded, to: contact.publicKey, endpoint: contact.endpoint, now: now, into: &actions)
             case .lookupFinished(let result):
-                if let (address, connection) = lookupRequests.removeValue(forKey: result.id) {
-                    answerLookup(result, address: address, connection: connection)
+                if let (address, request) = lookupRequests.removeValue(forKey: result.id) {
+                    answerLookup(result, address: address, request: request)
                     continue
                 }
                 if let publicKey = whereabouts.removeValue(forKey: result.id) {

@@ -44,7 +44,7 @@ extension Daemon {
         }
     }
 
-    func startNetCheck(for connection: ControlConnection, now: Moment, into actions: inout [SessionAction]) {
+    func startNetCheck(for request: ControlRequest, now: Moment, into actions: inout [SessionAction]) {
         let servers = stunTargets(now: now)
         // Plain requests to everyone, whose answers come first in the results; configured
         // servers are also asked for RFC 5780's filtering tests (peers do not support them).
@@ -52,7 +52,7 @@ extension Daemon {
             [BindingProbe.Change([.address, .port]), .port].map { (server: server.endpoint, change: $0) }
         }
         var check = NetCheck(probe: BindingProbe(requests: servers.map { ($0.endpoint, []) } + filteringTests, random: &random),
-                             targets: servers, connection: connection)
+                             targets: servers, request: request)
         for (bytes, server) in check.probe.poll(now: now.instant) { actions.append(.send(bytes, to: server)) }
         netChecks.append(check)
         finishNetChecks(now: now)
@@ -94,8 +94,7 @@ extension Daemon {
                                           mapped: r.mapped?.description,
                                           milliseconds: r.roundTrip.map { Double($0.nanosecondsValue) / 1e6 }, error: r.error)
                 } + unresolvedSTUNServers())
-            try? check.connection.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
-            check.connection.close()
+            check.request.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
             return true
         }
     }
@@ -106,7 +105,7 @@ struct NetCheck {
     var probe: BindingProbe
     /// Per server, what it is.
     let targets: [STUNTarget]
-    let connection: ControlConnection
+    let request: ControlRequest
 }
 
 /// A server a Binding request goes to: its address, who it is (see

@@ -11,17 +11,16 @@ import WarrenWire
 extension Daemon {
     static let pingPatience: Duration = .seconds(2)
 
-    func startPing(_ target: String, count: Int, for connection: ControlConnection, now: Moment, into actions: inout [SessionAction]) {
+    func startPing(_ target: String, count: Int, for request: ControlRequest, now: Moment, into actions: inout [SessionAction]) {
         let peers = statusReport().peers
         guard let peer = peers.first(where: { $0.name == target || $0.addresses.contains(target) }),
               let key = KeyText.parsePublicKey(peer.publicKey) else {
             let report = PingReport(peer: target, address: "", sent: 0, replies: [],
                                     error: "no peer named or addressed \(target) (ping its overlay address first)")
-            try? connection.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
-            connection.close()
+            request.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
             return
         }
-        pings.append(PingRun(publicKey: key, peer: peer, count: max(1, min(count, 100)), connection: connection))
+        pings.append(PingRun(publicKey: key, peer: peer, count: max(1, min(count, 100)), request: request))
         pingTimers(now: now, into: &actions)
     }
 
@@ -40,8 +39,7 @@ extension Daemon {
             let report = PingReport(peer: run.peer.name ?? run.peer.publicKey, address: run.peer.addresses.first ?? "",
                                     endpoint: current.endpoint, path: current.path, foundBy: current.foundBy, sent: run.count,
                                     replies: run.replies.sorted { $0.sequence < $1.sequence }, error: nil)
-            try? run.connection.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
-            run.connection.close()
+            run.request.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
             return true
         }
     }
@@ -68,7 +66,7 @@ struct PingRun {
     let publicKey: Key32
     let peer: PeerStatus
     let count: Int
-    let connection: ControlConnection
+    let request: ControlRequest
     /// Probes sent and not answered yet, by id: their sequence number and when they left.
     var sent: [UInt32: (Int, Instant)] = [:]
     var sentCount = 0

@@ -17,7 +17,7 @@ public final class Daemon {
     let certificate: Certificate
     let tun: TunDevice
     let socket: UDPSocket
-    let control: UnixControlSocket
+    let control: ControlServer
     let signals: SignalFD
     let stop: EventFD
     let queue: ControlQueue
@@ -40,7 +40,7 @@ public final class Daemon {
     var lastPublished: Instant?
     var lastSaved: Instant?
     /// `warren lookup` requests waiting for their lookup to end.
-    var lookupRequests: [UInt32: (IPv4Address, ControlConnection)] = [:]
+    var lookupRequests: [UInt32: (IPv4Address, ControlRequest)] = [:]
     /// Lookups of the records of peers that stopped answering, by lookup: whose record.
     var whereabouts: [UInt32: Key32] = [:]
     var stunResponder = STUNResponder()
@@ -105,12 +105,21 @@ public final class Daemon {
             socket.close()
             throw StartupError("configuring \(tun.name): \(error)")
         }
+        let controlSocket: UnixControlSocket
         do {
-            control = try UnixControlSocket(path: config.controlSocket)
+            controlSocket = try UnixControlSocket(path: config.controlSocket)
         } catch {
             tun.close()
             socket.close()
             throw StartupError(ConfigError(file: config.file, key: "control.socket", problem: error.description).description, isConfig: true)
+        }
+        do {
+            control = try ControlServer(socket: controlSocket)
+        } catch {
+            controlSocket.close()
+            tun.close()
+            socket.close()
+            throw StartupError("setting up the control socket: \(error)")
         }
         recordSigner = SigningKey(seed: identity.signingKey.seed())
         var random = SystemRandom()
@@ -144,16 +153,25 @@ public final class Daemon {
         }
         let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, queue: queue, drops: drops,
                                     stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network)
-        let outbound: OSThread, inbound: OSThread
+        let outbound: OSThread, inbound: OSThread, controlThread: OSThread
+        let (control, stop, logger) = (control, stop, logger)
         do {
             outbound = try OSThread(name: "warren-tx") { threads.runOutbound() }
             inbound = try OSThread(name: "warren-rx") { threads.runInbound() }
+            // Its own thread: a slow or silent client must never delay handshakes and timers.
+            controlThread = try OSThread(name: "warren-ctl") {
+                do {
+                    try control.run(stop: stop)
+                } catch {
+                    logger.critical("the control socket stopped answering: \(error)")
+                }
+            }
         } catch {
             teardown()
-            throw StartupError("starting packet threads: \(error)")
+            throw StartupError("starting threads: \(error)")
         }
         if !serverNames.names.isEmpty {
-            let (names, stop, logger) = (serverNames, stop, logger)
+            let names = serverNames
             do {
                 try OSThread(name: "warren-dns") { names.run(stop: stop, logger: logger) }.detach()
             } catch {
@@ -171,12 +189,13 @@ public final class Daemon {
         try? stop.signal()
         outbound.join()
         inbound.join()
+        controlThread.join()
         teardown()
         logger.info("warren stopped; \(tun.name) removed")
     }
 
     func teardown() {
-        control.close()
+        control.socket.close()
         tun.close()
         socket.close()
     }
