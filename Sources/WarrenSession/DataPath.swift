@@ -137,6 +137,9 @@ public enum DataPath {
         guard let ipLength = IPPacket.totalLength(plain), ipLength >= IPPacket.ipv4HeaderMin, ipLength <= length,
               let inner = IPPacket.source(plain) else { return .drop(.malformed) }
         guard link.owns(inner) else { return .drop(.sourceNotOwned) }
+        guard let destination = IPPacket.destination(plain), snapshot.acceptsDelivery(to: destination) else {
+            return .drop(.destinationNotLocal)
+        }
         link.noteReceived(bytes: ipLength, isData: true, now: now)
         return .deliver(offset: base + offset, length: ipLength)
     }

@@ -8,6 +8,9 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
     case replayed
     case expiredKeypair
     case sourceNotOwned
+    /// A peer's packet for an address that is neither this node's nor in a subnet its
+    /// certificate routes.
+    case destinationNotLocal
     case noRoute
     case noSession
     case unknownType
@@ -29,6 +32,7 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
         case .replayed: "replayed"
         case .expiredKeypair: "expired_keypair"
         case .sourceNotOwned: "source_not_owned"
+        case .destinationNotLocal: "destination_not_local"
         case .noRoute: "no_route"
         case .noSession: "no_session"
         case .unknownType: "unknown_type"

@@ -29,6 +29,10 @@ public struct RoutingSnapshot: Sendable {
     /// Routed subnets, longest prefix first.
     var subnets: [SubnetRoute] = []
     var byIndex: [UInt32: Inbound] = [:]
+    /// This node's own addresses and the subnets its certificate routes: the only
+    /// destinations a peer's packet may have here, so that a subnet router (or, later, an
+    /// exit) is no open door to every network it can reach.
+    var localDestinations: [IPPrefix] = []
 
     public static let empty = RoutingSnapshot()
 
@@ -45,6 +49,19 @@ public struct RoutingSnapshot: Sendable {
 
     @inline(__always)
     public func inbound(index: UInt32) -> Inbound? { byIndex[index] }
+
+    /// Cryptokey routing's other receive rule: may a packet for `address` be delivered here?
+    @inline(__always)
+    public func acceptsDelivery(to address: IPAddress) -> Bool {
+        // An index loop: a `for … where` over the array allocated once per packet in debug
+        // builds (AllocationTests).
+        var i = 0
+        while i < localDestinations.count {
+            if localDestinations[i].contains(address) { return true }
+            i += 1
+        }
+        return false
+    }
 
     public var routeCount: Int { hosts4.count + hosts6.count + subnets.count }
 }

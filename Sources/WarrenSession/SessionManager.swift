@@ -83,6 +83,10 @@ public final class SessionManager {
             }
         }
         s.subnets = subnets.sorted { $0.prefix.length > $1.prefix.length }
+        let own = certificate.body
+        s.localDestinations = [own.ipv4.address, own.ipv6.address].compactMap { address in
+            IPPrefix(address: address, length: address.isIPv4 ? 32 : 128)
+        } + own.subnets
         return s
     }
 

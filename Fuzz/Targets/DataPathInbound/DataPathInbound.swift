@@ -16,7 +16,7 @@
 // - Mode 2: alice's own packets always authenticate; an empty one is a keepalive; one whose
 //   first byte is below 0x40 is a control message of its full length; a delivered packet is
 //   a complete IP header or more, no longer than what she sent, is left in place decrypted,
-//   and its inner source address belongs to alice's certificate. Offsets point past the
+//   its inner source address belongs to alice's certificate and its destination to bob's. Offsets point past the
 //   envelope when there is one, the path says whether it came through a relay, and only a
 //   bare packet can report a move.
 import FuzzFixtures
@@ -130,8 +130,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 return 0
             }
             Fuzz.check(net.alice.owns(source), "delivered a packet from \(source), which alice does not own")
+            let destination = delivered.withUnsafeBytes { IPPacket.destination($0) }
+            Fuzz.check(destination.map(net.bob.owns) == true, "delivered a packet to \(String(describing: destination)), not bob's")
         case .drop(let reason):
-            Fuzz.check(reason == .malformed || reason == .sourceNotOwned, "alice's packet dropped as \(reason)")
+            Fuzz.check([.malformed, .sourceNotOwned, .destinationNotLocal].contains(reason), "alice's packet dropped as \(reason)")
+            if reason == .destinationNotLocal, let destination = plaintext.withUnsafeBytes({ IPPacket.destination($0) }) {
+                Fuzz.check(!net.bob.owns(destination), "dropped a packet to \(destination), which bob owns")
+            }
             if reason == .sourceNotOwned, let source = plaintext.withUnsafeBytes({ IPPacket.source($0) }) {
                 Fuzz.check(!net.alice.owns(source), "dropped a packet from \(source), which alice owns")
             }
