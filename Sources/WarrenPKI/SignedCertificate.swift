@@ -56,7 +56,9 @@ public struct UncheckedCertificate: Sendable {
     }
 
     /// Checks a node certificate against the network's CA: issuer, signature, validity (its
-    /// own and the CA's) and that every address it claims lies in the CA's networks.
+    /// own and the CA's), that every address it claims lies in the CA's networks and that no
+    /// subnet overlaps them (a CA that signed one anyway, older or mistaken, is not trusted
+    /// with it).
     public func verify(authority: AuthorityCertificate, atUnixTime now: UInt64) throws(CertificateError) -> Certificate {
         guard body.kind == .node else { throw .wrongKind(expected: "node") }
         guard body.issuer == authority.publicKey else {
@@ -71,6 +73,7 @@ public struct UncheckedCertificate: Sendable {
         guard authority.body.ipv6.contains(body.ipv6.address) else {
             throw .addressOutsideNetwork(body.ipv6.address.description)
         }
+        for subnet in body.subnets { try authority.checkSubnet(subnet) }
         return Certificate(unchecked: self)
     }
 }
