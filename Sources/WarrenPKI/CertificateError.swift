@@ -27,6 +27,8 @@ public enum CertificateError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The key that authenticated the handshake is not the certificate's key.
     case keyMismatch
     case blocklisted(fingerprint: String)
+    /// The certificate's public key is blocklisted, whichever certificate carries it.
+    case blocklistedKey(publicKey: String)
 
     public var description: String {
         switch self {
@@ -49,6 +51,7 @@ public enum CertificateError: Error, Equatable, Sendable, CustomStringConvertibl
             "network \(network) is too wide: an overlay network must be /\(minimum) or narrower"
         case .keyMismatch: "certificate key does not match the handshake key"
         case .blocklisted(let fp): "certificate \(fp.prefix(16))… is blocklisted"
+        case .blocklistedKey(let key): "public key \(key) is blocklisted"
         }
     }
 

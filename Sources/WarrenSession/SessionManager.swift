@@ -19,7 +19,7 @@ public final class SessionManager {
     let handshakeKey: X25519PrivateKey
     public let certificate: Certificate
     public let authority: AuthorityCertificate
-    let blocklist: Set<String>
+    let blocklist: Blocklist
     let ownMACKey: [UInt8]
     var rng: any RandomSource
 
@@ -33,7 +33,7 @@ public final class SessionManager {
     public private(set) var routingVersion: UInt64 = 0
 
     public init(identity: consuming SigningKey, certificate: Certificate, authority: AuthorityCertificate,
-                peers configured: [PeerConfig], blocklist: Set<String>, random: any RandomSource) {
+                peers configured: [PeerConfig], blocklist: Blocklist, random: any RandomSource) {
         handshakeKey = identity.x25519()
         signingKey = identity
         self.certificate = certificate

@@ -49,7 +49,7 @@ final class SessionHarness {
     /// Adds a node; `peers` are indices of earlier nodes it has as static peers.
     @discardableResult
     func addNode(_ name: String, host: UInt8, staticPeers: [Int] = [], foreign: Bool = false,
-                 keepalive: Duration? = nil, blocklist: Set<String> = [], subnets: [IPPrefix] = []) -> Int {
+                 keepalive: Duration? = nil, blocklist: Blocklist = [], subnets: [IPPrefix] = []) -> Int {
         let key = SigningKey(random: &rng)
         seeds.append(key.seed().withUnsafeBytes { Array($0) })
         let prefix = IPPrefix("10.8.0.\(host)/16")!

@@ -126,10 +126,22 @@ struct SessionManagerTests {
     func blocklisted() {
         let h = SessionHarness()
         h.addNode("alice", host: 1)
-        h.addNode("bob", host: 2, staticPeers: [0], blocklist: [h.nodes[0].certificate.fingerprint])
+        h.addNode("bob", host: 2, staticPeers: [0], blocklist: [.fingerprint(h.nodes[0].certificate.fingerprint)])
         h.start(1)
         #expect(h.nodes[1].manager.recentRefusals.first?.reason.contains("blocklisted") == true)
         #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state != "connected")
+    }
+
+    @Test("a certificate whose public key is blocklisted is refused at handshake")
+    func blocklistedKey() {
+        let h = SessionHarness()
+        h.addNode("alice", host: 1)
+        h.addNode("bob", host: 2, staticPeers: [0], blocklist: [.publicKey(h.nodes[0].certificate.publicKey)])
+        h.start(1)
+        let key = KeyText.publicKey(h.nodes[0].certificate.publicKey)
+        #expect(h.nodes[1].manager.recentRefusals.first?.reason == "public key \(key) is blocklisted")
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state != "connected")
+        #expect(h.nodes[0].manager.status(now: h.now.instant).first?.state != "connected")
     }
 
     @Test("a replayed handshake initiation is not answered")
