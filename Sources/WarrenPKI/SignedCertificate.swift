@@ -1,5 +1,5 @@
 public import WarrenCrypto
-public import WarrenWire
+import WarrenWire
 
 /// A certificate as read from a file or a handshake: parsed, but not yet trusted. The only
 /// way to a usable `Certificate` is `verify(authority:atUnixTime:)`, so unverified claims
@@ -93,13 +93,15 @@ public struct Certificate: Hashable, Sendable {
         now >= body.notBefore && now < body.notAfter
     }
 
-    /// Does the certificate own `address`: its overlay addresses or one of its subnets.
-    public func owns(_ address: IPAddress) -> Bool {
-        switch address {
-        case .v4(let a): if body.ipv4.address == .v4(a) { return true }
-        case .v6(let a): if body.ipv6.address == .v6(a) { return true }
-        }
-        return body.subnets.contains { $0.contains(address) }
+    /// Whether this certificate wins an address that `other` claims too (a node re-keyed,
+    /// or the CA signed one address twice): the newer one, by the time it became valid,
+    /// which is when the CA signed it; then the one valid longer; then the greater encoding.
+    /// A strict total order on the certificates alone, so every node picks the same owner
+    /// whatever order the handshakes came in.
+    public func supersedes(_ other: Certificate) -> Bool {
+        if body.notBefore != other.body.notBefore { return body.notBefore > other.body.notBefore }
+        if body.notAfter != other.body.notAfter { return body.notAfter > other.body.notAfter }
+        return other.encoded.lexicographicallyPrecedes(encoded)
     }
 }
 

@@ -345,25 +345,6 @@ struct SessionManagerTests {
     }
 }
 
-@Suite("Address ownership")
-struct AddressOwnershipTests {
-    @Test("when two certificates claim one address, the peer heard from last owns the route")
-    func newestOwnerWins() {
-        let h = SessionHarness()
-        h.addNode("bob", host: 2)
-        h.addNode("alice", host: 1, staticPeers: [0])
-        h.start(1)
-        h.advance(.seconds(5))
-        // A re-keyed alice: same address, new key and certificate.
-        h.addNode("alice-new", host: 1, staticPeers: [0])
-        h.start(2)
-        for _ in 0..<20 {
-            let route = h.nodes[0].manager.snapshot(now: h.now.instant).route(to: .v4(h.nodes[1].ipv4))
-            #expect(route?.link.name == "alice-new")
-        }
-    }
-}
-
 @Suite("Crossing handshakes")
 struct CrossingHandshakeTests {
     /// Both nodes list each other and start at the same moment: each answers the other's
