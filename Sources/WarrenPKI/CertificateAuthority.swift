@@ -19,6 +19,7 @@ public struct CertificateAuthority: ~Copyable {
                               notBefore: UInt64, notAfter: UInt64) throws(CertificateError) -> CertificateAuthority {
         guard CertificateBody.isValidName(name) else { throw .malformed(.invalidField("name \"\(name)\"")) }
         guard case .v4 = ipv4Network.address else { throw .malformed(.invalidField("IPv4 network")) }
+        try AddressPolicy.checkNetwork(ipv4Network)
         let body = CertificateBody(kind: .authority, name: name, publicKey: key.publicKey, issuer: key.publicKey,
                                    notBefore: notBefore, notAfter: notAfter, ipv4: ipv4Network.network,
                                    ipv6: OverlayAddressing.ulaNetwork(authorityKey: key.publicKey))
@@ -27,12 +28,15 @@ public struct CertificateAuthority: ~Copyable {
     }
 
     /// Signs a node certificate. The IPv6 address is derived from the IPv4 one inside the CA's
-    /// ULA; validity is clipped to the CA's own.
+    /// ULA; validity is clipped to the CA's own. Addresses and subnets must pass
+    /// `checkAddress` and `checkRoutedSubnet`.
     public func sign(name: String, publicKey: Key32, ipv4: IPPrefix, roles: Roles, subnets: [IPPrefix],
                      notBefore: UInt64, notAfter: UInt64) throws(CertificateError) -> Certificate {
         guard CertificateBody.isValidName(name) else { throw .malformed(.invalidField("name \"\(name)\"")) }
+        try checkAddress(ipv4)
         guard case .v4(let v4) = ipv4.address else { throw .malformed(.invalidField("IPv4 address")) }
         guard subnets.count <= CertificateBody.maxSubnets else { throw .malformed(.invalidField("subnet count")) }
+        for subnet in subnets { try checkRoutedSubnet(subnet) }
         let ca = certificate.body
         let body = CertificateBody(kind: .node, name: name, publicKey: publicKey, issuer: key.publicKey,
                                    notBefore: max(notBefore, ca.notBefore), notAfter: min(notAfter, ca.notAfter),

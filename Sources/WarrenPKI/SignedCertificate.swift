@@ -1,5 +1,5 @@
 public import WarrenCrypto
-public import WarrenWire
+import WarrenWire
 
 /// A certificate as read from a file or a handshake: parsed, but not yet trusted. The only
 /// way to a usable `Certificate` is `verify(authority:atUnixTime:)`, so unverified claims
@@ -62,7 +62,9 @@ public struct UncheckedCertificate: Sendable {
     }
 
     /// Checks a node certificate against the network's CA: issuer, signature, validity (its
-    /// own and the CA's) and that every address it claims lies in the CA's networks.
+    /// own and the CA's), that every address it claims lies in the CA's networks and that no
+    /// subnet overlaps them (a CA that signed one anyway, older or mistaken, is not trusted
+    /// with it).
     public func verify(authority: AuthorityCertificate, atUnixTime now: UInt64) throws(CertificateError) -> Certificate {
         guard body.kind == .node else { throw .wrongKind(expected: "node") }
         guard body.issuer == authority.publicKey else {
@@ -77,6 +79,7 @@ public struct UncheckedCertificate: Sendable {
         guard authority.body.ipv6.contains(body.ipv6.address) else {
             throw .addressOutsideNetwork(body.ipv6.address.description)
         }
+        for subnet in body.subnets { try authority.checkSubnet(subnet) }
         return Certificate(unchecked: self)
     }
 }
@@ -96,13 +99,15 @@ public struct Certificate: Hashable, Sendable {
         now >= body.notBefore && now < body.notAfter
     }
 
-    /// Does the certificate own `address`: its overlay addresses or one of its subnets.
-    public func owns(_ address: IPAddress) -> Bool {
-        switch address {
-        case .v4(let a): if body.ipv4.address == .v4(a) { return true }
-        case .v6(let a): if body.ipv6.address == .v6(a) { return true }
-        }
-        return body.subnets.contains { $0.contains(address) }
+    /// Whether this certificate wins an address that `other` claims too (a node re-keyed,
+    /// or the CA signed one address twice): the newer one, by the time it became valid,
+    /// which is when the CA signed it; then the one valid longer; then the greater encoding.
+    /// A strict total order on the certificates alone, so every node picks the same owner
+    /// whatever order the handshakes came in.
+    public func supersedes(_ other: Certificate) -> Bool {
+        if body.notBefore != other.body.notBefore { return body.notBefore > other.body.notBefore }
+        if body.notAfter != other.body.notAfter { return body.notAfter > other.body.notAfter }
+        return other.encoded.lexicographicallyPrecedes(encoded)
     }
 }
 

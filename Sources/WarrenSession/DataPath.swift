@@ -136,7 +136,7 @@ public enum DataPath {
         }
         guard let ipLength = IPPacket.totalLength(plain), ipLength >= IPPacket.ipv4HeaderMin, ipLength <= length,
               let inner = IPPacket.source(plain) else { return .drop(.malformed) }
-        guard link.owns(inner) else { return .drop(.sourceNotOwned) }
+        guard snapshot.accepts(source: inner, from: link) else { return .drop(.sourceNotOwned) }
         guard let destination = IPPacket.destination(plain), snapshot.acceptsDelivery(to: destination) else {
             return .drop(.destinationNotLocal)
         }

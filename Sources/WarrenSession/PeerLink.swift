@@ -1,7 +1,7 @@
 public import Synchronization
 public import WarrenCrypto
 public import WarrenPKI
-public import WarrenWire
+import WarrenWire
 
 /// What the data plane needs to know about one peer, shared between the control thread (which
 /// creates it from a verified certificate) and the packet threads (which count into it).
@@ -42,11 +42,6 @@ public final class PeerLink: Sendable {
     }
 
     public var name: String { certificate.name }
-
-    /// Cryptokey routing's receive rule: the inner source must be an address the peer's
-    /// certificate owns.
-    @inline(__always)
-    public func owns(_ address: IPAddress) -> Bool { certificate.owns(address) }
 
     @inline(__always)
     func noteSent(bytes: Int, isData: Bool, now: Instant) {

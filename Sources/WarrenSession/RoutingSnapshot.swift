@@ -47,6 +47,16 @@ public struct RoutingSnapshot: Sendable {
         return nil
     }
 
+    /// Cryptokey routing's receive rule, the send rule read backwards (as WireGuard's
+    /// allowed IPs): a packet's inner source must route back to the peer it came from. An
+    /// address a newer certificate won, or an overlay address inside an old subnet, is
+    /// then refused even though the sender's certificate claims it. By key, not link: a
+    /// renewed certificate's old keypairs carry the old link until they rotate out.
+    @inline(__always)
+    public func accepts(source: IPAddress, from link: PeerLink) -> Bool {
+        route(to: source)?.link.publicKey == link.publicKey
+    }
+
     @inline(__always)
     public func inbound(index: UInt32) -> Inbound? { byIndex[index] }
 

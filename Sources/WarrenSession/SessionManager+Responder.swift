@@ -95,9 +95,9 @@ extension SessionManager {
     }
 
     /// A certificate from a handshake: valid under our CA now, bound to the key that
-    /// authenticated the handshake, and not blocklisted.
+    /// authenticated the handshake, and neither it nor its key blocklisted.
     func verifyPeer(_ unchecked: UncheckedCertificate, handshakeKey: Key32, now: Moment) throws(CertificateError) -> Certificate {
-        if blocklist.contains(unchecked.fingerprint) { throw .blocklisted(fingerprint: unchecked.fingerprint) }
+        try blocklist.check(unchecked)
         let certificate = try unchecked.verify(authority: authority, atUnixTime: now.unixSeconds)
         guard let expected = Ed25519.x25519PublicKey(from: certificate.publicKey),
               expected.constantTimeEquals(handshakeKey) else { throw .keyMismatch }

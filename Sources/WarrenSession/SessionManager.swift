@@ -23,7 +23,7 @@ public final class SessionManager {
     let handshakeKey: X25519PrivateKey
     public let certificate: Certificate
     public let authority: AuthorityCertificate
-    let blocklist: Set<String>
+    let blocklist: Blocklist
     let ownMACKey: [UInt8]
     var rng: any RandomSource
 
@@ -41,7 +41,7 @@ public final class SessionManager {
     public private(set) var routingVersion: UInt64 = 0
 
     public init(identity: consuming SigningKey, certificate: Certificate, authority: AuthorityCertificate,
-                peers configured: [PeerConfig], blocklist: Set<String>, random: any RandomSource) {
+                peers configured: [PeerConfig], blocklist: Blocklist, random: any RandomSource) {
         handshakeKey = identity.x25519()
         signingKey = identity
         self.certificate = certificate
@@ -67,22 +67,24 @@ public final class SessionManager {
 
     public func snapshot(now: Instant) -> RoutingSnapshot {
         var s = RoutingSnapshot()
-        var subnets: [RoutingSnapshot.SubnetRoute] = []
-        // Two certificates may claim one address (a node re-keyed, or a CA mistake): the peer
-        // that completed a handshake most recently owns it, whatever the dictionary's order.
-        for peer in peers.values.sorted(by: { ($0.lastHandshakeUnix ?? 0) < ($1.lastHandshakeUnix ?? 0) }) {
-            guard let link = peer.link else { continue }
+        var subnets: [IPPrefix: RoutingSnapshot.Route] = [:]
+        // Two certificates may claim one address or subnet (a node re-keyed, or the CA signed
+        // it twice): the newer certificate owns it, whichever handshook first, so peers go
+        // oldest first and each overwrites what it shares with an older one.
+        let linked = peers.values.compactMap { peer in peer.link.map { (peer, $0) } }
+        for (peer, link) in linked.sorted(by: { $1.1.certificate.supersedes($0.1.certificate) }) {
             let sendable = peer.current.flatMap { $0.isUsable(at: now) && $0.isConfirmed.load(ordering: .relaxed) ? $0 : nil }
             let route = RoutingSnapshot.Route(link: link, keypair: sendable, path: peer.path)
             let body = link.certificate.body
             if case .v4(let a) = body.ipv4.address { s.hosts4[a.value] = route }
             if case .v6(let a) = body.ipv6.address { s.hosts6[a] = route }
-            for prefix in body.subnets { subnets.append(.init(prefix: prefix, route: route)) }
+            // Verification refuses such subnets already; routing must not depend on it.
+            for prefix in body.subnets where (try? authority.checkSubnet(prefix)) != nil { subnets[prefix] = route }
             for keypair in peer.keypairs {
                 s.byIndex[keypair.localIndex] = .init(keypair: keypair, endpoint: peer.endpoint)
             }
         }
-        s.subnets = subnets.sorted { $0.prefix.length > $1.prefix.length }
+        s.subnets = subnets.map { .init(prefix: $0.key, route: $0.value) }.sorted { $0.prefix.length > $1.prefix.length }
         let own = certificate.body
         s.localDestinations = [own.ipv4.address, own.ipv6.address].compactMap { address in
             IPPrefix(address: address, length: address.isIPv4 ? 32 : 128)

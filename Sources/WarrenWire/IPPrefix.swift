@@ -59,6 +59,12 @@ public struct IPPrefix: Hashable, Sendable {
         other.length >= length && contains(other.address)
     }
 
+    /// True when the two prefixes share an address; prefixes nest or are disjoint, so one
+    /// then contains the other.
+    public func overlaps(_ other: IPPrefix) -> Bool {
+        contains(other) || other.contains(self)
+    }
+
     static func mask32(_ length: UInt8) -> UInt32 {
         length == 0 ? 0 : UInt32.max << (32 - UInt32(length))
     }

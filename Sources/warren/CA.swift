@@ -16,7 +16,7 @@ struct CAInit: ParsableCommand {
 
     @Option(help: "The network's name.") var name: String
     @Option(help: "Directory to write ca.key and ca.crt into (created if missing).") var out: String
-    @Option(help: "IPv4 network node addresses must lie in (default: any).") var network: String = "0.0.0.0/0"
+    @Option(help: "IPv4 network node addresses lie in, /8 or narrower, e.g. 10.8.0.0/16.") var network: String
     @Option(help: "Validity in days.") var days: Int = 3650
     @Flag(help: "Overwrite an existing CA in DIR.") var force = false
 
@@ -24,6 +24,11 @@ struct CAInit: ParsableCommand {
         try reporting {
             guard let prefix = IPPrefix(network), case .v4 = prefix.address else {
                 throw Failure.config("--network: \"\(network)\" is not an IPv4 CIDR such as 10.8.0.0/16")
+            }
+            do {
+                try AddressPolicy.checkNetwork(prefix)
+            } catch {
+                throw Failure.config("--network: \(error)")
             }
             guard days > 0 && days <= 36500 else { throw Failure.config("--days: must be 1–36500") }
             let keyPath = out + "/ca.key", certPath = out + "/ca.crt"
@@ -64,16 +69,30 @@ struct CASign: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let address = IPPrefix(ip), case .v4 = address.address else {
-                throw Failure.config("--ip: \"\(ip)\" is not an IPv4 address with prefix length, such as 10.8.0.1/16")
+            // A bare address would parse as a /32: the interface route it installs would
+            // cover no other member.
+            guard ip.contains("/"), let address = IPPrefix(ip), case .v4 = address.address else {
+                throw Failure.config("--ip: \"\(ip)\" is not an IPv4 address with the CA network's prefix length, such as 10.8.0.1/16")
             }
             var subnets: [IPPrefix] = []
             for s in subnet {
-                guard let p = IPPrefix(s) else { throw Failure.config("--subnet: \"\(s)\" is not a CIDR") }
+                guard let p = IPPrefix(s) else { throw Failure.config("--subnet: \"\(s)\" is not a CIDR such as 192.168.50.0/24") }
                 subnets.append(p)
             }
             guard days > 0 && days <= 36500 else { throw Failure.config("--days: must be 1–36500") }
             let authority = try loadAuthority(directory: ca)
+            do {
+                try authority.checkAddress(address)
+            } catch {
+                throw Failure.config("--ip: \(error)")
+            }
+            for p in subnets {
+                do {
+                    try authority.checkRoutedSubnet(p)
+                } catch {
+                    throw Failure.config("--subnet: \(error)")
+                }
+            }
             var random = SystemRandom()
             let now = WallClock.nowUnixSeconds()
             var roles: Roles = []

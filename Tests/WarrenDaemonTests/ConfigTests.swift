@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WarrenDaemon
+import WarrenPKI
 
 @Suite("Config parsing")
 struct ConfigTests {
@@ -84,7 +85,11 @@ struct ConfigTests {
         ("[listen]\nport = \"51820\"", "listen.port", "must be an integer"),
         ("[log]\nlevel = \"loud\"", "log.level", "not one of"),
         ("[control]\nsocket = \"relative.sock\"", "control.socket", "absolute"),
-        ("[security]\nblocklist = [\"xyz\"]", "security.blocklist[0]", "fingerprint"),
+        ("[security]\nblocklist = [\"xyz\"]", "security.blocklist[0]", "is neither a certificate fingerprint (64 hex digits"),
+        ("[security]\nblocklist = [\"\(String(repeating: "ab", count: 32))\", \"\(String(repeating: "zz", count: 32))\"]",
+         "security.blocklist[1]", "nor a public key (base64, see `warren pubkey`)"),
+        // 31 bytes of base64: the shape of a key, one byte short.
+        ("[security]\nblocklist = [\"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3A==\"]", "security.blocklist[0]", "nor a public key"),
         ("[interface]\nnmae = \"x\"", "interface.nmae", "unknown key"),
         ("[surprise]\na = 1", "surprise", "unknown key"),
         ("[[peer]]\nendpoint = \"192.0.2.1:1\"", "peer[0].public_key", "missing"),
@@ -107,6 +112,15 @@ struct ConfigTests {
         #expect(error.key == key)
         #expect(error.problem.contains(fragment), "\(error)")
         #expect(error.description.hasPrefix("/etc/warren/warren.toml: \(key): "))
+    }
+
+    @Test("the blocklist takes public keys as `warren pubkey` prints them besides fingerprints in any case")
+    func blocklistEntries() throws {
+        let key = "P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE="
+        let fingerprint = String(repeating: "AB", count: 32)
+        let c = try parse("[security]\nblocklist = [\"\(fingerprint)\", \"\(key)\"]")
+        let publicKey = try #require(KeyText.parsePublicKey(key))
+        #expect(c.blocklist == [.fingerprint(fingerprint.lowercased()), .publicKey(publicKey)])
     }
 
     @Test("a missing [node] section or key is named")

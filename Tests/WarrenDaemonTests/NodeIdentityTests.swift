@@ -14,7 +14,7 @@ struct NodeIdentityTests {
         let dir: String
         let config: Config
 
-        init(nodeKeyMode: UInt32 = 0o600, foreignCA: Bool = false, mismatchedKey: Bool = false) throws {
+        init(nodeKeyMode: UInt32 = 0o600, foreignCA: Bool = false, mismatchedKey: Bool = false, blocklistOwnKey: Bool = false) throws {
             dir = NSTemporaryDirectory() + "warren-identity-\(UUID().uuidString)"
             try FileAccess.makeDirectory(path: dir, mode: 0o700)
             var rng = SystemRandom()
@@ -33,7 +33,8 @@ struct NodeIdentityTests {
             try FileAccess.writeAtomically(Array(KeyText.privateKey(key).utf8), to: dir + "/node.key", mode: nodeKeyMode)
             try FileAccess.writeAtomically(Array(PEM.encode(cert.encoded).utf8), to: dir + "/node.crt", mode: 0o644)
             try FileAccess.writeAtomically(Array(PEM.encode(ca.certificate.unchecked.encoded).utf8), to: dir + "/ca.crt", mode: 0o644)
-            config = try Config(toml: "[node]\nkey = \"node.key\"\ncertificate = \"node.crt\"\nca = \"ca.crt\"\n",
+            let blocklist = blocklistOwnKey ? "[security]\nblocklist = [\"\(KeyText.publicKey(key.publicKey))\"]\n" : ""
+            config = try Config(toml: "[node]\nkey = \"node.key\"\ncertificate = \"node.crt\"\nca = \"ca.crt\"\n" + blocklist,
                                 file: dir + "/warren.toml")
         }
 
@@ -52,6 +53,13 @@ struct NodeIdentityTests {
     @Test("good files load")
     func good() throws {
         #expect(try Files().load() == nil)
+    }
+
+    @Test("a blocklist naming this node's own public key is refused")
+    func ownKeyBlocklisted() throws {
+        let error = try #require(try Files(blocklistOwnKey: true).load())
+        #expect(error.key == "security.blocklist")
+        #expect(error.problem.hasPrefix("names this node itself (public key "), "\(error)")
     }
 
     @Test("a private key readable by others is refused, naming node.key and the fix")

@@ -48,15 +48,17 @@ struct CertificateTests {
         #expect(f.ca.certificate.body.ipv6.contains(cert.body.ipv6.address))
     }
 
-    @Test("ownership covers the overlay addresses and routed subnets only")
-    func ownership() throws {
+    @Test("of two certificates for one address the newer wins, then the longer valid, then a fixed order")
+    func precedence() throws {
         var f = Fixture()
-        let cert = try f.node()
-        #expect(cert.owns(IPAddress("10.8.0.1")!))
-        #expect(cert.owns(cert.body.ipv6.address))
-        #expect(cert.owns(IPAddress("192.168.50.77")!))
-        #expect(!cert.owns(IPAddress("10.8.0.2")!))
-        #expect(!cert.owns(IPAddress("192.168.51.1")!))
+        let old = try f.node(ip: "10.8.0.3/16", notBefore: 2000)
+        let new = try f.node(ip: "10.8.0.3/16", notBefore: 3000)
+        #expect(new.supersedes(old) && !old.supersedes(new))
+        let short = try f.node(ip: "10.8.0.3/16", notBefore: 3000, notAfter: 400_000)
+        #expect(new.supersedes(short) && !short.supersedes(new))
+        let twin = try f.node(ip: "10.8.0.3/16", notBefore: 3000)
+        #expect(new.supersedes(twin) != twin.supersedes(new), "exactly one of two equal-aged certificates wins")
+        #expect(!new.supersedes(new))
     }
 
     @Test("an expired certificate is refused with how long ago")

@@ -46,18 +46,20 @@ final class SessionHarness {
                                                      ipv4Network: IPPrefix("10.8.0.0/16")!, notBefore: 0, notAfter: 100_000)
     }
 
-    /// Adds a node; `peers` are indices of earlier nodes it has as static peers.
+    /// Adds a node at endpoint 192.0.2.`host` with overlay address 10.8.0.`overlayHost`
+    /// (`host` unless given); `peers` are indices of earlier nodes it has as static peers.
     @discardableResult
-    func addNode(_ name: String, host: UInt8, staticPeers: [Int] = [], foreign: Bool = false,
-                 keepalive: Duration? = nil, blocklist: Set<String> = [], subnets: [IPPrefix] = []) -> Int {
+    func addNode(_ name: String, host: UInt8, overlayHost: UInt8? = nil, staticPeers: [Int] = [], foreign: Bool = false,
+                 keepalive: Duration? = nil, blocklist: Blocklist = [], subnets: [IPPrefix] = [],
+                 notBefore: UInt64 = 0) -> Int {
         let key = SigningKey(random: &rng)
         seeds.append(key.seed().withUnsafeBytes { Array($0) })
-        let prefix = IPPrefix("10.8.0.\(host)/16")!
+        let prefix = IPPrefix("10.8.0.\(overlayHost ?? host)/16")!
         let cert = foreign
             ? try! foreignCA.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: [], subnets: subnets,
-                                  notBefore: 0, notAfter: 100_000)
+                                  notBefore: notBefore, notAfter: 100_000)
             : try! ca.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: [], subnets: subnets,
-                           notBefore: 0, notAfter: 100_000)
+                           notBefore: notBefore, notAfter: 100_000)
         let configs = staticPeers.map { i in
             PeerConfig(publicKey: nodes[i].certificate.publicKey, endpoint: nodes[i].endpoint, persistentKeepalive: keepalive)
         }

@@ -127,10 +127,22 @@ struct SessionManagerTests {
     func blocklisted() {
         let h = SessionHarness()
         h.addNode("alice", host: 1)
-        h.addNode("bob", host: 2, staticPeers: [0], blocklist: [h.nodes[0].certificate.fingerprint])
+        h.addNode("bob", host: 2, staticPeers: [0], blocklist: [.fingerprint(h.nodes[0].certificate.fingerprint)])
         h.start(1)
         #expect(h.nodes[1].manager.recentRefusals.first?.reason.contains("blocklisted") == true)
         #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state != "connected")
+    }
+
+    @Test("a certificate whose public key is blocklisted is refused at handshake")
+    func blocklistedKey() {
+        let h = SessionHarness()
+        h.addNode("alice", host: 1)
+        h.addNode("bob", host: 2, staticPeers: [0], blocklist: [.publicKey(h.nodes[0].certificate.publicKey)])
+        h.start(1)
+        let key = KeyText.publicKey(h.nodes[0].certificate.publicKey)
+        #expect(h.nodes[1].manager.recentRefusals.first?.reason == "public key \(key) is blocklisted")
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state != "connected")
+        #expect(h.nodes[0].manager.status(now: h.now.instant).first?.state != "connected")
     }
 
     @Test("a replayed handshake initiation is not answered")
@@ -331,25 +343,6 @@ struct SessionManagerTests {
         h.send(ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4), from: 1)
         #expect(h.nodes[0].manager.status(now: h.now.instant).first?.endpoint == moved.description)
         #expect(h.send(ipv4Packet(from: h.nodes[0].ipv4, to: h.nodes[1].ipv4), from: 0).count == 1)
-    }
-}
-
-@Suite("Address ownership")
-struct AddressOwnershipTests {
-    @Test("when two certificates claim one address, the peer heard from last owns the route")
-    func newestOwnerWins() {
-        let h = SessionHarness()
-        h.addNode("bob", host: 2)
-        h.addNode("alice", host: 1, staticPeers: [0])
-        h.start(1)
-        h.advance(.seconds(5))
-        // A re-keyed alice: same address, new key and certificate.
-        h.addNode("alice-new", host: 1, staticPeers: [0])
-        h.start(2)
-        for _ in 0..<20 {
-            let route = h.nodes[0].manager.snapshot(now: h.now.instant).route(to: .v4(h.nodes[1].ipv4))
-            #expect(route?.link.name == "alice-new")
-        }
     }
 }
 

@@ -46,6 +46,10 @@ struct AddressTests {
         #expect(IPPrefix("10.8.0.1")?.length == 32)
         #expect(IPPrefix("10.0.0.0/8")!.contains(IPPrefix("10.8.0.0/16")!))
         #expect(!IPPrefix("10.8.0.0/16")!.contains(IPPrefix("10.0.0.0/8")!))
+        #expect(IPPrefix("10.8.0.0/16")!.overlaps(IPPrefix("0.0.0.0/0")!) && IPPrefix("0.0.0.0/0")!.overlaps(IPPrefix("10.8.0.0/16")!))
+        #expect(IPPrefix("10.8.0.0/16")!.overlaps(IPPrefix("10.8.3.0/24")!))
+        #expect(!IPPrefix("10.8.0.0/16")!.overlaps(IPPrefix("10.9.0.0/16")!))
+        #expect(!IPPrefix("0.0.0.0/0")!.overlaps(IPPrefix("::/0")!), "families never overlap")
     }
 
     @Test("endpoints parse with IPv4 or bracketed IPv6 and a port")

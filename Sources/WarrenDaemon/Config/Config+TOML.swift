@@ -1,6 +1,7 @@
 import Logging
 import TOMLKit
 import WarrenCrypto
+import WarrenPKI
 import WarrenWire
 
 extension Config {
@@ -78,12 +79,12 @@ extension Config {
         }
         if let t = try r.table("security") {
             try t.allowOnly(["blocklist"])
-            for (i, fingerprint) in (try t.strings("blocklist")).enumerated() {
-                let fp = fingerprint.lowercased()
-                guard fp.utf8.count == 64, Encoding.fromHex(fp) != nil else {
-                    throw t.error("blocklist[\(i)]", "\"\(fingerprint)\" is not a certificate fingerprint (64 hex digits, see `warren cert show`)")
+            for (i, text) in (try t.strings("blocklist")).enumerated() {
+                guard let entry = Blocklist.Entry(text) else {
+                    throw t.error("blocklist[\(i)]", "\"\(text)\" is neither a certificate fingerprint (64 hex digits, see "
+                                      + "`warren cert show`) nor a public key (base64, see `warren pubkey`)")
                 }
-                blocklist.insert(fp)
+                blocklist.insert(entry)
             }
         }
         if let t = try r.table("dht") {

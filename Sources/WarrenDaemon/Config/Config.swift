@@ -1,3 +1,4 @@
+public import WarrenPKI
 public import WarrenWire
 public import Logging
 
@@ -23,7 +24,7 @@ public struct Config: Sendable, Equatable {
     /// Where the node keeps what outlives a restart (the DHT routing table).
     public var stateDirectory: String = "/var/lib/warren"
     public var logLevel: Logger.Level = .info
-    public var blocklist: Set<String> = []
+    public var blocklist: Blocklist = []
     public var peers: [PeerEntry] = []
     /// DHT nodes to join through when the routing table is empty.
     public var bootstrap: [BootstrapNode] = []

@@ -50,8 +50,10 @@ public struct NodeIdentity: ~Copyable {
         } catch {
             throw fail("node.certificate", "\(config.certificatePath): \(error)")
         }
-        if config.blocklist.contains(certificate.fingerprint) {
-            throw fail("security.blocklist", "lists this node's own certificate")
+        do {
+            try config.blocklist.check(certificate.unchecked)
+        } catch {
+            throw fail("security.blocklist", "names this node itself (\(error))")
         }
 
         var peers: [PeerConfig] = []
