@@ -70,6 +70,12 @@ let package = Package(
                           dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"],
                           path: "bench/Sources/warren-bench", swiftSettings: strict),
 
+        // A misbehaving member for the integration tests: forged punch notices, unicast beacons.
+        .executableTarget(name: "warren-forge",
+                          dependencies: ["WarrenDaemon", "WarrenSession", "WarrenNAT", "WarrenPKI", "WarrenLinux", "WarrenCrypto",
+                                         "WarrenWire"],
+                          path: "Tests/warren-forge", swiftSettings: strict),
+
         .target(name: "WarrenTestSupport", path: "Tests/WarrenTestSupport"),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "WarrenCryptoTests", dependencies: ["WarrenCrypto", "WarrenTestSupport"],

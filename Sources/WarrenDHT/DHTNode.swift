@@ -36,6 +36,9 @@ public struct DHTNode: Sendable {
     public let settings: Settings
     public private(set) var table: RoutingTable
     public private(set) var store: RecordStore
+    /// Contacts other nodes name are asked only where the policy admits (never this host,
+    /// a link-local or multicast address, or the overlay).
+    public let endpointPolicy: EndpointPolicy
     var lookups: [UInt32: LookupTask] = [:]
     /// Outstanding requests by request ID: whom we asked and for which lookup.
     var pending: [UInt32: PendingRequest] = [:]
@@ -77,6 +80,7 @@ public struct DHTNode: Sendable {
         table = RoutingTable(own: own.id, k: settings.k, staleAfter: settings.staleAfter, maxFailures: settings.maxFailures,
                              maxDormant: settings.dormantPerBucket)
         store = RecordStore(authority: authority)
+        endpointPolicy = EndpointPolicy(overlay: [authority.body.ipv4.network, authority.body.ipv6.network])
         nextRequestID = random.next()
     }
 
@@ -271,7 +275,7 @@ public struct DHTNode: Sendable {
         guard let lookupID = request.lookupID, var task = lookups[lookupID] else { return }
         switch message.body {
         case .nodes(let contacts):
-            task.lookup.answered(by: sender.id, with: contacts.filter { $0.id != own.id })
+            task.lookup.answered(by: sender.id, with: contacts.filter { $0.id != own.id && endpointPolicy.admits($0.endpoint) })
         case .value(let records) where task.wantsValue:
             // A record is believed only if it would be stored: signed, certified, owning the key.
             // (A value answer to a node lookup's findNode is a wrong answer: below.)

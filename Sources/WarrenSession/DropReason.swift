@@ -23,6 +23,8 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
     case sendFailed
     /// The TUN device's queue was full.
     case tunFull
+    /// A punch notice or LAN beacon this node did not ask for, or cannot trust.
+    case unsolicited
 
     public var description: String {
         switch self {
@@ -41,6 +43,7 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
         case .rateLimited: "rate_limited"
         case .sendFailed: "send_failed"
         case .tunFull: "tun_full"
+        case .unsolicited: "unsolicited"
         }
     }
 }

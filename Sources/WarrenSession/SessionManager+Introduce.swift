@@ -9,8 +9,10 @@ extension SessionManager {
     /// Makes a node known from a signed record found in the DHT: its certificate (checked
     /// here against our CA and blocklist, as a handshake would) gives the route, and the
     /// record's endpoints are where handshakes go until one answers. Returns the peer's link,
-    /// to hold packets for it, or nil if the certificate is not acceptable.
+    /// to hold packets for it, or nil if the certificate is not acceptable. Endpoints the
+    /// `endpointPolicy` refuses are left out.
     public func introduce(certificate unchecked: UncheckedCertificate, endpoints: [Endpoint], now: Moment) -> PeerLink? {
+        let endpoints = endpointPolicy.admitted(endpoints)
         guard let handshakeKey = Ed25519.x25519PublicKey(from: unchecked.body.publicKey),
               let certificate = try? verifyPeer(unchecked, handshakeKey: handshakeKey, now: now),
               certificate.publicKey != self.certificate.publicKey,
@@ -28,6 +30,7 @@ extension SessionManager {
     /// at once, with the full attempt time ahead of it. Returns the new endpoint, if it moved.
     @discardableResult
     public func relocate(_ publicKey: Key32, endpoints: [Endpoint], now: Moment, into actions: inout [SessionAction]) -> Endpoint? {
+        let endpoints = endpointPolicy.admitted(endpoints)
         guard let peer = peers[publicKey], let endpoint = endpoints.first,
               peer.endpoint.map({ !endpoints.contains($0) }) ?? true else { return nil }
         peer.endpoint = endpoint
@@ -44,6 +47,7 @@ extension SessionManager {
     /// when the certificate is refused.
     @discardableResult
     public func seenOnLAN(certificate unchecked: UncheckedCertificate, at endpoint: Endpoint, now: Moment) -> PeerLink? {
+        guard endpointPolicy.admits(endpoint) else { return nil }
         let known = peers[unchecked.body.publicKey]
         if let known, known.current?.isUsable(at: now.instant) == true { return known.link }
         let candidates = [endpoint] + (known?.candidates ?? []).filter { $0 != endpoint }
@@ -60,6 +64,7 @@ extension SessionManager {
     /// get through where the other NAT already opened for us). Nothing happens if a session
     /// works. The handshake still has to show a valid certificate, as always.
     public func punch(towards publicKey: Key32, candidates: [Endpoint], now: Moment, into actions: inout [SessionAction]) {
+        let candidates = endpointPolicy.admitted(candidates)
         guard publicKey != certificate.publicKey, let first = candidates.first else { return }
         guard let peer = peer(for: publicKey, foundBy: .punch), peer.current?.isUsable(at: now.instant) != true else { return }
         // New candidates first; those already known (from its record, say) still count.

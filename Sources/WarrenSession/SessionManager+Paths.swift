@@ -100,7 +100,7 @@ extension SessionManager {
     /// Where a peer behind an endpoint-dependent NAT may turn up (`PortPrediction`): probed
     /// with its other addresses while probing is eager, forgotten once a direct path works.
     public func predict(_ guesses: [Endpoint], for publicKey: Key32) {
-        peers[publicKey]?.predicted = guesses
+        peers[publicKey]?.predicted = endpointPolicy.admitted(guesses)
     }
 
     /// Peers with a working session and a relay channel, with the relay that bound it: the

@@ -24,6 +24,9 @@ public final class SessionManager {
     public let certificate: Certificate
     public let authority: AuthorityCertificate
     let blocklist: Blocklist
+    /// Where messages may point this node (records, notices, beacons): never at this host,
+    /// a link-local or multicast address, or the overlay.
+    public let endpointPolicy: EndpointPolicy
     let ownMACKey: [UInt8]
     var rng: any RandomSource
 
@@ -47,6 +50,7 @@ public final class SessionManager {
         self.certificate = certificate
         self.authority = authority
         self.blocklist = blocklist
+        endpointPolicy = EndpointPolicy(overlay: [authority.body.ipv4.network, authority.body.ipv6.network])
         self.rng = random
         ownMACKey = HandshakeMAC.key(for: handshakeKey.publicKey)
         for c in configured where c.publicKey != certificate.publicKey {

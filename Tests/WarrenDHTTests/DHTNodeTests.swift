@@ -177,4 +177,20 @@ struct DHTNodeTests {
         #expect(out.allSatisfy { if case .send(let m, _) = $0 { m.body == .ping } else { false } })
         #expect(net.nodes[0].table.contact(net.nodes[2].own.id) == nil)
     }
+
+    @Test("contacts an answer names at loopback, link-local, multicast or overlay addresses are never asked")
+    func refusedContacts() throws {
+        let net = MiniNetwork(count: 2)
+        var actions: [DHTAction] = []
+        net.nodes[0].learned(net.nodes[1].own, now: net.now.instant, into: &actions)
+        _ = net.nodes[0].findNode(net.nodes[0].own.id, now: net.now.instant, into: &actions)
+        let query = try #require(actions.compactMap { if case .send(let m, _) = $0 { m } else { nil } }.first)
+        let bad = ["127.0.0.1:22", "[fe80::1]:51820", "239.255.77.77:51820", "10.8.0.9:51820"].enumerated().map { i, text in
+            Contact(publicKey: Key32(bytes: Array(repeating: UInt8(i + 100), count: 32))!, endpoint: Endpoint(text)!)
+        }
+        var out: [DHTAction] = []
+        net.nodes[0].handle(DHTMessage(requestID: query.requestID, body: .nodes(bad)), from: net.nodes[1].own, now: net.now, into: &out)
+        let asked = out.compactMap { if case .send(_, let to) = $0 { to.endpoint } else { nil } }
+        #expect(asked.allSatisfy { !bad.map(\.endpoint).contains($0) }, "asked \(asked)")
+    }
 }

@@ -9,18 +9,21 @@ struct PunchMessageTests {
 
     @Test("requests and notices round-trip; the first byte marks them as control messages of their own kind")
     func roundTrip() throws {
-        for kind in [PunchMessage.Kind.request, .notice] {
-            let m = PunchMessage(kind: kind, peer: key, candidates: [Endpoint("192.0.2.1:40001")!, Endpoint("[2001:db8::1]:51820")!])
+        let messages = [
+            PunchMessage(kind: .request, peer: key, record: Array(repeating: 9, count: 600)),
+            PunchMessage(kind: .notice, peer: key, seen: Endpoint("192.0.2.1:40001")!, record: [1, 2, 3]),
+            PunchMessage(kind: .notice, peer: key, seen: Endpoint("[2001:db8::1]:51820")!),
+            PunchMessage(kind: .notice, peer: key),
+        ]
+        for m in messages {
             #expect(m.encoded.first == 0x02 && m.encoded[0] < 0x40)
             #expect(try PunchMessage(parsing: m.encoded) == m)
         }
-        let many = PunchMessage(kind: .request, peer: key, candidates: Array(repeating: Endpoint("192.0.2.1:1")!, count: 12))
-        #expect(many.candidates.count == PunchMessage.maxCandidates)
     }
 
-    @Test("truncations, trailing bytes, another kind, a bad type or too many candidates are refused")
+    @Test("truncations, trailing bytes, another kind, a bad type, a seen request or an oversized record are refused")
     func refusals() {
-        let m = PunchMessage(kind: .notice, peer: key, candidates: [Endpoint("192.0.2.1:40001")!]).encoded
+        let m = PunchMessage(kind: .notice, peer: key, seen: Endpoint("192.0.2.1:40001")!, record: [7]).encoded
         for n in 0..<m.count { #expect(throws: WireError.self) { try PunchMessage(parsing: Array(m.prefix(n))) } }
         #expect(throws: WireError.self) { try PunchMessage(parsing: m + [0]) }
         var other = m
@@ -30,8 +33,13 @@ struct PunchMessageTests {
         type[1] = 3
         #expect(throws: WireError.self) { try PunchMessage(parsing: type) }
         var count = m
-        count[34] = 9
+        count[34] = 2
         #expect(throws: WireError.self) { try PunchMessage(parsing: count) }
+        var request = m
+        request[1] = PunchMessage.Kind.request.rawValue
+        #expect(throws: WireError.self) { try PunchMessage(parsing: request) }
+        let big = PunchMessage(kind: .request, peer: key, record: Array(repeating: 0, count: PunchMessage.maxRecordBytes + 1))
+        #expect(throws: WireError.self) { try PunchMessage(parsing: big.encoded) }
     }
 }
 

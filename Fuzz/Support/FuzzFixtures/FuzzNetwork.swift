@@ -138,3 +138,11 @@ extension [SessionAction] {
         count { if case .established = $0 { true } else { false } }
     }
 }
+
+extension Certificate {
+    /// Whether the certificate claims `address`: one of its overlay addresses or subnets.
+    /// The data path's receive rules are checked against this plain reading.
+    public func owns(_ address: IPAddress) -> Bool {
+        body.ipv4.address == address || body.ipv6.address == address || body.subnets.contains { $0.contains(address) }
+    }
+}

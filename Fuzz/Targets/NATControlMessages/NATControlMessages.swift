@@ -4,7 +4,8 @@
 //
 // Invariants:
 // - A decoded message re-encodes to exactly the input bytes.
-// - A punch message names at most PunchMessage.maxCandidates candidates.
+// - A punch message's record is within PunchMessage.maxRecordBytes; a request names no
+//   seen endpoint.
 // - A relay binding never names channel 0 (which means "direct").
 // - No input decodes as two kinds: their first bytes differ.
 import FuzzSupport
@@ -16,10 +17,11 @@ import WarrenWire
 public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
     let key = Key32(bytes: Array(1...32))!
     Fuzz.writeSeedsIfRequested([
-        ("request", PunchMessage(kind: .request, peer: key, candidates: [Endpoint("192.0.2.1:40001")!]).encoded),
-        ("notice", PunchMessage(kind: .notice, peer: key,
-                                candidates: [Endpoint("198.51.100.2:51820")!, Endpoint("[2001:db8::2]:51820")!]).encoded),
-        ("empty", PunchMessage(kind: .notice, peer: key, candidates: []).encoded),
+        ("request", PunchMessage(kind: .request, peer: key, record: Array("signed record bytes".utf8)).encoded),
+        ("notice", PunchMessage(kind: .notice, peer: key, seen: Endpoint("198.51.100.2:51820")!,
+                                record: Array("signed record bytes".utf8)).encoded),
+        ("notice-back", PunchMessage(kind: .notice, peer: key, seen: Endpoint("[2001:db8::2]:51820")!).encoded),
+        ("empty", PunchMessage(kind: .notice, peer: key).encoded),
         ("probe", PathProbe(kind: .request, id: 7).encoded),
         ("probe-reply", PathProbe(kind: .reply, id: 0xFFFF_FFFF).encoded),
         ("relay-request", RelayMessage(kind: .request, peer: key).encoded),
@@ -37,7 +39,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     Fuzz.check([punch != nil, probe != nil, relay != nil].filter { $0 }.count <= 1, "one input decoded as two kinds")
     if let punch {
         Fuzz.check(punch.encoded == bytes, "punch message does not re-encode to its input")
-        Fuzz.check(punch.candidates.count <= PunchMessage.maxCandidates, "\(punch.candidates.count) candidates accepted")
+        Fuzz.check(punch.record.count <= PunchMessage.maxRecordBytes, "record of \(punch.record.count) bytes accepted")
+        Fuzz.check(punch.kind == .notice || punch.seen == nil, "request with a seen endpoint accepted")
     }
     if let probe { Fuzz.check(probe.encoded == bytes, "probe does not re-encode to its input") }
     if let relay {

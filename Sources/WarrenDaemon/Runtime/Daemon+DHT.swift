@@ -121,12 +121,14 @@ extension Daemon {
         let endpoints = candidates()
         publishedEndpoints = endpoints
         publishedRendezvous = rendezvousNodes(now: now)
+        punches.publish(rendezvous: publishedRendezvous.map(\.publicKey))
         for node in publishedRendezvous { manager.keepAlive(node.publicKey, every: .seconds(config.natKeepaliveSeconds)) }
         // Sequence numbers must grow across restarts too: the wall clock does that.
         recordSequence = max(recordSequence + 1, now.unixSeconds)
         let record = PeerRecord(signing: recordSigner, certificate: certificate, endpoints: endpoints,
                                 rendezvous: publishedRendezvous, sequence: recordSequence,
                                 expiresAt: now.unixSeconds + Self.recordLifetimeSeconds)
+        publishedRecord = record
         guard case .v4(let address) = certificate.body.ipv4.address else { return }
         var dhtActions: [DHTAction] = []
         dht.publish(record, under: RecordKey.address(address), now: now, into: &dhtActions)

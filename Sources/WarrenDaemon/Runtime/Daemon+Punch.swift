@@ -31,11 +31,12 @@ extension Daemon {
     /// its NAT opens for us while ours opens for it, and to join us through them if they are
     /// relays, so the first packets get through at once whatever the NATs do.
     func requestPunches(towards record: PeerRecord, publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
-        guard !manager.isConnected(publicKey, now: now.instant) else { return }
-        let request = PunchMessage(kind: .request, peer: publicKey, candidates: candidates()).encoded
-        for node in record.rendezvous where node.publicKey != certificate.publicKey {
+        guard !manager.isConnected(publicKey, now: now.instant), let own = publishedRecord else { return }
+        let request = PunchMessage(kind: .request, peer: publicKey, record: own.encoded).encoded
+        let nodes = record.rendezvous.map { PunchCoordinator.Node(publicKey: $0.publicKey, endpoint: $0.endpoint) }
+        for node in punches.request(towards: publicKey, endpoints: record.endpoints, via: nodes, now: now.instant) {
             manager.sendControl(request, to: node.publicKey, endpoint: node.endpoint, now: now, into: &actions)
-            requestRelay(towards: publicKey, via: node, now: now, into: &actions)
+            requestRelay(towards: publicKey, via: Contact(publicKey: node.publicKey, endpoint: node.endpoint), now: now, into: &actions)
         }
     }
 
@@ -48,39 +49,58 @@ extension Daemon {
         // Punching is coordinated over direct sessions: through a relay, the source seen
         // here would be the relay's.
         guard !path.isRelayed else { return }
-        let source = path.endpoint
         guard punchLimits.allow(link.publicKey, now: now.instant) else {
             drops.count(.rateLimited)
             return
         }
-        // Where the requester's packets come from is its best candidate: its NAT's mapping.
-        let candidates = [source] + message.candidates.filter { $0 != source }
         switch message.kind {
-        case .request where message.peer == certificate.publicKey:
-            manager.punch(towards: link.publicKey, candidates: candidates, now: now, into: &actions)
         case .request:
-            // Passed on only over a session that already exists: a rendezvous node never
-            // starts one to whoever a member names.
-            guard manager.isConnected(message.peer, now: now.instant), let target = manager.endpoint(of: message.peer) else {
-                logger.debug("punch request for a peer without a direct session", metadata: ["from": "\(link.name)"])
-                return
-            }
-            logger.debug("passing on a punch request", metadata: ["from": "\(link.name)", "to": "\(KeyText.publicKey(message.peer))"])
-            let notice = PunchMessage(kind: .notice, peer: link.publicKey, candidates: candidates)
-            manager.sendControl(notice.encoded, to: message.peer, endpoint: nil, now: now, into: &actions)
-            // And back: where the target's packets come from, as seen here. Behind a
-            // symmetric NAT its record lists no public address, but its NAT's address opens
-            // the requester's address-restricted NAT for it.
-            let back = PunchMessage(kind: .notice, peer: message.peer, candidates: [target])
-            manager.sendControl(back.encoded, to: link.publicKey, endpoint: nil, now: now, into: &actions)
+            passOn(message, from: link, seenAt: path.endpoint, now: now, into: &actions)
         case .notice:
-            logger.debug("punching", metadata: ["towards": "\(KeyText.publicKey(message.peer))", "via": "\(link.name)"])
-            manager.punch(towards: message.peer, candidates: message.candidates, now: now, into: &actions)
-            // The first candidate is where the rendezvous node sees the peer: if a symmetric
-            // NAT keeps the peer from being met there, its next ports are worth a try.
-            if let seen = message.candidates.first {
-                manager.predict(PortPrediction.guesses(after: seen, ownMapping: mapping), for: message.peer)
+            do {
+                let punch = try punches.admit(message, from: link.publicKey, now: now.instant, verifyRecord: { verifiedRecord($0, now: now) })
+                logger.debug("punching", metadata: ["towards": "\(KeyText.publicKey(punch.peer))", "via": "\(link.name)"])
+                manager.punch(towards: punch.peer, candidates: punch.candidates, now: now, into: &actions)
+                // Where the rendezvous node sees the peer: if a symmetric NAT keeps the peer
+                // from being met there, its next ports are worth a try.
+                if let seen = punch.seen {
+                    manager.predict(PortPrediction.guesses(after: seen, ownMapping: mapping), for: punch.peer)
+                }
+            } catch {
+                drops.count(.unsolicited)
+                logger.debug("punch notice ignored", metadata: ["from": "\(link.name)", "reason": "\(error)"])
             }
         }
+    }
+
+    /// As a rendezvous node: a member asks us to tell `message.peer` that it wants to reach
+    /// it. Passed on only over a session that already exists: a rendezvous node never starts
+    /// one to whoever a member names.
+    private func passOn(_ message: PunchMessage, from link: PeerLink, seenAt source: Endpoint, now: Moment,
+                        into actions: inout [SessionAction]) {
+        guard message.peer != certificate.publicKey, manager.isConnected(message.peer, now: now.instant),
+              let target = manager.endpoint(of: message.peer) else {
+            logger.debug("punch request for a peer without a direct session", metadata: ["from": "\(link.name)"])
+            return
+        }
+        logger.debug("passing on a punch request", metadata: ["from": "\(link.name)", "to": "\(KeyText.publicKey(message.peer))"])
+        // Where the requester's packets come from is its best candidate: its NAT's mapping.
+        let notice = PunchMessage(kind: .notice, peer: link.publicKey, seen: source, record: message.record)
+        manager.sendControl(notice.encoded, to: message.peer, endpoint: nil, now: now, into: &actions)
+        // And back: where the target's packets come from, as seen here. Behind a symmetric
+        // NAT its record lists no public address, but its NAT's address opens the
+        // requester's address-restricted NAT for it.
+        let back = PunchMessage(kind: .notice, peer: message.peer, seen: target)
+        manager.sendControl(back.encoded, to: link.publicKey, endpoint: nil, now: now, into: &actions)
+    }
+
+    /// A record a punch request carried, checked as the DHT checks records it stores: whose
+    /// it is and where it says that node is, or nil.
+    private func verifiedRecord(_ bytes: [UInt8], now: Moment) -> (publicKey: Key32, endpoints: [Endpoint])? {
+        guard let record = try? PeerRecord(parsing: bytes),
+              let claimed = try? UncheckedCertificate(parsing: record.certificate),
+              let certificate = try? dht.store.validate(record, under: RecordKey.node(NodeID(publicKey: claimed.body.publicKey)),
+                                                        now: now.unixSeconds) else { return nil }
+        return (certificate.publicKey, record.endpoints)
     }
 }

@@ -56,6 +56,11 @@ public final class Daemon {
     /// The endpoints of the record last published.
     var publishedEndpoints: [Endpoint] = []
     var publishedRendezvous: [Contact] = []
+    /// The record last published: punch requests carry it, so the peer can check who asks
+    /// and where to answer.
+    var publishedRecord: PeerRecord?
+    /// Which punch notices are obeyed (`Daemon+Punch`).
+    var punches: PunchCoordinator
     /// Rate limits on the punch messages each peer sends (`Daemon+Punch`).
     var punchLimits = KeyedRateLimiter<Key32>(capacity: Daemon.punchBurst, perSecond: Daemon.punchesPerSecond, maxKeys: 1024)
     /// `warren ping` runs in progress (`Daemon+Ping`).
@@ -129,6 +134,7 @@ public final class Daemon {
         manager = SessionManager(identity: identity.signingKey, certificate: identity.certificate,
                                  authority: identity.authority, peers: identity.peers, blocklist: config.blocklist,
                                  random: SystemRandom())
+        punches = PunchCoordinator(own: identity.certificate.publicKey, policy: manager.endpointPolicy)
     }
 
     /// Addresses (IPv4 and the derived IPv6, each with the overlay prefix, which also

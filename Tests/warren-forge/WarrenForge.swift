@@ -1,0 +1,96 @@
+import Glibc
+import WarrenCrypto
+import WarrenDaemon
+import WarrenLinux
+import WarrenNAT
+import WarrenPKI
+import WarrenSession
+import WarrenWire
+
+/// A misbehaving member for the integration tests (security issue #11): it holds a real
+/// member's key and certificate and sends what a real daemon never would.
+///
+///   warren-forge notices CONFIG VICTIM_KEY VICTIM_ENDPOINT COUNT (PEER_KEY SEEN)...
+///       handshakes with the victim as the member CONFIG names, then sends COUNT punch
+///       notices for each pair, naming PEER_KEY seen at SEEN, with no record (the notice
+///       alone would have to be believed)
+///   warren-forge beacon CERTIFICATE_FILE PORT TARGET_ENDPOINT
+///       sends one unicast LAN beacon with a copy of someone's certificate
+///
+/// Built with the tests only; the daemon has no such mode.
+@main
+enum WarrenForge {
+    static func main() throws {
+        let arguments = CommandLine.arguments
+        switch arguments.dropFirst().first {
+        case "notices" where arguments.count >= 8 && arguments.count % 2 == 0:
+            let pairs = stride(from: 6, to: arguments.count, by: 2).map { (arguments[$0], arguments[$0 + 1]) }
+            try notices(config: arguments[2], victimKey: arguments[3], victim: arguments[4], count: Int(arguments[5])!, pairs: pairs)
+        case "beacon" where arguments.count == 5:
+            try beacon(certificateFile: arguments[2], port: UInt16(arguments[3])!, target: Endpoint(arguments[4])!)
+        default:
+            fatalError("usage: see WarrenForge.swift")
+        }
+    }
+
+    static func now() -> Moment {
+        Moment(instant: MonotonicClock.now(), unixNanoseconds: WallClock.nowUnixSeconds() * 1_000_000_000)
+    }
+
+    static func notices(config path: String, victimKey: String, victim: String, count: Int, pairs: [(String, String)]) throws {
+        let config = try Config.load(path: path)
+        let identity = try NodeIdentity(config: config, atUnixTime: WallClock.nowUnixSeconds())
+        let victimKey = KeyText.parsePublicKey(victimKey)!, victim = Endpoint(victim)!
+        let manager = SessionManager(identity: SigningKey(seed: identity.signingKey.seed()), certificate: identity.certificate, authority: identity.authority,
+                                     peers: [PeerConfig(publicKey: victimKey, endpoint: victim)], blocklist: [], random: SystemRandom())
+        let socket = try UDPSocket(port: 0)
+        let batch = DatagramReceiveBatch(capacity: 8, datagramBytes: 2048)
+        func perform(_ actions: [SessionAction]) {
+            for case .send(let bytes, let to) in actions { _ = bytes.withUnsafeBytes { try? socket.send($0, to: to) } }
+        }
+        var actions: [SessionAction] = []
+        manager.start(now: now(), into: &actions)
+        perform(actions)
+        let deadline = MonotonicClock.now() + .seconds(5)
+        while !manager.isConnected(victimKey, now: MonotonicClock.now()) && MonotonicClock.now() < deadline {
+            guard let n = try? socket.receive(into: batch), n > 0 else {
+                usleep(10_000)
+                continue
+            }
+            for i in 0..<n {
+                guard let source = batch.endpoint(i) else { continue }
+                let datagram = Array(UnsafeRawBufferPointer(batch.bytes(i)))
+                var bytes = datagram
+                var notices = DataPath.Notices()
+                let verdict = bytes.withUnsafeMutableBytes {
+                    DataPath.inbound($0, from: source, snapshot: manager.snapshot(now: MonotonicClock.now()), now: MonotonicClock.now(),
+                                     notices: &notices)
+                }
+                actions = []
+                if let keypair = notices.confirmed { manager.confirmed(keypair, now: now(), into: &actions) }
+                if case .handshake(let offset, let path) = verdict {
+                    _ = manager.handleHandshake(Array(datagram[offset...]), from: path, now: now(), into: &actions)
+                }
+                perform(actions)
+            }
+        }
+        guard manager.isConnected(victimKey, now: MonotonicClock.now()) else { fatalError("no session with the victim") }
+        for (peer, seen) in pairs {
+            let notice = PunchMessage(kind: .notice, peer: KeyText.parsePublicKey(peer)!, seen: Endpoint(seen)!).encoded
+            for _ in 0..<count {
+                actions = []
+                manager.sendControl(notice, to: victimKey, endpoint: victim, now: now(), into: &actions)
+                perform(actions)
+            }
+            print("sent \(count) notices naming \(seen)")
+        }
+    }
+
+    static func beacon(certificateFile: String, port: UInt16, target: Endpoint) throws {
+        let certificate = PEM.decode(String(decoding: try FileAccess.readAll(path: certificateFile), as: UTF8.self))!
+        let socket = try UDPSocket(port: 0)
+        let bytes = LANBeacon(port: port, certificate: certificate).encoded
+        _ = try bytes.withUnsafeBytes { try socket.send($0, to: target) }
+        print("sent a unicast beacon to \(target)")
+    }
+}
