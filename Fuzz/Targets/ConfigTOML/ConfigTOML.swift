@@ -90,9 +90,12 @@ func check(_ c: Config) {
     Fuzz.check(Config.mtuRange.contains(c.mtu), "mtu \(c.mtu) accepted")
     Fuzz.check((1 << 16...1 << 30).contains(c.socketBufferBytes), "socket buffer \(c.socketBufferBytes) accepted")
     Fuzz.check(c.controlSocket.hasPrefix("/"), "control socket \(c.controlSocket.debugDescription) accepted")
-    for fp in c.blocklist {
+    for fp in c.blocklist.fingerprints {
         Fuzz.check(fp.utf8.count == 64 && Encoding.fromHex(fp) != nil && fp == fp.lowercased(),
                    "blocklist entry \(fp.debugDescription) accepted")
+    }
+    for key in c.blocklist.publicKeys {
+        Fuzz.check(Ed25519.x25519PublicKey(from: key) != nil, "blocklisted key \(key) is no Ed25519 public key")
     }
     Fuzz.check(Set(c.peers.map(\.publicKey)).count == c.peers.count, "a peer is listed twice")
     for p in c.peers {
