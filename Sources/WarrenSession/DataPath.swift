@@ -50,7 +50,8 @@ public enum DataPath {
         /// for the control thread; `path` is how it came, for an answer that must go back
         /// the same way.
         case control(offset: Int, length: Int, link: PeerLink, path: Path)
-        /// A handshake message at `datagram[offset...]` for the control thread.
+        /// A handshake message (initiation, response or cookie reply) at `datagram[offset...]`
+        /// for the control thread.
         case handshake(offset: Int, path: Path)
         /// A STUN message (RFC 8489), sharing the port: for the control thread.
         case stun
@@ -95,14 +96,18 @@ public enum DataPath {
         switch type {
         case .transport:
             break
-        case .handshakeInitiation, .handshakeResponse:
-            // Both messages are far shorter; a longer one would only cost the control
+        case .handshakeInitiation, .handshakeResponse, .cookieReply:
+            // Real messages are far shorter; a longer one would only cost the control
             // thread a copy.
-            let limit = type == .handshakeInitiation ? HandshakeInitiation.maxByteCount : HandshakeResponse.maxByteCount
+            let limit = switch type {
+            case .handshakeInitiation: HandshakeInitiation.maxByteCount
+            case .handshakeResponse: HandshakeResponse.maxByteCount
+            default: CookieReply.byteCount
+            }
             return raw.count <= limit ? .handshake(offset: base, path: path) : .drop(.malformed)
         case .lanBeacon where base == 0:
             return .beacon
-        case .cookieReply, .relayEnvelope, .lanBeacon:
+        case .relayEnvelope, .lanBeacon:
             return .drop(.unknownType)
         }
         let datagram = UnsafeMutableRawBufferPointer(rebasing: received[base...])

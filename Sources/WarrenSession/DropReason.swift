@@ -17,8 +17,11 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
     case queueFull
     /// Multicast from the kernel (IPv6 neighbour discovery, MLD): the overlay has no multicast.
     case multicast
-    /// A peer's handshakes came faster than `Timing.minInitiationInterval`.
+    /// A peer's handshakes came faster than `Timing.minInitiationInterval`, or a source's
+    /// faster than `HandshakeGate` allows.
     case rateLimited
+    /// Under load, a handshake message without a valid mac2: answered with a cookie reply.
+    case underLoad
     /// The kernel refused or had no room for an outgoing datagram.
     case sendFailed
     /// The TUN device's queue was full.
@@ -41,6 +44,7 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
         case .queueFull: "queue_full"
         case .multicast: "multicast"
         case .rateLimited: "rate_limited"
+        case .underLoad: "under_load"
         case .sendFailed: "send_failed"
         case .tunFull: "tun_full"
         case .unsolicited: "unsolicited"

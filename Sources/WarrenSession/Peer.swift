@@ -100,6 +100,10 @@ final class Peer {
     var lastInitiationAcceptedAt: Instant?
     var lastHandshakeUnix: UInt64?
     var staged: [[UInt8]] = []
+    /// The cookie it gave us under load, for mac2 (`SessionManager+Cookies`).
+    var cookie: ReceivedCookie?
+    /// mac1 of the last handshake message sent to it: a cookie reply is sealed to it.
+    var lastSentMAC1: [UInt8]?
     var lastError: String?
 
     static let maxStagedPackets = 64

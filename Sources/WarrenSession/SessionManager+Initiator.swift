@@ -29,7 +29,7 @@ extension SessionManager {
             return
         }
         var message = HandshakeInitiation(senderIndex: index, noise: initiator.initiation)
-        message.mac1 = HandshakeMAC.mac1(message.bytesBeforeMAC, key: HandshakeMAC.key(for: peer.handshakeKey))
+        protect(&message, for: peer, now: now.instant)
         let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyTimeoutJitterMilliseconds)))
         let bytes = message.encoded
         peer.pending = PendingHandshake(initiator: initiator, localIndex: index,
@@ -59,7 +59,7 @@ extension SessionManager {
               peer.pending?.localIndex == message.receiverIndex else {
             return .unknownIndex
         }
-        guard handshakeGate.admits(from: path, now: now.instant) else { return .rateLimited }
+        if let refused = admit(message, senderIndex: message.senderIndex, from: path, now: now, into: &actions) { return refused }
         // The handshake stays pending until a reply authenticates: a forged one (the index
         // and mac1 are no secret) is dropped and the genuine reply still completes it.
         let result: NoiseIKResult

@@ -12,6 +12,7 @@ extension SessionManager {
         switch type {
         case .handshakeInitiation: return handleInitiation(datagram, from: path, now: now, into: &actions)
         case .handshakeResponse: return handleResponse(datagram, from: path, now: now, into: &actions)
+        case .cookieReply: return handleCookieReply(datagram, now: now, into: &actions)
         default: return .unknownType
         }
     }
@@ -24,7 +25,7 @@ extension SessionManager {
         guard HandshakeMAC.verify(message.bytesBeforeMAC, mac: message.mac1, key: ownMACKey) else {
             return .authenticationFailed
         }
-        guard handshakeGate.admits(from: path, now: now.instant) else { return .rateLimited }
+        if let refused = admit(message, senderIndex: message.senderIndex, from: path, now: now, into: &actions) { return refused }
         let responder: IKResponder
         do {
             responder = try IKResponder(staticKey: handshakeKey, prologue: Self.prologue, initiation: message.noise)
@@ -78,7 +79,7 @@ extension SessionManager {
             return .authenticationFailed
         }
         var response = HandshakeResponse(senderIndex: index, receiverIndex: message.senderIndex, noise: noise)
-        response.mac1 = HandshakeMAC.mac1(response.bytesBeforeMAC, key: HandshakeMAC.key(for: peer.handshakeKey))
+        protect(&response, for: peer, now: now.instant)
         let keypair = Keypair(keys: result.takeKeys(), isInitiator: false, localIndex: index, remoteIndex: message.senderIndex,
                               link: link, now: now.instant)
         // An earlier answer the peer may already be using (its retransmission crossed ours).

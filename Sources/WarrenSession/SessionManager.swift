@@ -38,6 +38,8 @@ public final class SessionManager {
     /// Refusals since the last one that got a log line.
     var unloggedRefusals = 0
     var handshakeGate = HandshakeGate()
+    var cookies: CookieChecker
+    var load = HandshakeLoad()
     var lastTimestampNanoseconds: UInt64 = 0
 
     /// Bumped whenever the routing snapshot would change; the caller republishes then.
@@ -52,6 +54,7 @@ public final class SessionManager {
         self.blocklist = blocklist
         endpointPolicy = EndpointPolicy(overlay: [authority.body.ipv4.network, authority.body.ipv6.network])
         self.rng = random
+        cookies = CookieChecker(ownHandshakeKey: handshakeKey.publicKey)
         ownMACKey = HandshakeMAC.key(for: handshakeKey.publicKey)
         for c in configured where c.publicKey != certificate.publicKey {
             guard let hk = Ed25519.x25519PublicKey(from: c.publicKey) else { continue }

@@ -169,7 +169,7 @@ struct SessionManagerTests {
         var actions: [SessionAction] = []
         h.nodes[1].manager.start(now: h.now, into: &actions)
         guard case .send(var initiation, _) = actions.first else { Issue.record("no initiation"); return }
-        initiation[initiation.count - 1] ^= 1
+        initiation[initiation.count - HandshakeMAC.byteCount - 1] ^= 1  // mac1's last byte
         var out: [SessionAction] = []
         #expect(h.nodes[0].manager.handleHandshake(initiation, from: .direct(h.nodes[1].endpoint), now: h.now, into: &out) == .authenticationFailed)
     }

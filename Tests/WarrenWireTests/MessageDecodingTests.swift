@@ -8,7 +8,7 @@ import WarrenWire
 struct MessageDecodingTests {
     func sampleInitiation() -> HandshakeInitiation {
         HandshakeInitiation(senderIndex: 0x01020304, noise: [UInt8](repeating: 7, count: 96 + 40),
-                            mac1: [UInt8](repeating: 9, count: 16))
+                            mac1: [UInt8](repeating: 9, count: 16), mac2: [UInt8](repeating: 8, count: 16))
     }
 
     @Test("a handshake initiation round-trips")
@@ -25,10 +25,30 @@ struct MessageDecodingTests {
         #expect(try HandshakeResponse(parsing: m.encoded) == m)
     }
 
+    @Test("mac1 covers everything before it and mac2 everything before itself, mac1 included")
+    func macCoverage() {
+        let m = sampleInitiation()
+        #expect(m.encoded == m.bytesBeforeMAC + m.mac1 + m.mac2)
+        #expect(m.bytesBeforeMAC2 == Array(m.encoded.dropLast(16)))
+        #expect(Array(m.encoded.suffix(32)) == [UInt8](repeating: 9, count: 16) + [UInt8](repeating: 8, count: 16))
+    }
+
+    @Test("a cookie reply is 64 bytes, round-trips, and is refused at any other length or with a wrong header")
+    func cookieReply() throws {
+        let m = CookieReply(receiverIndex: 0x0a0b0c0d, nonce: Array(0..<24), encryptedCookie: Array(100..<132))
+        #expect(m.encoded.count == 64 && m.encoded.prefix(8) == [3, 0, 0, 0, 0x0d, 0x0c, 0x0b, 0x0a])
+        #expect(try CookieReply(parsing: m.encoded) == m)
+        for n in 0..<64 { #expect(throws: WireError.self) { try CookieReply(parsing: Array(m.encoded.prefix(n))) } }
+        #expect(throws: WireError.self) { try CookieReply(parsing: m.encoded + [0]) }
+        var header = m.encoded
+        header[1] = 1
+        #expect(throws: WireError.self) { try CookieReply(parsing: header) }
+    }
+
     @Test("truncated handshakes are refused at every length")
     func truncatedHandshakes() {
         let i = sampleInitiation().encoded
-        for n in 0..<(8 + 96 + 16) {
+        for n in 0..<(8 + 96 + 32) {
             #expect(throws: WireError.self) { try HandshakeInitiation(parsing: Array(i.prefix(n))) }
         }
         let r = HandshakeResponse(senderIndex: 1, receiverIndex: 2, noise: [UInt8](repeating: 0, count: 48)).encoded

@@ -47,12 +47,14 @@ extension FuzzNetwork {
         return response.encoded
     }
 
-    /// Recomputes mac1 over `datagram` (all but its last 16 bytes) as if for bob: mac1 is keyed
-    /// by bob's public key, so anyone can make it right; what lies behind it must still hold.
+    /// Recomputes mac1 over `datagram` (all but its last 32 bytes, mac1 and mac2) as if for
+    /// bob, with mac2 zero: mac1 is keyed by bob's public key, so anyone can make it right;
+    /// what lies behind it must still hold.
     public func withBobMAC(_ datagram: [UInt8]) -> [UInt8] {
-        guard datagram.count >= HandshakeMAC.byteCount else { return datagram }
-        let body = Array(datagram.dropLast(HandshakeMAC.byteCount))
+        guard datagram.count >= 2 * HandshakeMAC.byteCount else { return datagram }
+        let body = Array(datagram.dropLast(2 * HandshakeMAC.byteCount))
         return body + HandshakeMAC.mac1(body, key: HandshakeMAC.key(for: bobHandshakeKey))
+            + [UInt8](repeating: 0, count: HandshakeMAC.byteCount)
     }
 
     /// Alice and bob after a complete handshake, bob's keypair confirmed by alice's first

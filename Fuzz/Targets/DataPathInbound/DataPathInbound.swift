@@ -9,8 +9,8 @@
 //
 // Invariants:
 // - Modes 0 and 1: nobody without the keys gets a packet delivered, a keepalive or a
-//   control message accepted; only handshake types (bare or in a relay envelope) go to the
-//   control thread as handshakes, and only up to their longest size; only non-Warren
+//   control message accepted; only handshake types and cookie replies (bare or in a relay
+//   envelope) go to the control thread as handshakes, and only up to their longest size; only non-Warren
 //   datagrams carrying the STUN cookie go to it as STUN, and only up to 1280 bytes; only
 //   type 6 (bare) as LAN beacons.
 // - Mode 2: alice's own packets always authenticate; an empty one is a keepalive; one whose
@@ -75,7 +75,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         switch verdict {
         case .handshake:
-            Fuzz.check(type == .handshakeInitiation || type == .handshakeResponse, "\(String(describing: type)) sent to handshake")
+            Fuzz.check([.handshakeInitiation, .handshakeResponse, .cookieReply].contains(type), "\(String(describing: type)) sent to handshake")
+            let inner = datagram.count - (enveloped ? RelayEnvelope.byteCount : 0)
+            Fuzz.check(type != .cookieReply || inner <= CookieReply.byteCount, "a \(inner)-byte cookie reply sent on")
         case .stun:
             Fuzz.check(bare == nil && datagram.withUnsafeBytes { MessageType.isSTUN($0) }, "\(String(describing: bare)) sent to STUN")
             Fuzz.check(datagram.count <= MessageType.maxSTUNByteCount, "a \(datagram.count)-byte STUN message sent on")
@@ -85,6 +87,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let inner = datagram.count - (enveloped ? RelayEnvelope.byteCount : 0)
             Fuzz.check(type != .handshakeInitiation && type != .handshakeResponse || inner > HandshakeInitiation.maxByteCount,
                        "handshake message of \(inner) bytes dropped")
+            Fuzz.check(type != .cookieReply || inner > CookieReply.byteCount, "cookie reply of \(inner) bytes dropped")
         case .deliver, .keepalive, .control:
             Fuzz.check(false, "unauthenticated datagram accepted as \(verdict)")
         }
