@@ -54,8 +54,6 @@ public enum DataPath {
         case handshake(offset: Int, path: Path)
         /// A STUN message (RFC 8489), sharing the port: for the control thread.
         case stun
-        /// A LAN beacon: for the control thread.
-        case beacon
         case drop(DropReason)
     }
 
@@ -100,9 +98,11 @@ public enum DataPath {
             // thread a copy.
             let limit = type == .handshakeInitiation ? HandshakeInitiation.maxByteCount : HandshakeResponse.maxByteCount
             return raw.count <= limit ? .handshake(offset: base, path: path) : .drop(.malformed)
-        case .lanBeacon where base == 0:
-            return .beacon
-        case .cookieReply, .relayEnvelope, .lanBeacon:
+        case .lanBeacon:
+            // Beacons are believed only as multicast, which this socket never receives
+            // (`MulticastSocket` does): one here was sent to this node alone.
+            return .drop(.unsolicited)
+        case .cookieReply, .relayEnvelope:
             return .drop(.unknownType)
         }
         let datagram = UnsafeMutableRawBufferPointer(rebasing: received[base...])

@@ -86,4 +86,16 @@ struct LANCandidateTests {
         #expect(bob.endpoint(of: alice.certificate.publicKey) == alice.endpoint)
         #expect(bob.isConnected(alice.certificate.publicKey, now: h.now.instant))
     }
+
+    @Test("a beacon that reaches the node's own socket (unicast, or a relay envelope's) is dropped as unsolicited")
+    func beaconOnTheMainSocket() {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        // type 6 ‖ 0 0 0 ‖ port ‖ certificate length 0: what anyone can send to the port.
+        let beacon: [UInt8] = [6, 0, 0, 0, 0xca, 0x6c, 0, 0]
+        _ = h.receive(beacon, at: 0, from: Endpoint("192.168.1.66:40000")!)
+        _ = h.receive([5, 0, 0, 0, 0, 0, 0, 1] + beacon, at: 0, from: Endpoint("192.168.1.66:40000")!)
+        #expect(h.dropped == [.unsolicited, .unsolicited])
+        #expect(h.nodes[0].manager.status(now: h.now.instant).isEmpty)
+    }
 }
