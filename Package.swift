@@ -36,7 +36,7 @@ let package = Package(
                 swiftSettings: strict),
 
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
-        .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire"], swiftSettings: strict),
+        .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
 
         // The DHT simulator: thousands of in-process DHT nodes over a simulated network.
         .target(name: "WarrenSimulation", dependencies: ["WarrenDHT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "WarrenSessionTests",
                     dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise", "CAllocationCounter"]),
         .testTarget(name: "WarrenDHTTests", dependencies: ["WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
-        .testTarget(name: "WarrenNATTests", dependencies: ["WarrenNAT", "WarrenCrypto", "WarrenWire"]),
+        .testTarget(name: "WarrenNATTests", dependencies: ["WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenSimulationTests", dependencies: ["WarrenSimulation", "WarrenDHT"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),
         .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire", "CAllocationCounter"]),

@@ -34,7 +34,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("DHTNode", ["WarrenDHT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("STUNMessages", ["WarrenNAT", "WarrenWire"]),
     ("NATControlMessages", ["WarrenNAT", "WarrenCrypto", "WarrenWire"]),
-    ("LANBeacons", ["WarrenNAT"]),
+    ("LANBeacons", ["WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
 ]
 
 let package = Package(
@@ -57,7 +57,7 @@ let package = Package(
                 path: "Modules/WarrenSession", swiftSettings: strict),
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenDHT",
                 swiftSettings: strict),
-        .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire"], path: "Modules/WarrenNAT", swiftSettings: strict),
+        .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenNAT", swiftSettings: strict),
         .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], path: "Modules/WarrenLinux",
                 swiftSettings: strict),
         .target(name: "WarrenDaemon",

@@ -27,6 +27,8 @@ _Static_assert(offsetof(CLinux_ucred, uid) == offsetof(struct ucred, uid), "ucre
 _Static_assert(CLinux_IFNAMSIZ == IFNAMSIZ, "IFNAMSIZ");
 _Static_assert(CLinux_UDP_OFFLOAD_CONTROL_BYTES >= CMSG_SPACE(sizeof(uint16_t)), "UDP_SEGMENT control room");
 _Static_assert(CLinux_UDP_OFFLOAD_CONTROL_BYTES >= CMSG_SPACE(sizeof(int)), "UDP_GRO control room");
+_Static_assert(CLinux_ARRIVAL_CONTROL_BYTES >= CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(int)), "IPv4 arrival room");
+_Static_assert(CLinux_ARRIVAL_CONTROL_BYTES >= CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)), "IPv6 arrival room");
 
 int CLinux_sendmmsg(int fd, CLinux_mmsghdr *vector, unsigned int count, int flags) {
     return sendmmsg(fd, (struct mmsghdr *)vector, count, flags);
@@ -106,4 +108,33 @@ int CLinux_probe_udp_segment(int fd) {
     // A socket-wide segment size of 0 changes nothing; it fails where UDP_SEGMENT is unknown.
     int size = 0;
     return setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof size);
+}
+
+int CLinux_arrival(const struct msghdr *message, uint8_t destination[16], int *destination_length, int *hop_limit) {
+    int found_destination = 0, found_hop_limit = 0;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR((struct msghdr *)message); header != NULL;
+         header = CMSG_NXTHDR((struct msghdr *)message, header)) {
+        if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO
+            && header->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(header), sizeof info);
+            // ipi_addr is the header's destination; ipi_spec_dst is the local address a reply would use.
+            memcpy(destination, &info.ipi_addr, 4);
+            *destination_length = 4;
+            found_destination = 1;
+        } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_PKTINFO
+                   && header->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+            struct in6_pktinfo info;
+            memcpy(&info, CMSG_DATA(header), sizeof info);
+            memcpy(destination, &info.ipi6_addr, 16);
+            *destination_length = 16;
+            found_destination = 1;
+        } else if (((header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_TTL)
+                    || (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_HOPLIMIT))
+                   && header->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            memcpy(hop_limit, CMSG_DATA(header), sizeof(int));
+            found_hop_limit = 1;
+        }
+    }
+    return found_destination && found_hop_limit ? 0 : -1;
 }

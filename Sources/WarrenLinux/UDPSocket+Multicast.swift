@@ -2,18 +2,21 @@ import CLinux
 import Glibc
 public import WarrenWire
 
-/// Multicast on the link, for LAN beacons: the node's socket joins a group on each of its
-/// interfaces (so beacons to the group on the Warren port arrive with everything else), and a
-/// beacon goes out through one interface at a time from a short-lived socket. IPv4 and IPv6.
+/// Multicast on the link, for LAN beacons: a beacon goes out through one interface at a time
+/// from a short-lived socket, and `MulticastSocket` receives them. The node's main socket
+/// hears no multicast at all (`hearOnlyJoinedGroups`): nothing sent to a group reaches the
+/// packet threads. IPv4 and IPv6.
 extension UDPSocket {
-    /// Joins `group` on the interface that has `interfaceAddress`. Joining again is harmless.
-    public func joinMulticast(_ group: IPv4Address, interfaceAddress: IPv4Address) throws(SystemError) {
-        var request = ip_mreq(imr_multiaddr: in_addr(s_addr: group.value.bigEndian),
-                              imr_interface: in_addr(s_addr: interfaceAddress.value.bigEndian))
-        let fd = fileDescriptor
-        let result = setsockopt(fd, Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<ip_mreq>.size))
-        if result != 0, errno != EADDRINUSE {
-            throw SystemError(operation: "joining multicast group \(group) on \(interfaceAddress)", errno: errno)
+    /// Turns off IP_MULTICAST_ALL (and IPV6_MULTICAST_ALL, Linux 4.20), which by default let a
+    /// socket bound to the wildcard address receive datagrams to any group some other socket
+    /// of the host joined on its port. An older kernel without the IPv6 option is no error.
+    static func hearOnlyJoinedGroups(_ fd: Int32, family: Family, _ operation: @autoclosure () -> String) throws(SystemError) {
+        try setOption(fd, Int32(IPPROTO_IP), IP_MULTICAST_ALL, 0, operation())
+        guard family == .dualStack else { return }
+        do {
+            try setOption(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_ALL, 0, operation())
+        } catch where error.errno == ENOPROTOOPT {
+            return
         }
     }
 
@@ -34,16 +37,6 @@ extension UDPSocket {
             }
         }
         _ = try sent.get()
-    }
-
-    /// Joins IPv6 `group` on interface `interfaceIndex` (a dual-stack socket). Joining again
-    /// is harmless.
-    public func joinMulticast(_ group: IPv6Address, interfaceIndex: UInt32) throws(SystemError) {
-        var request = ipv6_mreq(ipv6mr_multiaddr: Self.in6(group), ipv6mr_interface: interfaceIndex)
-        let result = setsockopt(fileDescriptor, Int32(IPPROTO_IPV6), IPV6_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<ipv6_mreq>.size))
-        if result != 0, errno != EADDRINUSE {
-            throw SystemError(operation: "joining multicast group \(group) on interface \(interfaceIndex)", errno: errno)
-        }
     }
 
     /// Sends `bytes` to IPv6 `group`:`port` out of interface `interfaceIndex`, from `source`
@@ -72,7 +65,7 @@ extension UDPSocket {
         _ = try sent.get()
     }
 
-    private static func in6(_ address: IPv6Address) -> in6_addr {
+    static func in6(_ address: IPv6Address) -> in6_addr {
         var raw = in6_addr()
         withUnsafeMutableBytes(of: &raw) { $0.copyBytes(from: address.bytes) }
         return raw

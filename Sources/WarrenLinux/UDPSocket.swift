@@ -67,6 +67,7 @@ public final class UDPSocket: Sendable {
         if family == .dualStack {
             try setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0, "turning off IPV6_V6ONLY")
         }
+        try hearOnlyJoinedGroups(fd, family: family, "turning off IP_MULTICAST_ALL")
         try setBuffer(fd, force: SO_RCVBUFFORCE, plain: SO_RCVBUF, bytes: bytes, "setting the UDP receive buffer")
         try setBuffer(fd, force: SO_SNDBUFFORCE, plain: SO_SNDBUF, bytes: bytes, "setting the UDP send buffer")
         var storage = sockaddr_storage()

@@ -55,8 +55,6 @@ public enum DataPath {
         case handshake(offset: Int, path: Path)
         /// A STUN message (RFC 8489), sharing the port: for the control thread.
         case stun
-        /// A LAN beacon: for the control thread.
-        case beacon
         case drop(DropReason)
     }
 
@@ -105,9 +103,11 @@ public enum DataPath {
             default: CookieReply.byteCount
             }
             return raw.count <= limit ? .handshake(offset: base, path: path) : .drop(.malformed)
-        case .lanBeacon where base == 0:
-            return .beacon
-        case .relayEnvelope, .lanBeacon:
+        case .lanBeacon:
+            // Beacons are believed only as multicast, which this socket never receives
+            // (`MulticastSocket` does): one here was sent to this node alone.
+            return .drop(.unsolicited)
+        case .relayEnvelope:
             return .drop(.unknownType)
         }
         let datagram = UnsafeMutableRawBufferPointer(rebasing: received[base...])

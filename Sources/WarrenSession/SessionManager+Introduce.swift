@@ -13,15 +13,22 @@ extension SessionManager {
     /// `endpointPolicy` refuses are left out.
     public func introduce(certificate unchecked: UncheckedCertificate, endpoints: [Endpoint], now: Moment) -> PeerLink? {
         let endpoints = endpointPolicy.admitted(endpoints)
-        guard let handshakeKey = Ed25519.x25519PublicKey(from: unchecked.body.publicKey),
-              let certificate = try? verifyPeer(unchecked, handshakeKey: handshakeKey, now: now),
-              certificate.publicKey != self.certificate.publicKey,
-              let peer = peer(for: certificate.publicKey, handshakeKey: handshakeKey, foundBy: .record) else { return nil }
+        guard let (peer, certificate) = verifiedPeer(unchecked, foundBy: .record, now: now) else { return nil }
         // A session that works keeps its endpoint; a record may be older than what we saw.
         if peer.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
         peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
         if !peer.isStatic, peer.current?.isUsable(at: now.instant) != true { peer.foundBy = .record }
         return adopt(certificate, for: peer)
+    }
+
+    /// The peer a certificate names, created if new, once the certificate checks out against
+    /// our CA and blocklist as a handshake's would; nil for a refused one or our own.
+    private func verifiedPeer(_ unchecked: UncheckedCertificate, foundBy: FoundBy, now: Moment) -> (Peer, Certificate)? {
+        guard let handshakeKey = Ed25519.x25519PublicKey(from: unchecked.body.publicKey),
+              let certificate = try? verifyPeer(unchecked, handshakeKey: handshakeKey, now: now),
+              certificate.publicKey != self.certificate.publicKey,
+              let peer = peer(for: certificate.publicKey, handshakeKey: handshakeKey, foundBy: foundBy) else { return nil }
+        return (peer, certificate)
     }
 
     /// A peer's endpoints as its newest record lists them, after handshakes to where we
@@ -41,22 +48,23 @@ extension SessionManager {
         return endpoint
     }
 
-    /// A member announced itself on one of our LANs at `endpoint`: it becomes routable there
-    /// (its certificate checked as for a DHT record), and a handshake goes to the LAN address
-    /// first. A working session keeps its path; a static peer stays one of the config. Nil
-    /// when the certificate is refused.
+    /// A member announced itself on one of our LANs at `endpoint` (its beacon believed:
+    /// `LANBeaconGate`): the LAN address becomes its first candidate, so the next handshake
+    /// tries it too, and it is the endpoint only of a peer that had none. A beacon replaces
+    /// nothing: not a configured endpoint, nor one a handshake or an authenticated packet
+    /// proved; the handshake's answer decides where the peer is (security issue #11, finding
+    /// 6). A working session is left alone. Nil when the certificate is refused.
     @discardableResult
     public func seenOnLAN(certificate unchecked: UncheckedCertificate, at endpoint: Endpoint, now: Moment) -> PeerLink? {
         guard endpointPolicy.admits(endpoint) else { return nil }
-        let known = peers[unchecked.body.publicKey]
-        if let known, known.current?.isUsable(at: now.instant) == true { return known.link }
-        let candidates = [endpoint] + (known?.candidates ?? []).filter { $0 != endpoint }
-        guard let link = introduce(certificate: unchecked, endpoints: candidates, now: now),
-              let peer = peers[link.publicKey] else { return nil }
-        guard !peer.isStatic else { return link }
-        peer.endpoint = endpoint
-        peer.foundBy = .lan
-        return link
+        if let known = peers[unchecked.body.publicKey], known.current?.isUsable(at: now.instant) == true { return known.link }
+        guard let (peer, certificate) = verifiedPeer(unchecked, foundBy: .lan, now: now) else { return nil }
+        peer.candidates = Array(([endpoint] + peer.candidates.filter { $0 != endpoint }).prefix(Self.maxCandidates))
+        if peer.endpoint == nil {
+            peer.endpoint = endpoint
+            if !peer.isStatic { peer.foundBy = .lan }
+        }
+        return adopt(certificate, for: peer)
     }
 
     /// A rendezvous node says `publicKey` wants to reach us at `candidates`: handshakes go to

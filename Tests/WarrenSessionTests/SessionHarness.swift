@@ -165,7 +165,7 @@ final class SessionHarness {
             captured.append(datagram)
         case .drop(let reason):
             dropped.append(reason)
-        case .stun, .beacon:
+        case .stun:
             dropped.append(.unknownType)
         }
         return (actions, [])

@@ -14,8 +14,11 @@ import WarrenWire
 ///       handshakes with the victim as the member CONFIG names, then sends COUNT punch
 ///       notices for each pair, naming PEER_KEY seen at SEEN, with no record (the notice
 ///       alone would have to be believed)
-///   warren-forge beacon CERTIFICATE_FILE PORT TARGET_ENDPOINT
-///       sends one unicast LAN beacon with a copy of someone's certificate
+///   warren-forge beacon CONFIG CERTIFICATE_FILE PORT TARGET_ENDPOINT...
+///       sends each target, unicast, two LAN beacons naming PORT and carrying
+///       CERTIFICATE_FILE's certificate: one in the unsigned layout beacons had before they
+///       were signed, and one signed now with CONFIG's key (a valid signature when
+///       CERTIFICATE_FILE is CONFIG's own certificate; a copy of someone else's is not)
 ///
 /// Built with the tests only; the daemon has no such mode.
 @main
@@ -26,8 +29,9 @@ enum WarrenForge {
         case "notices" where arguments.count >= 8 && arguments.count % 2 == 0:
             let pairs = stride(from: 6, to: arguments.count, by: 2).map { (arguments[$0], arguments[$0 + 1]) }
             try notices(config: arguments[2], victimKey: arguments[3], victim: arguments[4], count: Int(arguments[5])!, pairs: pairs)
-        case "beacon" where arguments.count == 5:
-            try beacon(certificateFile: arguments[2], port: UInt16(arguments[3])!, target: Endpoint(arguments[4])!)
+        case "beacon" where arguments.count >= 6:
+            try beacon(config: arguments[2], certificateFile: arguments[3], port: UInt16(arguments[4])!,
+                       targets: arguments[5...].map { Endpoint($0)! })
         default:
             fatalError("usage: see WarrenForge.swift")
         }
@@ -86,11 +90,20 @@ enum WarrenForge {
         }
     }
 
-    static func beacon(certificateFile: String, port: UInt16, target: Endpoint) throws {
+    static func beacon(config path: String, certificateFile: String, port: UInt16, targets: [Endpoint]) throws {
+        let identity = try NodeIdentity(config: try Config.load(path: path), atUnixTime: WallClock.nowUnixSeconds())
         let certificate = PEM.decode(String(decoding: try FileAccess.readAll(path: certificateFile), as: UTF8.self))!
+        // type 6 ‖ 0 0 0 ‖ port ‖ certificate length ‖ certificate: no time, no signature.
+        var unsigned = WireWriter()
+        unsigned.write(bytes: [MessageType.lanBeacon.rawValue, 0, 0, 0])
+        unsigned.write(port)
+        unsigned.writeLongBytes(certificate)
+        let signed = LANBeacon(port: port, unixMilliseconds: WallClock.nowUnixNanoseconds() / 1_000_000, certificate: certificate,
+                               signedBy: identity.signingKey).encoded
         let socket = try UDPSocket(port: 0)
-        let bytes = LANBeacon(port: port, certificate: certificate).encoded
-        _ = try bytes.withUnsafeBytes { try socket.send($0, to: target) }
-        print("sent a unicast beacon to \(target)")
+        for target in targets {
+            for bytes in [unsigned.bytes, signed] { _ = try bytes.withUnsafeBytes { try socket.send($0, to: target) } }
+            print("sent an unsigned and a signed unicast beacon to \(target)")
+        }
     }
 }

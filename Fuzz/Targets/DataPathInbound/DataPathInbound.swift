@@ -81,8 +81,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         case .stun:
             Fuzz.check(bare == nil && datagram.withUnsafeBytes { MessageType.isSTUN($0) }, "\(String(describing: bare)) sent to STUN")
             Fuzz.check(datagram.count <= MessageType.maxSTUNByteCount, "a \(datagram.count)-byte STUN message sent on")
-        case .beacon:
-            Fuzz.check(bare == .lanBeacon, "\(String(describing: bare)) taken for a LAN beacon")
         case .drop:
             let inner = datagram.count - (enveloped ? RelayEnvelope.byteCount : 0)
             Fuzz.check(type != .handshakeInitiation && type != .handshakeResponse || inner > HandshakeInitiation.maxByteCount,
@@ -143,7 +141,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             if reason == .sourceNotOwned, let source = plaintext.withUnsafeBytes({ IPPacket.source($0) }) {
                 Fuzz.check(!net.alice.owns(source), "dropped a packet from \(source), which alice owns")
             }
-        case .handshake, .stun, .beacon:
+        case .handshake, .stun:
             Fuzz.check(false, "alice's transport packet handed to the control thread as \(verdict)")
         }
         Fuzz.check(notices.confirmed == nil && notices.roamed == nil, "a packet on a confirmed session changed its state")

@@ -84,4 +84,16 @@ int CLinux_udp_gro_segment_size(const struct msghdr *message);
 int CLinux_set_udp_gro(int fd, int on);
 int CLinux_probe_udp_segment(int fd);
 
+// Where a datagram was sent and how far it came, for LAN beacons: with IP_PKTINFO and
+// IP_RECVTTL (IPv4, also on a dual-stack socket) or IPV6_RECVPKTINFO and IPV6_RECVHOPLIMIT
+// set, each received message carries its header's destination address and TTL / hop limit
+// in control messages (struct in6_pktinfo is _GNU_SOURCE).
+//
+// Room for those control messages, either family.
+#define CLinux_ARRIVAL_CONTROL_BYTES 128
+// Reads them from a received message: the destination into `destination` (4 bytes for IPv4,
+// 16 for IPv6; *destination_length says which), the TTL or hop limit into *hop_limit.
+// Returns 0 when both were there, -1 otherwise.
+int CLinux_arrival(const struct msghdr *message, uint8_t destination[16], int *destination_length, int *hop_limit);
+
 #endif

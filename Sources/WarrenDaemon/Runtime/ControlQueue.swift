@@ -10,8 +10,6 @@ public enum ControlEvent: Sendable {
     case handshake([UInt8], from: Path)
     /// A STUN message on the Warren port.
     case stun([UInt8], from: Endpoint)
-    /// A LAN beacon, to the multicast group on the Warren port.
-    case beacon([UInt8], from: Endpoint)
     case hold([UInt8], link: PeerLink)
     case confirmed(Keypair)
     case roamed(PeerLink, Endpoint)
@@ -23,10 +21,10 @@ public enum ControlEvent: Sendable {
 
 extension ControlEvent {
     /// Whether the event comes from this host or from a peer whose packet authenticated, as
-    /// opposed to anyone at all (a handshake, STUN, a beacon).
+    /// opposed to anyone at all (a handshake, STUN).
     var isAuthenticated: Bool {
         switch self {
-        case .handshake, .stun, .beacon: false
+        case .handshake, .stun: false
         case .hold, .confirmed, .roamed, .control, .unroutable: true
         }
     }
@@ -35,7 +33,7 @@ extension ControlEvent {
     var costBytes: Int {
         let overhead = 64
         switch self {
-        case .handshake(let bytes, _), .stun(let bytes, _), .beacon(let bytes, _), .hold(let bytes, _),
+        case .handshake(let bytes, _), .stun(let bytes, _), .hold(let bytes, _),
              .control(let bytes, _, _), .unroutable(_, let bytes): return overhead + bytes.count
         case .confirmed, .roamed: return overhead
         }

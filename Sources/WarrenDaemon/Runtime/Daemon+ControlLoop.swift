@@ -7,7 +7,7 @@ import WarrenWire
 import FoundationEssentials
 
 extension Daemon {
-    enum Token: UInt64 { case queue, signals, control }
+    enum Token: UInt64 { case queue, signals, control, beacons }
 
     static func moment() -> Moment {
         Moment(instant: MonotonicClock.now(), unixNanoseconds: WallClock.nowUnixNanoseconds())
@@ -22,6 +22,9 @@ extension Daemon {
               (try? poller.add(control.fileDescriptor, token: Token.control.rawValue)) != nil else {
             logger.critical("cannot set up the control loop's poller")
             return
+        }
+        if let beaconSocket, (try? poller.add(beaconSocket.fileDescriptor, token: Token.beacons.rawValue)) == nil {
+            logger.error("cannot listen for LAN beacons: the control loop's poller refused their socket")
         }
         var actions: [SessionAction] = []
         manager.start(now: Self.moment(), into: &actions)
@@ -51,6 +54,8 @@ extension Daemon {
                     for event in events { handle(event, into: &actions) }
                 case .control:
                     for request in control.takeRequests() { answer(request, into: &actions) }
+                case .beacons:
+                    receiveBeacons(now: Self.moment())
                 case nil:
                     break
                 }
@@ -85,8 +90,6 @@ extension Daemon {
             resolve(address, packet: packet, now: now, into: &actions)
         case .stun(let bytes, let source):
             handleSTUN(bytes, from: source, now: now, into: &actions)
-        case .beacon(let bytes, let source):
-            handleBeacon(bytes, from: source, now: now)
         }
     }
 

@@ -32,7 +32,8 @@ public final class Daemon {
     var relayLimits = KeyedRateLimiter<Key32>(capacity: Daemon.relayBurst, perSecond: Daemon.relayRequestsPerSecond, maxKeys: 1024)
     var nextRelayRefresh: Instant = .zero
     /// The DHT: the node, the lookups for unknown addresses, and the key that signs this
-    /// node's record (a second copy of the node key; the session manager holds the first).
+    /// node's record and its LAN beacons (a second copy of the node key; the session manager
+    /// holds the first).
     var dht: DHTNode
     var resolver = AddressResolver()
     let recordSigner: SigningKey
@@ -65,9 +66,14 @@ public final class Daemon {
     var punchLimits = KeyedRateLimiter<Key32>(capacity: Daemon.punchBurst, perSecond: Daemon.punchesPerSecond, maxKeys: 1024)
     /// `warren ping` runs in progress (`Daemon+Ping`).
     var pings: [PingRun] = []
-    /// LAN beacons (`Daemon+LAN`): when the next goes out and how many went, where this node
-    /// listens (IPv4 networks, IPv6 interfaces), and rate limits per source address.
+    /// LAN beacons (`Daemon+LAN`): the socket they arrive on (nil when they are off, or it
+    /// could not be opened), which are believed, when the next goes out and how many went,
+    /// the time stamp of the last (each is signed with a later one), where this node listens
+    /// (IPv4 networks, IPv6 interfaces), and rate limits per source address.
+    let beaconSocket: MulticastSocket?
+    var beaconGate: LANBeaconGate
     var nextBeacon: Instant = .zero
+    var lastBeaconMilliseconds: UInt64 = 0
     var beaconsSent = 0
     var beaconNetworks: Set<IPv4Address> = []
     var beaconInterfacesIPv6: Set<UInt32> = []
@@ -135,6 +141,8 @@ public final class Daemon {
                                  authority: identity.authority, peers: identity.peers, blocklist: config.blocklist,
                                  random: SystemRandom())
         punches = PunchCoordinator(own: identity.certificate.publicKey, policy: manager.endpointPolicy)
+        beaconGate = LANBeaconGate(authority: identity.authority, ownKey: identity.certificate.publicKey)
+        beaconSocket = Self.openBeaconSocket(config: config, family: socket.family, logger: logger)
     }
 
     /// Addresses (IPv4 and the derived IPv6, each with the overlay prefix, which also
@@ -204,6 +212,7 @@ public final class Daemon {
         control.socket.close()
         tun.close()
         socket.close()
+        beaconSocket?.close()
     }
 }
 

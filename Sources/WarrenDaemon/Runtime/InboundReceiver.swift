@@ -79,8 +79,6 @@ public struct InboundReceiver {
             sink.post(.handshake(Array(UnsafeRawBufferPointer(rebasing: datagram[offset...])), from: path))
         case .stun:
             sink.post(.stun(Array(datagram), from: source))
-        case .beacon:
-            sink.post(.beacon(Array(datagram), from: source))
         case .drop(let reason):
             sink.drop(reason)
         }
