@@ -9,16 +9,17 @@
 //
 // Invariants:
 // - Modes 0 and 1: nobody without the keys gets a packet delivered, a keepalive or a
-//   control message accepted; only handshake types and cookie replies (bare or in a relay
-//   envelope) go to the control thread as handshakes, and only up to their longest size; only non-Warren
-//   datagrams carrying the STUN cookie go to it as STUN, and only up to 1280 bytes; only
-//   type 6 (bare) as LAN beacons.
+//   control message accepted; only handshake messages and cookie replies (bare or in a
+//   relay envelope) go to the control thread as handshakes, and only up to their longest
+//   size; only non-Warren datagrams carrying the STUN cookie go to it as STUN, and only up
+//   to 1280 bytes; LAN beacons never do (they are believed only as multicast, on a socket
+//   of their own).
 // - Mode 2: alice's own packets always authenticate; an empty one is a keepalive; one whose
 //   first byte is below 0x40 is a control message of its full length; a delivered packet is
 //   a complete IP header or more, no longer than what she sent, is left in place decrypted,
-//   its inner source address belongs to alice's certificate and its destination to bob's. Offsets point past the
-//   envelope when there is one, the path says whether it came through a relay, and only a
-//   bare packet can report a move.
+//   its inner source address belongs to alice's certificate and its destination to bob's.
+//   Offsets point past the envelope when there is one, the path says whether it came
+//   through a relay, and only a bare packet can report a move.
 import FuzzFixtures
 import FuzzSupport
 import WarrenSession

@@ -13,7 +13,7 @@
 // - Nothing traps, whatever the length and segment size (a 0-byte datagram once did).
 // - Modes 0 and 1: every datagram of the run is accounted for exactly once (forwarded,
 //   posted or dropped; an empty entry is one drop), nothing is delivered, and only
-//   handshakes, STUN and beacons reach the control thread.
+//   handshakes (cookie replies among them) and STUN reach the control thread.
 // - A forwarded datagram is one whole segment of the run, goes to carol with the channel
 //   rewritten to hers, and only in mode 1.
 // - Mode 2: alice's packets are delivered only with her own inner source addresses.
