@@ -101,6 +101,10 @@ final class Peer {
     var lastHandshakeUnix: UInt64?
     var staged: [[UInt8]] = []
     var lastError: String?
+    /// When this node last had a reason of its own to reach the peer (a packet or control
+    /// message for it, its record, a punch or a relay): with its traffic, what keeps an
+    /// otherwise idle peer from being pruned.
+    var lastWantedAt: Instant = .zero
 
     static let maxStagedPackets = 64
 
