@@ -70,10 +70,11 @@ let package = Package(
                           dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"],
                           path: "bench/Sources/warren-bench", swiftSettings: strict),
 
-        // A misbehaving member for the integration tests: forged punch notices, unicast beacons.
+        // A misbehaving member for the integration tests: forged punch notices, unicast beacons,
+        // DHT answers full of invented contacts.
         .executableTarget(name: "warren-forge",
-                          dependencies: ["WarrenDaemon", "WarrenSession", "WarrenNAT", "WarrenPKI", "WarrenLinux", "WarrenCrypto",
-                                         "WarrenWire"],
+                          dependencies: ["WarrenDaemon", "WarrenSession", "WarrenNAT", "WarrenDHT", "WarrenPKI", "WarrenLinux",
+                                         "WarrenCrypto", "WarrenWire"],
                           path: "Tests/warren-forge", swiftSettings: strict),
 
         .target(name: "WarrenTestSupport", path: "Tests/WarrenTestSupport"),

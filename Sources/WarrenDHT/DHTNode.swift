@@ -29,6 +29,11 @@ public struct DHTNode: Sendable {
         /// Contacts dropped for not answering that each bucket remembers and pings again,
         /// one per bucket per `bucketRefreshInterval` (`RoutingTable+Dormant`); 0: forget them.
         public var dormantPerBucket = 8
+        /// Lookups running at once, in all and for any one `LookupReason`, and how many more
+        /// may wait for a slot before new ones are refused (`LookupAdmission`).
+        public var maxLookups = 32
+        public var maxLookupsPerReason = 16
+        public var maxQueuedLookups = 64
         public init() {}
     }
 
@@ -40,6 +45,7 @@ public struct DHTNode: Sendable {
     /// a link-local or multicast address, or the overlay).
     public let endpointPolicy: EndpointPolicy
     var lookups: [UInt32: LookupTask] = [:]
+    var admission: LookupAdmission
     /// Outstanding requests by request ID: whom we asked and for which lookup.
     var pending: [UInt32: PendingRequest] = [:]
     var limiters: [NodeID: TokenBucket] = [:]
@@ -50,6 +56,7 @@ public struct DHTNode: Sendable {
     struct LookupTask: Sendable {
         var lookup: Lookup
         let wantsValue: Bool
+        let reason: LookupReason
         let startedAt: Instant
         var records: [PeerRecord] = []
         var foundHops = 0
@@ -68,6 +75,9 @@ public struct DHTNode: Sendable {
 
     public struct Statistics: Sendable, Equatable, Codable {
         public var lookupsStarted = 0
+        /// Lookups that waited for a slot, and those refused because too many waited.
+        public var lookupsQueued = 0
+        public var lookupsRefused = 0
         public var lookupsSucceeded = 0
         public var requestsAnswered = 0
         public var requestsRateLimited = 0
@@ -80,6 +90,8 @@ public struct DHTNode: Sendable {
         table = RoutingTable(own: own.id, k: settings.k, staleAfter: settings.staleAfter, maxFailures: settings.maxFailures,
                              maxDormant: settings.dormantPerBucket)
         store = RecordStore(authority: authority)
+        admission = LookupAdmission(maxRunning: settings.maxLookups, maxRunningPerReason: settings.maxLookupsPerReason,
+                                    maxQueued: settings.maxQueuedLookups)
         endpointPolicy = EndpointPolicy(overlay: [authority.body.ipv4.network, authority.body.ipv6.network])
         nextRequestID = random.next()
     }
@@ -133,14 +145,16 @@ public struct DHTNode: Sendable {
 
     // MARK: Lookups
 
-    /// Starts a lookup for the nodes closest to `target`.
+    /// Starts a lookup for the nodes closest to `target` (joining, refreshing a bucket).
+    /// Like every lookup, it may wait for a slot or be refused (`LookupAdmission`): then it
+    /// finishes at once, having found nothing.
     public mutating func findNode(_ target: NodeID, now: Instant, into actions: inout [DHTAction]) -> UInt32 {
-        start(target, wantsValue: false, toStore: nil, now: now, into: &actions)
+        start(target, wantsValue: false, toStore: nil, reason: .maintenance, now: now, into: &actions)
     }
 
-    /// Starts a lookup for the records under `key`.
-    public mutating func findValue(_ key: NodeID, now: Instant, into actions: inout [DHTAction]) -> UInt32 {
-        start(key, wantsValue: true, toStore: nil, now: now, into: &actions)
+    /// Starts a lookup for the records under `key`, for `reason`.
+    public mutating func findValue(_ key: NodeID, for reason: LookupReason, now: Instant, into actions: inout [DHTAction]) -> UInt32 {
+        start(key, wantsValue: true, toStore: nil, reason: reason, now: now, into: &actions)
     }
 
     /// Stores `record` at the k nodes closest to `key` (found by a lookup first), and here if
@@ -148,22 +162,37 @@ public struct DHTNode: Sendable {
     @discardableResult
     public mutating func publish(_ record: PeerRecord, under key: NodeID, now: Moment, into actions: inout [DHTAction]) -> UInt32 {
         try? store.store(record, under: key, from: own.id, now: now.unixSeconds)
-        return start(key, wantsValue: false, toStore: record, now: now.instant, into: &actions)
+        return start(key, wantsValue: false, toStore: record, reason: .publish, now: now.instant, into: &actions)
     }
 
-    private mutating func start(_ target: NodeID, wantsValue: Bool, toStore: PeerRecord?, now: Instant,
+    private mutating func start(_ target: NodeID, wantsValue: Bool, toStore: PeerRecord?, reason: LookupReason, now: Instant,
                                 into actions: inout [DHTAction]) -> UInt32 {
-        let id = takeRequestID()
+        let request = LookupAdmission.Request(id: takeRequestID(), target: target, wantsValue: wantsValue, toStore: toStore,
+                                              reason: reason)
+        switch admission.admit(request) {
+        case .start:
+            begin(request, now: now, into: &actions)
+        case .queued:
+            statistics.lookupsQueued += 1
+        case .refused:
+            statistics.lookupsRefused += 1
+            actions.append(.lookupFinished(LookupResult(id: request.id, target: target, records: [], closest: [], hops: 0,
+                                                        queries: 0, duration: .zero)))
+        }
+        return request.id
+    }
+
+    /// Runs a lookup `admission` let start.
+    private mutating func begin(_ request: LookupAdmission.Request, now: Instant, into actions: inout [DHTAction]) {
         statistics.lookupsStarted += 1
-        table.touch(lookingUp: target, now: now)
-        let seeds = table.closest(to: target, count: settings.k)
-        var task = LookupTask(lookup: Lookup(target: target, seeds: seeds, k: settings.k, alpha: settings.alpha,
+        table.touch(lookingUp: request.target, now: now)
+        let seeds = table.closest(to: request.target, count: settings.k)
+        var task = LookupTask(lookup: Lookup(target: request.target, seeds: seeds, k: settings.k, alpha: settings.alpha,
                                              timeout: settings.queryTimeout),
-                              wantsValue: wantsValue, startedAt: now)
-        task.toStore = toStore
-        lookups[id] = task
-        advance(id, now: now, into: &actions)
-        return id
+                              wantsValue: request.wantsValue, reason: request.reason, startedAt: now)
+        task.toStore = request.toStore
+        lookups[request.id] = task
+        advance(request.id, now: now, into: &actions)
     }
 
     /// Sends the next queries of lookup `id`, or finishes it.
@@ -205,6 +234,7 @@ public struct DHTNode: Sendable {
         actions.append(.lookupFinished(LookupResult(id: id, target: task.lookup.target, records: task.records, closest: closest,
                                                     hops: hops, queries: task.lookup.queriesSent,
                                                     duration: now.since(task.startedAt))))
+        for request in admission.finished(task.reason) { begin(request, now: now, into: &actions) }
     }
 
     // MARK: Requests and responses

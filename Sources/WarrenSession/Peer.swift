@@ -105,6 +105,10 @@ final class Peer {
     /// mac1 of the last handshake message sent to it: a cookie reply is sealed to it.
     var lastSentMAC1: [UInt8]?
     var lastError: String?
+    /// When this node last had a reason of its own to reach the peer (a packet or control
+    /// message for it, its record, a punch or a relay): with its traffic, what keeps an
+    /// otherwise idle peer from being pruned.
+    var lastWantedAt: Instant = .zero
 
     static let maxStagedPackets = 64
 

@@ -12,11 +12,11 @@ public enum SessionAction: Sendable {
     /// unless refusals come so fast that their lines are rationed (`SessionManager.refuse`);
     /// `notLogged` counts the refusals since the last line that got none.
     case refused(Refusal, notLogged: Int)
-    /// Handshakes to this peer went unanswered for `Timing.relocateAfter`, once per run of
+    /// Handshakes to this proven peer went unanswered for `Timing.relocateAfter`, once per run of
     /// attempts: the peer may have moved, so its current endpoints are worth looking up
     /// (then `SessionManager.relocate`).
     case unanswered(publicKey: Key32)
-    /// A handshake was abandoned after `Timing.rekeyAttemptTime`.
+    /// A handshake with a proven peer was abandoned after `Timing.rekeyAttemptTime`.
     case gaveUp(peer: String)
 }
 

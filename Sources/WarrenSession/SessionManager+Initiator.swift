@@ -45,7 +45,7 @@ extension SessionManager {
     /// that arrives first is answered, and where both work the direct one usually wins.
     private func initiationPaths(_ peer: Peer, now: Instant) -> [Path] {
         if peer.current?.isUsable(at: now) == true, let path = peer.path { return [path] }
-        return peer.directAddresses.map(Path.direct) + [peer.relay].compactMap { $0 }
+        return affordable(peer.directAddresses.map(Path.direct) + [peer.relay].compactMap { $0 }, for: peer, now: now)
     }
 
     /// Completes a handshake this side started.

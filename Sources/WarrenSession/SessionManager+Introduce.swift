@@ -17,6 +17,7 @@ extension SessionManager {
         // A session that works keeps its endpoint; a record may be older than what we saw.
         if peer.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
         peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
+        peer.lastWantedAt = now.instant
         if !peer.isStatic, peer.current?.isUsable(at: now.instant) != true { peer.foundBy = .record }
         return adopt(certificate, for: peer)
     }
@@ -74,7 +75,8 @@ extension SessionManager {
     public func punch(towards publicKey: Key32, candidates: [Endpoint], now: Moment, into actions: inout [SessionAction]) {
         let candidates = endpointPolicy.admitted(candidates)
         guard publicKey != certificate.publicKey, let first = candidates.first else { return }
-        guard let peer = peer(for: publicKey, foundBy: .punch), peer.current?.isUsable(at: now.instant) != true else { return }
+        guard let peer = prospect(for: publicKey, foundBy: .punch, now: now.instant),
+              peer.current?.isUsable(at: now.instant) != true else { return }
         // New candidates first; those already known (from its record, say) still count.
         peer.candidates = Array((candidates + peer.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
         // The endpoint stays: it may be where the peer's own handshake just came from, and
@@ -87,7 +89,7 @@ extension SessionManager {
             initiate(peer, now: now, into: &actions)
             return
         }
-        for candidate in candidates { transmit(message, on: .direct(candidate), into: &actions) }
+        for path in affordable(candidates.map(Path.direct), for: peer, now: now.instant) { transmit(message, on: path, into: &actions) }
     }
 
     /// Where packets to `publicKey` go, if they go there directly: the source of its last

@@ -12,7 +12,7 @@ extension SessionManager {
     public func bindRelay(towards publicKey: Key32, through relay: Key32, path: Path, now: Moment,
                           into actions: inout [SessionAction]) {
         guard publicKey != certificate.publicKey, path.isRelayed else { return }
-        guard let peer = peer(for: publicKey, foundBy: .relay) else { return }
+        guard let peer = prospect(for: publicKey, foundBy: .relay, now: now.instant) else { return }
         heard(peer, on: path, now: now.instant)
         peer.relayNode = relay
         choosePath(peer, now: now.instant)

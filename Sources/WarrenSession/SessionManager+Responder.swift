@@ -114,20 +114,6 @@ extension SessionManager {
         return (unchecked.body.name, unchecked.body.publicKey)
     }
 
-    /// The peer with `publicKey`, created (with no endpoint yet) for a node not known before,
-    /// up to `maxPeers`. The handshake key is the one a handshake authenticated, or else the
-    /// X25519 form of the public key.
-    func peer(for publicKey: Key32, handshakeKey: Key32? = nil, foundBy: FoundBy) -> Peer? {
-        if let existing = peers[publicKey] { return existing }
-        guard peers.count < Self.maxPeers, let handshakeKey = handshakeKey ?? Ed25519.x25519PublicKey(from: publicKey) else {
-            return nil
-        }
-        let peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false,
-                        endpoint: nil, persistentKeepalive: nil, foundBy: foundBy)
-        peers[publicKey] = peer
-        return peer
-    }
-
     /// Makes `certificate` the peer's routing identity. A renewed certificate gets a new link;
     /// existing keypairs keep the old one until they rotate out.
     func adopt(_ certificate: Certificate, for peer: Peer) -> PeerLink {

@@ -28,6 +28,7 @@ extension SessionManager {
             keepAlive(peer, link: link, now: now, into: &actions)
             probeDirectPaths(peer, link: link, now: now, into: &actions)
         }
+        pruneIdlePeers(now: now.instant)
     }
 
     private func expireKeypairs(_ peer: Peer, now: Instant) {
@@ -48,14 +49,16 @@ extension SessionManager {
         let retryDue: Bool
         if let retryAt = peer.pending?.retryAt { retryDue = now.instant >= retryAt } else { retryDue = peer.lastAttemptFailedAt != nil }
         let neverReached = peer.isStatic && peer.link == nil
-        if retryDue, !peer.askedWhereabouts, let started = peer.attemptsStartedAt,
+        // A prospect's key may be invented: looking up its whereabouts would let a member
+        // turn each invented contact into a lookup that asks it for more.
+        if retryDue, peer.isProven, !peer.askedWhereabouts, let started = peer.attemptsStartedAt,
            now.instant.since(started) >= Timing.relocateAfter {
             peer.askedWhereabouts = true
             actions.append(.unanswered(publicKey: peer.publicKey))
         }
         if retryDue {
             // A static peer never reached is retried for as long as we run: it may start later.
-            if let started = peer.attemptsStartedAt, now.instant.since(started) >= Timing.rekeyAttemptTime, !neverReached {
+            if let started = peer.attemptsStartedAt, now.instant.since(started) >= peer.attemptTime, !neverReached {
                 giveUp(peer, into: &actions)
             } else {
                 peer.lastAttemptFailedAt = nil
@@ -72,7 +75,9 @@ extension SessionManager {
         peer.askedWhereabouts = false
         peer.lastAttemptFailedAt = nil
         peer.staged.removeAll()
-        peer.lastError = "no handshake response for \(Int(Timing.rekeyAttemptTime.secondsValue)) s"
+        peer.lastError = "no handshake response for \(Int(peer.attemptTime.secondsValue)) s"
+        // A prospect's key may be invented: its silence is no news for the operator's log.
+        guard peer.isProven else { return }
         actions.append(.gaveUp(peer: peer.link?.name ?? KeyText.publicKey(peer.publicKey)))
     }
 

@@ -12,6 +12,7 @@ public import WarrenWire
 /// touches a socket or a clock. Call `handleTimers` at `nextDeadline()` (or sooner).
 public final class SessionManager {
     static let prologue = Array("warren v1".utf8)
+    /// Proven peers (see `SessionManager+PeerTable`): members a certificate vouches for.
     public static let maxPeers = 4096
     static let maxRefusals = 32
     /// Log lines for refusals: a burst of 10, then one a minute. Each source and cause gets
@@ -30,7 +31,10 @@ public final class SessionManager {
     let ownMACKey: [UInt8]
     var rng: any RandomSource
 
+    /// Proven peers and prospects; `prospects` names the latter.
     var peers: [Key32: Peer] = [:]
+    var prospects = ProspectPool(capacity: maxProspects)
+    var handshakeBudget = HandshakeBudget()
     /// Local index → the peer whose pending handshake or keypair uses it.
     var indices: [UInt32: Key32] = [:]
     var refusals: [Refusal] = []
@@ -115,6 +119,7 @@ public final class SessionManager {
     /// Seals `plaintext` for `peer` and sends it on its path if a session can carry it;
     /// otherwise holds it and starts a handshake, unless one is under way.
     func sendOrStage(_ plaintext: [UInt8], to peer: Peer, now: Moment, into actions: inout [SessionAction]) {
+        peer.lastWantedAt = now.instant
         if let path = peer.path, let bytes = sealed(plaintext, for: peer, now: now) {
             transmit(bytes, on: path, into: &actions)
             return

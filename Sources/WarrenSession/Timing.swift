@@ -31,6 +31,13 @@ public enum Timing {
     public static let directProbeInterval: Duration = .seconds(1)
     public static let eagerProbing: Duration = .seconds(10)
     public static let directRecheck: Duration = .seconds(15)
+    /// A handshake to a prospect (a key no certificate vouched for yet) is abandoned after
+    /// this: three initiations, enough for a DHT query or a punch, and no more for a key a
+    /// member may have invented.
+    public static let prospectAttemptTime: Duration = .seconds(15)
+    /// A peer with no session, handshake, staged packet or other purpose is removed after
+    /// this long without traffic or use (see `SessionManager+PeerTable`).
+    public static let idlePeerLifetime: Duration = .seconds(120)
     /// An initiation from the same peer is answered at most this often.
     public static let minInitiationInterval: Duration = .milliseconds(50)
 }

@@ -336,7 +336,7 @@ public final class Simulation {
             return
         }
         if scenario.diagnoseFailures { traces[TraceKey(node: source, key: nodes[target].addressKey)] = [] }
-        let id = nodes[source].dht.findValue(nodes[target].addressKey, now: moment.instant, into: &actions)
+        let id = nodes[source].dht.findValue(nodes[target].addressKey, for: .address, now: moment.instant, into: &actions)
         tracked[Self.key(source, id)] = .measured(MeasuredLookup(target: Int32(target), startedAt: now,
                                                                  crossesPartition: nodes[source].half != nodes[target].half))
         metrics.lookupsIssued += 1

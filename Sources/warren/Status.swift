@@ -65,7 +65,8 @@ enum StatusTable {
         var out = table(rows)
         if d.buckets.isEmpty { out += "(no contacts)\n" }
         out += "\ncontacts            \(d.contacts)\nrecords stored      \(d.records)\n"
-        out += "lookups             \(d.lookupsSucceeded) succeeded of \(d.lookupsStarted)\n"
+        out += "lookups             \(d.lookupsSucceeded) succeeded of \(d.lookupsStarted) "
+            + "(\(d.lookupsQueued) waited for a slot, \(d.lookupsRefused) refused)\n"
         out += "requests answered   \(d.requestsAnswered) (\(d.requestsRateLimited) rate-limited)\n"
         out += "records refused     \(d.recordsRefused)\n"
         return out

@@ -95,7 +95,7 @@ struct DHTNodeTests {
         for i in net.nodes.indices {
             let target = (i * 7 + 3) % net.nodes.count
             var actions: [DHTAction] = []
-            let id = net.nodes[i].findValue(net.addressKey(of: target), now: net.now.instant, into: &actions)
+            let id = net.nodes[i].findValue(net.addressKey(of: target), for: .address, now: net.now.instant, into: &actions)
             net.run(actions, from: i)
             if let result = net.finished[i]?.first(where: { $0.id == id }), result.records.contains(net.record(of: target)) {
                 found += 1
@@ -124,7 +124,7 @@ struct DHTNodeTests {
         for i in 0..<net.nodes.count { var a: [DHTAction] = []; net.nodes[i].publish(net.record(of: i), under: net.addressKey(of: i), now: net.now, into: &a); net.run(a, from: i) }
         net.offline = Set([1, 2, 3, 4, 5])
         var actions: [DHTAction] = []
-        let id = net.nodes[10].findValue(net.addressKey(of: 20), now: net.now.instant, into: &actions)
+        let id = net.nodes[10].findValue(net.addressKey(of: 20), for: .address, now: net.now.instant, into: &actions)
         net.run(actions, from: 10)
         for _ in 0..<5 {
             net.now.instant = net.now.instant + .seconds(2)
@@ -156,7 +156,7 @@ struct DHTNodeTests {
         net.bootstrap()
         var actions: [DHTAction] = []
         let key = net.addressKey(of: 2)
-        let id = net.nodes[0].findValue(key, now: net.now.instant, into: &actions)
+        let id = net.nodes[0].findValue(key, for: .address, now: net.now.instant, into: &actions)
         // Node 1 answers every query of that lookup with node 1's own record (wrong key).
         for case .send(let m, let to) in actions where net.index(of: to) == 1 {
             var out: [DHTAction] = []

@@ -154,7 +154,7 @@ struct StalledQueryTests {
         let firstAsked = net.nodes[asker].table.closest(to: key, count: 3).compactMap(net.index(of:))
         net.offline = Set(firstAsked)
         var actions: [DHTAction] = []
-        let id = net.nodes[asker].findValue(key, now: net.now.instant, into: &actions)
+        let id = net.nodes[asker].findValue(key, for: .address, now: net.now.instant, into: &actions)
         net.run(actions, from: asker)
         #expect(net.finished[asker]?.contains { $0.id == id } != true)
         // Instant answers so far: the stall time is the floor.

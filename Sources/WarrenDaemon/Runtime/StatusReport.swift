@@ -34,6 +34,9 @@ public struct DHTStatus: Codable, Sendable {
     public var records: Int
     public var lookupsStarted: Int
     public var lookupsSucceeded: Int
+    /// Lookups that waited for a slot, and those refused (too many running and waiting).
+    public var lookupsQueued: Int
+    public var lookupsRefused: Int
     public var requestsAnswered: Int
     public var requestsRateLimited: Int
     public var recordsRefused: Int

@@ -37,6 +37,9 @@ struct NodeStatus: Decodable {
         var records: Int
         var lookupsStarted: Int
         var lookupsSucceeded: Int
+        /// Optional: a daemon from before lookups were capped has no such counts.
+        var lookupsQueued: Int?
+        var lookupsRefused: Int?
     }
 
     func peer(_ node: Node) -> Peer? { peers.first { $0.publicKey == node.publicKey } }
