@@ -17,18 +17,19 @@ extension SessionManager {
         // A session that works keeps its endpoint; a record may be older than what we saw.
         if peer.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
         peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
-        peer.lastWantedAt = now.instant
         if !peer.isStatic, peer.current?.isUsable(at: now.instant) != true { peer.foundBy = .record }
         return adopt(certificate, for: peer)
     }
 
     /// The peer a certificate names, created if new, once the certificate checks out against
-    /// our CA and blocklist as a handshake's would; nil for a refused one or our own.
+    /// our CA and blocklist as a handshake's would; nil for a refused one or our own. Being
+    /// named by a record or a beacon is a use: the idle-peer pruning leaves it alone for now.
     private func verifiedPeer(_ unchecked: UncheckedCertificate, foundBy: FoundBy, now: Moment) -> (Peer, Certificate)? {
         guard let handshakeKey = Ed25519.x25519PublicKey(from: unchecked.body.publicKey),
               let certificate = try? verifyPeer(unchecked, handshakeKey: handshakeKey, now: now),
               certificate.publicKey != self.certificate.publicKey,
               let peer = peer(for: certificate.publicKey, handshakeKey: handshakeKey, foundBy: foundBy) else { return nil }
+        peer.lastWantedAt = now.instant
         return (peer, certificate)
     }
 

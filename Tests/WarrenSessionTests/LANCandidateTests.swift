@@ -59,6 +59,21 @@ struct LANCandidateTests {
         #expect(alice.status(now: h.now.instant).first?.foundBy == "lan")
     }
 
+    @Test("a member heard on the LAN is not pruned as idle at the next tick of a node that has run for hours")
+    func heardMemberIsNotIdle() throws {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        h.addNode("alice", host: 1)
+        // The monotonic clock counts from boot: an idle check against time zero would find
+        // every new peer idle for hours.
+        h.advance(.seconds(3 * 3600))
+        let alice = h.nodes[1].manager, bob = h.nodes[0]
+        #expect(alice.seenOnLAN(certificate: try UncheckedCertificate(parsing: bob.certificate.encoded), at: lan, now: h.now) != nil)
+        h.tick(1)
+        #expect(alice.snapshot(now: h.now.instant).route(to: .v4(bob.ipv4)) != nil)
+        #expect(alice.endpoint(of: bob.certificate.publicKey) == lan)
+    }
+
     @Test("a second LAN address is a further candidate, not a new endpoint")
     func secondAddressIsACandidate() throws {
         let h = SessionHarness()
