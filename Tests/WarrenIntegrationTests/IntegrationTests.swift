@@ -6,5 +6,5 @@ import Testing
 /// Needs root and the programs scripts/install-deps installs; runs the binary named by
 /// $WARREN_BINARY (default: the debug build). Serialized: the tests start daemons and
 /// time handshakes, and a 2-core CI machine gives honest timings only one lab at a time.
-@Suite("warren daemons in network namespaces", .serialized, .timeLimit(.minutes(1)))
+@Suite("warren daemons in network namespaces", .serialized, .timeLimit(.minutes(2)))
 struct IntegrationTests {}

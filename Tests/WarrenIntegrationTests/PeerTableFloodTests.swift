@@ -7,11 +7,9 @@ extension IntegrationTests {
     /// Meanwhile the victim looks up one unknown address a second, so it keeps asking her.
     /// The victim may try each invented contact, but only within its handshake budget for
     /// that address, and keeps so few of them that a member it never met is still answered.
-    /// nftables counts what the victim sends to the named address.
-    ///
-    /// The issue asks for a minute of this; the suite allows a minute per test, lab setup
-    /// included, so the attack runs 40 s. The bound checked is the budget for the time it
-    /// ran (8 initiations at once, then one per 2 s), which a minute would only scale.
+    /// nftables counts what the victim sends to the named address. The attack runs a minute,
+    /// as the issue asks; the bound checked is the budget for the time it ran (8 initiations
+    /// at once, then one per 2 s).
     @Test("a member answering DHT queries with invented contacts fills no table and reflects bounded bytes")
     func inventedContactsFloodNothing() async throws {
         try await Lab.run { lab in
@@ -33,7 +31,7 @@ extension IntegrationTests {
                 "add rule ip wit_flood output ip daddr \(target) counter",
             ], in: victim.namespace)
 
-            let attackSeconds = 40
+            let attackSeconds = 60
             let forge = (lab.warren as NSString).deletingLastPathComponent + "/warren-forge"
             let attacker = try lab.startProcess("forge", mallory.exec(forge, "contacts", mallory.configPath, victim.publicKey,
                                                                       victim.endpoint, "\(target):9", "\(attackSeconds)"))

@@ -91,7 +91,8 @@ final class World: @unchecked Sendable {
             var actions: [DHTAction] = []
             for c in senders + pool.prefix(12) { node.learned(c, now: net.now.instant, into: &actions) }
             _ = node.findNode(own.id, now: net.now.instant, into: &actions)
-            let valueLookup = node.findValue(FuzzNetwork.recordKeys(of: net.alice)[0], now: net.now.instant, into: &actions)
+            let valueLookup = node.findValue(FuzzNetwork.recordKeys(of: net.alice)[0], for: .request, now: net.now.instant,
+                                             into: &actions)
             let outstanding = actions.compactMap { action -> Request? in
                 guard case .send(let m, let to) = action, m.isRequest else { return nil }
                 return Request(id: m.requestID, to: to)
@@ -320,7 +321,7 @@ struct Run {
             if c & 4 == 0 {
                 _ = node.findNode(target, now: now.instant, into: &actions)
             } else {
-                valueLookups.insert(node.findValue(target, now: now.instant, into: &actions))
+                valueLookups.insert(node.findValue(target, for: .address, now: now.instant, into: &actions))
             }
         default:
             let (genuine, signer) = self.record(&input)
