@@ -41,6 +41,12 @@ public final class SessionManager {
     var cookies: CookieChecker
     var load = HandshakeLoad()
     var lastTimestampNanoseconds: UInt64 = 0
+    /// How old an initiator's keys get before it renews them: `Timing.rekeyAfterTime`, or less
+    /// when a benchmark forces frequent rekeys (`WARREN_BENCH_REKEY_SECONDS`). Never more: the
+    /// keys' other limits (`Timing.rejectAfterTime`) assume it.
+    public var rekeyAfterTime = Timing.rekeyAfterTime {
+        didSet { precondition(rekeyAfterTime > .zero && rekeyAfterTime <= Timing.rekeyAfterTime) }
+    }
 
     /// Bumped whenever the routing snapshot would change; the caller republishes then.
     public private(set) var routingVersion: UInt64 = 0
