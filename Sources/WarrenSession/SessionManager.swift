@@ -11,7 +11,9 @@ public import WarrenWire
 /// (`Moment`), and answers with `SessionAction`s appended to the caller's array. It never
 /// touches a socket or a clock. Call `handleTimers` at `nextDeadline()` (or sooner).
 public final class SessionManager {
-    static let prologue = Array("warren v1".utf8)
+    /// Mixed into every handshake (Noise prologue): public so test and bench tools that build
+    /// initiations of their own stay in step with it.
+    public static let prologue = Array("warren v1".utf8)
     public static let maxPeers = 4096
     static let maxRefusals = 32
     /// Log lines for refusals: a burst of 10, then one a minute. Each source and cause gets
