@@ -41,9 +41,9 @@ final class MemberSession {
         manager.start(now: Self.now(), into: &actions)
         perform(actions)
         let batch = DatagramReceiveBatch(capacity: 8, datagramBytes: 2048)
-        let deadline = MonotonicClock.now() + .seconds(5)
+        let deadline = MonotonicClock.now() + .seconds(15)
         while !manager.isConnected(victimKey, now: MonotonicClock.now()) {
-            guard MonotonicClock.now() < deadline else { fatalError("no session with the victim within 5 s") }
+            guard MonotonicClock.now() < deadline else { fatalError("no session with the victim within 15 s") }
             let count = try socket.receive(into: batch)
             if count == 0 { usleep(1000) }
             for i in 0..<count {

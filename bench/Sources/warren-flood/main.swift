@@ -12,16 +12,19 @@ import WarrenWire
 ///       a member (CONFIG names its key and certificate): one real handshake, then DHT
 ///       findNode and findValue queries for random keys inside the session, RATE per second
 ///
-/// Prints one JSON line: datagrams sent, dropped by the local socket, seconds, rate.
+/// Says "flooding" on stderr once set up (building the initiations takes a moment), and at
+/// the end prints one JSON line: datagrams sent, dropped by the local socket, seconds, rate.
 let arguments = CommandLine.arguments
 let report: FloodReport
 switch arguments.dropFirst().first {
-case "initiations" where arguments.count == 9:
+case "initiations" where arguments.count == 8:
     let pool = try InitiationPool(victimKey: arguments[2], certificateFile: arguments[4])
+    StandardError.writeLine("flooding")
     report = try pool.flood(to: Endpoint(arguments[3])!, sources: Int(arguments[5])!, perSecond: Double(arguments[6])!,
                             seconds: Int64(arguments[7])!)
 case "dht" where arguments.count == 7:
     let member = try MemberSession(config: arguments[2], victimKey: arguments[3], victim: Endpoint(arguments[4])!)
+    StandardError.writeLine("flooding")
     report = member.floodQueries(perSecond: Double(arguments[5])!, seconds: Int64(arguments[6])!)
 default:
     fatalError("usage: see bench/Sources/warren-flood/main.swift")
