@@ -53,13 +53,14 @@ bench_prerequisites() {
 # bench_build PRODUCT: prints the path of the release build of PRODUCT, built into
 # .build-bench as `make build` builds warren. For warren, $WARREN_BINARY wins if set.
 bench_build() {
+  local binary="$PWD/.build-bench/release/$1"
   if [ "$1" = warren ] && [ -n "${WARREN_BINARY:-}" ]; then
-    echo "$WARREN_BINARY"
-    return
+    binary=$WARREN_BINARY
+  else
+    swift build -c release --static-swift-stdlib --scratch-path .build-bench --product "$1" 2>&1 | grep -E ': error:' >&2 || true
   fi
-  swift build -c release --static-swift-stdlib --scratch-path .build-bench --product "$1" 2>&1 | grep -E ': error:' >&2 || true
-  [ -x ".build-bench/release/$1" ] || fail "no $1 binary in .build-bench/release"
-  echo "$PWD/.build-bench/release/$1"
+  [ -x "$binary" ] || fail "no $1 binary at $binary"
+  echo "$binary"
 }
 
 # bench_underlay NETWORK PREFIXLEN: a bridge (in namespace sw) and one namespace per node,
