@@ -70,6 +70,12 @@ let package = Package(
                           dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"],
                           path: "bench/Sources/warren-bench", swiftSettings: strict),
 
+        // bench/flood's flooder: initiations from a non-member, DHT queries from a member.
+        .executableTarget(name: "warren-flood",
+                          dependencies: ["WarrenDaemon", "WarrenSession", "WarrenDHT", "WarrenNoise", "WarrenPKI", "WarrenLinux",
+                                         "WarrenCrypto", "WarrenWire"],
+                          path: "bench/Sources/warren-flood", swiftSettings: strict),
+
         // A misbehaving member for the integration tests: forged punch notices, unicast beacons,
         // DHT answers full of invented contacts.
         .executableTarget(name: "warren-forge",

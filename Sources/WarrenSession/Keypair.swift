@@ -19,13 +19,14 @@ public final class Keypair: Sendable {
     /// §6.1: this proves the initiator saw the response). The initiator's is confirmed at once.
     public let isConfirmed: Atomic<Bool>
 
-    /// Added to the initiator's rekey time, so two nodes that became initiators at the same
-    /// moment (both dialled each other) do not rekey at the same moment forever after.
-    let rekeyJitter: Duration
+    /// The initiator's rekey age: the manager's interval plus jitter, so two nodes that
+    /// became initiators at the same moment (both dialled each other) do not rekey at the
+    /// same moment forever after.
+    let rekeyAfter: Duration
 
     public init(keys: consuming TransportKeys, isInitiator: Bool, localIndex: UInt32, remoteIndex: UInt32,
-                link: PeerLink, now: Instant, rekeyJitter: Duration = .zero) {
-        self.rekeyJitter = rekeyJitter
+                link: PeerLink, now: Instant, rekeyAfter: Duration = Timing.rekeyAfterTime) {
+        self.rekeyAfter = rekeyAfter
         self.keys = keys.oriented(isInitiator: isInitiator)
         self.isInitiator = isInitiator
         self.localIndex = localIndex
@@ -45,7 +46,7 @@ public final class Keypair: Sendable {
         if nextCounter.load(ordering: .relaxed) >= Timing.rekeyAfterMessages { return true }
         // The initiator rekeys on time; the responder only shortly before the keys expire, so
         // both sides do not start handshakes at once (WireGuard §6.2).
-        return isInitiator ? age >= Timing.rekeyAfterTime + rekeyJitter
+        return isInitiator ? age >= rekeyAfter
             : age >= Timing.rejectAfterTime - Timing.keepaliveTimeout - Timing.rekeyTimeout
     }
 

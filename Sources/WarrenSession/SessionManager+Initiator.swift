@@ -95,9 +95,9 @@ extension SessionManager {
         }
         let isRekey = peer.current?.isUsable(at: now.instant) ?? false
         let link = adopt(certificate, for: peer)
-        let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyJitterMilliseconds)))
+        let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyJitterMilliseconds(for: rekeyAfterTime))))
         let keypair = Keypair(keys: result.takeKeys(), isInitiator: true, localIndex: index, remoteIndex: message.senderIndex,
-                              link: link, now: now.instant, rekeyJitter: jitter)
+                              link: link, now: now.instant, rekeyAfter: rekeyAfterTime + jitter)
         install(current: keypair, for: peer)
         // A response is an authenticated packet: it ends the "sent but heard nothing" timer.
         link.heard(now: now.instant)

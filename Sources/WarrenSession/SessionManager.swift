@@ -11,7 +11,9 @@ public import WarrenWire
 /// (`Moment`), and answers with `SessionAction`s appended to the caller's array. It never
 /// touches a socket or a clock. Call `handleTimers` at `nextDeadline()` (or sooner).
 public final class SessionManager {
-    static let prologue = Array("warren v1".utf8)
+    /// Mixed into every handshake (Noise prologue): public so test and bench tools that build
+    /// initiations of their own stay in step with it.
+    public static let prologue = Array("warren v1".utf8)
     /// Proven peers (see `SessionManager+PeerTable`): members a certificate vouches for.
     public static let maxPeers = 4096
     static let maxRefusals = 32
@@ -45,6 +47,12 @@ public final class SessionManager {
     var cookies: CookieChecker
     var load = HandshakeLoad()
     var lastTimestampNanoseconds: UInt64 = 0
+    /// How old an initiator's keys get before it renews them: `Timing.rekeyAfterTime`, or less
+    /// when a benchmark forces frequent rekeys (`WARREN_BENCH_REKEY_SECONDS`). Never more: the
+    /// keys' other limits (`Timing.rejectAfterTime`) assume it.
+    public var rekeyAfterTime = Timing.rekeyAfterTime {
+        didSet { precondition(rekeyAfterTime > .zero && rekeyAfterTime <= Timing.rekeyAfterTime) }
+    }
 
     /// Bumped whenever the routing snapshot would change; the caller republishes then.
     public private(set) var routingVersion: UInt64 = 0

@@ -5,6 +5,12 @@ public enum Timing {
     public static let rekeyAfterTime: Duration = .seconds(120)
     /// Up to this much is added to each initiator keypair's rekey time (see `Keypair`).
     public static let rekeyJitterMilliseconds: UInt64 = 10_000
+
+    /// The jitter bound for a shorter rekey interval (`SessionManager.rekeyAfterTime`, set
+    /// only by benchmarks): the same share of it, so a 10 s interval stays near 10 s.
+    public static func rekeyJitterMilliseconds(for rekeyAfter: Duration) -> UInt64 {
+        max(1, UInt64(Double(rekeyJitterMilliseconds) * (rekeyAfter / rekeyAfterTime)))
+    }
     /// No keypair is used to send or receive after this age.
     public static let rejectAfterTime: Duration = .seconds(180)
     /// Initiations are retransmitted after this (plus jitter) without a response.

@@ -19,9 +19,6 @@ import WarrenWire
 ///       handshakes with the victim as the member CONFIG names, pings it so that it becomes
 ///       one of the victim's DHT contacts, then for SECONDS answers every FIND_NODE and
 ///       FIND_VALUE the victim sends with 20 contacts of invented keys, all at TARGET
-///   warren-forge flood VICTIM_KEY VICTIM_ENDPOINT SECONDS
-///       a non-member: initiations with a valid mac1 and undecryptable Noise bytes, as fast as
-///       it can send, counting the cookie replies that come back
 ///   warren-forge beacon CONFIG CERTIFICATE_FILE PORT TARGET_ENDPOINT...
 ///       sends each target, unicast, two LAN beacons naming PORT and carrying
 ///       CERTIFICATE_FILE's certificate: one in the unsigned layout beacons had before they
@@ -37,8 +34,6 @@ enum WarrenForge {
         case "notices" where arguments.count >= 8 && arguments.count % 2 == 0:
             let pairs = stride(from: 6, to: arguments.count, by: 2).map { (arguments[$0], arguments[$0 + 1]) }
             try notices(config: arguments[2], victimKey: arguments[3], victim: arguments[4], count: Int(arguments[5])!, pairs: pairs)
-        case "flood" where arguments.count == 5:
-            try flood(victimKey: arguments[2], victim: Endpoint(arguments[3])!, seconds: Int(arguments[4])!)
         case "contacts" where arguments.count == 7:
             try contacts(config: arguments[2], victimKey: arguments[3], victim: arguments[4], target: Endpoint(arguments[5])!,
                          seconds: Int(arguments[6])!)

@@ -140,6 +140,7 @@ public final class Daemon {
         manager = SessionManager(identity: identity.signingKey, certificate: identity.certificate,
                                  authority: identity.authority, peers: identity.peers, blocklist: config.blocklist,
                                  random: SystemRandom())
+        Self.applyBenchRekey(to: manager, logger: logger)
         punches = PunchCoordinator(own: identity.certificate.publicKey, policy: manager.endpointPolicy)
         beaconGate = LANBeaconGate(authority: identity.authority, ownKey: identity.certificate.publicKey)
         beaconSocket = Self.openBeaconSocket(config: config, family: socket.family, logger: logger)
