@@ -38,6 +38,7 @@ struct RecordingSink: InboundSink {
     }
 
     mutating func post(_ event: ControlEvent) { posted.append(event) }
+    func hasRoom(forUnauthenticated byteCount: Int) -> Bool { true }
     mutating func drop(_ reason: DropReason) { drops += 1 }
 
     mutating func deliver(_ coalescer: inout TCPCoalescer) {

@@ -29,9 +29,12 @@ extension ControlEvent {
         }
     }
 
+    /// An event's bookkeeping, besides the bytes it holds.
+    static let overheadBytes = 64
+
     /// What the event holds in memory, roughly: its bytes and its bookkeeping.
     var costBytes: Int {
-        let overhead = 64
+        let overhead = Self.overheadBytes
         switch self {
         case .handshake(let bytes, _), .stun(let bytes, _), .hold(let bytes, _),
              .control(let bytes, _, _), .unroutable(_, let bytes): return overhead + bytes.count
@@ -98,6 +101,13 @@ final class ControlQueue: Sendable {
         case true?: try? wakeup.signal()
         case false?: break
         }
+    }
+
+    /// Whether an unauthenticated event of `byteCount` bytes would fit now: checked before the
+    /// packet thread copies a datagram, so a flood that finds the lane full costs no copy. (A
+    /// post may still find it full, if the lane filled in between; it is counted then.)
+    func hasRoom(forUnauthenticated byteCount: Int) -> Bool {
+        lanes.withLock { $0.unauthenticated.bytes + ControlEvent.overheadBytes + byteCount <= $0.unauthenticated.limitBytes }
     }
 
     /// Everything queued, authenticated events first.

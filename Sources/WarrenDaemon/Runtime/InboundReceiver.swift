@@ -11,6 +11,9 @@ public protocol InboundSink {
     mutating func forward(_ datagram: UnsafeRawBufferPointer, to destination: Endpoint)
     /// Something only the control thread can handle.
     mutating func post(_ event: ControlEvent)
+    /// Whether what anyone may send (a handshake, STUN) of `byteCount` bytes would find room
+    /// with the control thread now; if not, it is dropped uncopied.
+    func hasRoom(forUnauthenticated byteCount: Int) -> Bool
     mutating func drop(_ reason: DropReason)
     /// Writes out the packets the coalescer holds, emptying it.
     mutating func deliver(_ coalescer: inout TCPCoalescer)
@@ -76,8 +79,10 @@ public struct InboundReceiver {
             let message = Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length]))
             sink.post(.control(message, link: link, from: path))
         case .handshake(let offset, let path):
+            guard sink.hasRoom(forUnauthenticated: datagram.count - offset) else { return sink.drop(.queueFull) }
             sink.post(.handshake(Array(UnsafeRawBufferPointer(rebasing: datagram[offset...])), from: path))
         case .stun:
+            guard sink.hasRoom(forUnauthenticated: datagram.count) else { return sink.drop(.queueFull) }
             sink.post(.stun(Array(datagram), from: source))
         case .drop(let reason):
             sink.drop(reason)

@@ -166,6 +166,7 @@ private struct InboundThreadSink: InboundSink {
     }
 
     func post(_ event: ControlEvent) { threads.queue.post(event) }
+    func hasRoom(forUnauthenticated byteCount: Int) -> Bool { threads.queue.hasRoom(forUnauthenticated: byteCount) }
     func drop(_ reason: DropReason) { threads.drops.count(reason) }
     func deliver(_ coalescer: inout TCPCoalescer) { threads.deliver(&coalescer) }
 }
