@@ -23,4 +23,18 @@ struct ControlQueueTests {
         queue.post(.handshake(handshake, from: stranger))
         #expect(queue.drain().count == 1 && drops[.queueFull] == UInt64(2000 - fit))
     }
+
+    @Test("only an event that finds the queue empty asks for a wakeup; a full lane asks for none")
+    func wakeups() throws {
+        let drops = DropCounters()
+        let queue = try ControlQueue(drops: drops)
+        let handshake = [UInt8](repeating: 1, count: 100)
+        #expect(queue.enqueue(.handshake(handshake, from: stranger)))
+        #expect(!queue.enqueue(.handshake(handshake, from: stranger)))
+        #expect(!queue.enqueue(.unroutable(IPv4Address(10, 8, 0, 9), packet: [0x45])))
+        #expect(queue.drain().count == 3)
+        #expect(queue.enqueue(.unroutable(IPv4Address(10, 8, 0, 9), packet: [0x45])))
+        #expect(!queue.enqueue(.handshake([UInt8](repeating: 0, count: ControlQueue.unauthenticatedBytes), from: stranger)))
+        #expect(drops[.queueFull] == 1)
+    }
 }

@@ -90,17 +90,30 @@ final class ControlQueue: Sendable {
         self.drops = drops
     }
 
+    /// Queues `event` and wakes the control thread if it may be asleep.
     func post(_ event: ControlEvent) {
+        if enqueue(event) { wake() }
+    }
+
+    /// Queues `event` (or counts it dropped when its lane is full) without waking anyone;
+    /// true when the queue was empty, so the control thread may be asleep and needs `wake()`.
+    /// The inbound thread wakes it once per received batch rather than once per event: a
+    /// flood of handshakes then costs no eventfd write and context switch each.
+    func enqueue(_ event: ControlEvent) -> Bool {
         let wasEmpty: Bool? = lanes.withLock { lanes in
             let wasEmpty = lanes.isEmpty
             let added = event.isAuthenticated ? lanes.authenticated.append(event) : lanes.unauthenticated.append(event)
             return added ? wasEmpty : nil
         }
-        switch wasEmpty {
-        case nil: drops.count(.queueFull)
-        case true?: try? wakeup.signal()
-        case false?: break
+        guard let wasEmpty else {
+            drops.count(.queueFull)
+            return false
         }
+        return wasEmpty
+    }
+
+    func wake() {
+        try? wakeup.signal()
     }
 
     /// Whether an unauthenticated event of `byteCount` bytes would fit now: checked before the

@@ -134,6 +134,7 @@ struct TunnelThreads: Sendable {
                 }
                 if !relayed.isEmpty { flush(relayed) }
                 deliver(&coalescer)
+                sink.wakeControlThread()
                 if count < batch.capacity { break }
             }
         }
@@ -155,17 +156,34 @@ struct TunnelThreads: Sendable {
 }
 
 /// The inbound thread's outlets: its socket for the envelopes it relays (sent a batch at a
-/// time), the TUN device, the control queue and the drop counters.
+/// time), the TUN device, the control queue (the control thread woken once a batch) and the
+/// drop counters.
 private struct InboundThreadSink: InboundSink {
     let threads: TunnelThreads
     let relayed: DatagramSendBatch
+    private var wakeupPending = false
+
+    init(threads: TunnelThreads, relayed: DatagramSendBatch) {
+        self.threads = threads
+        self.relayed = relayed
+    }
+
+    /// Wakes the control thread if this batch queued something for it.
+    mutating func wakeControlThread() {
+        guard wakeupPending else { return }
+        threads.queue.wake()
+        wakeupPending = false
+    }
 
     func forward(_ datagram: UnsafeRawBufferPointer, to destination: Endpoint) {
         if relayed.isFull { threads.flush(relayed) }
         _ = relayed.append(datagram, to: destination)
     }
 
-    func post(_ event: ControlEvent) { threads.queue.post(event) }
+    mutating func post(_ event: ControlEvent) {
+        if threads.queue.enqueue(event) { wakeupPending = true }
+    }
+
     func hasRoom(forUnauthenticated byteCount: Int) -> Bool { threads.queue.hasRoom(forUnauthenticated: byteCount) }
     func drop(_ reason: DropReason) { threads.drops.count(reason) }
     func deliver(_ coalescer: inout TCPCoalescer) { threads.deliver(&coalescer) }
