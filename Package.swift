@@ -70,17 +70,22 @@ let package = Package(
                           dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"],
                           path: "bench/Sources/warren-bench", swiftSettings: strict),
 
+        // A member's real session with a victim, for the two tools below that misbehave in it.
+        .target(name: "WarrenMemberSession",
+                dependencies: ["WarrenDaemon", "WarrenSession", "WarrenPKI", "WarrenLinux", "WarrenCrypto", "WarrenWire"],
+                path: "Tests/WarrenMemberSession", swiftSettings: strict),
+
         // bench/flood's flooder: initiations from a non-member, DHT queries from a member.
         .executableTarget(name: "warren-flood",
-                          dependencies: ["WarrenDaemon", "WarrenSession", "WarrenDHT", "WarrenNoise", "WarrenPKI", "WarrenLinux",
-                                         "WarrenCrypto", "WarrenWire"],
+                          dependencies: ["WarrenMemberSession", "WarrenDaemon", "WarrenSession", "WarrenDHT", "WarrenNoise", "WarrenPKI",
+                                         "WarrenLinux", "WarrenCrypto", "WarrenWire"],
                           path: "bench/Sources/warren-flood", swiftSettings: strict),
 
         // A misbehaving member for the integration tests: forged punch notices, unicast beacons,
         // DHT answers full of invented contacts.
         .executableTarget(name: "warren-forge",
-                          dependencies: ["WarrenDaemon", "WarrenSession", "WarrenNAT", "WarrenDHT", "WarrenPKI", "WarrenLinux",
-                                         "WarrenCrypto", "WarrenWire"],
+                          dependencies: ["WarrenMemberSession", "WarrenDaemon", "WarrenSession", "WarrenNAT", "WarrenDHT", "WarrenPKI",
+                                         "WarrenLinux", "WarrenCrypto", "WarrenWire"],
                           path: "Tests/warren-forge", swiftSettings: strict),
 
         .target(name: "WarrenTestSupport", path: "Tests/WarrenTestSupport"),

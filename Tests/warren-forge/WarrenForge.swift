@@ -3,6 +3,7 @@ import WarrenCrypto
 import WarrenDaemon
 import WarrenDHT
 import WarrenLinux
+import WarrenMemberSession
 import WarrenNAT
 import WarrenPKI
 import WarrenSession
@@ -45,80 +46,8 @@ enum WarrenForge {
         }
     }
 
-    static func now() -> Moment {
-        Moment(instant: MonotonicClock.now(), unixNanoseconds: WallClock.nowUnixSeconds() * 1_000_000_000)
-    }
-
-    /// A session with the victim, as the member `config` names, over a socket of its own.
-    struct Session {
-        let manager: SessionManager
-        let socket: UDPSocket
-        let victimKey: Key32
-        let victim: Endpoint
-        let batch = DatagramReceiveBatch(capacity: 8, datagramBytes: 2048)
-
-        init(config path: String, victimKey: String, victim: String) throws {
-            let config = try Config.load(path: path)
-            let identity = try NodeIdentity(config: config, atUnixTime: WallClock.nowUnixSeconds())
-            self.victimKey = KeyText.parsePublicKey(victimKey)!
-            self.victim = Endpoint(victim)!
-            manager = SessionManager(identity: SigningKey(seed: identity.signingKey.seed()), certificate: identity.certificate,
-                                     authority: identity.authority, peers: [PeerConfig(publicKey: self.victimKey, endpoint: self.victim)],
-                                     blocklist: [], random: SystemRandom())
-            socket = try UDPSocket(port: 0)
-            var actions: [SessionAction] = []
-            manager.start(now: now(), into: &actions)
-            perform(actions)
-            let deadline = MonotonicClock.now() + .seconds(5)
-            while !manager.isConnected(self.victimKey, now: MonotonicClock.now()) && MonotonicClock.now() < deadline {
-                receive { _ in }
-            }
-            guard manager.isConnected(self.victimKey, now: MonotonicClock.now()) else { fatalError("no session with the victim") }
-        }
-
-        func perform(_ actions: [SessionAction]) {
-            for case .send(let bytes, let to) in actions { _ = bytes.withUnsafeBytes { try? socket.send($0, to: to) } }
-        }
-
-        /// Handles what arrived (waiting 10 ms if nothing did): handshakes as a daemon would,
-        /// control messages from the victim's session to `control`.
-        func receive(_ control: ([UInt8]) -> Void) {
-            guard let n = try? socket.receive(into: batch), n > 0 else {
-                usleep(10_000)
-                return
-            }
-            for i in 0..<n {
-                guard let source = batch.endpoint(i) else { continue }
-                let datagram = Array(UnsafeRawBufferPointer(batch.bytes(i)))
-                var bytes = datagram
-                var notices = DataPath.Notices()
-                let verdict = bytes.withUnsafeMutableBytes {
-                    DataPath.inbound($0, from: source, snapshot: manager.snapshot(now: MonotonicClock.now()), now: MonotonicClock.now(),
-                                     notices: &notices)
-                }
-                var actions: [SessionAction] = []
-                if let keypair = notices.confirmed { manager.confirmed(keypair, now: now(), into: &actions) }
-                switch verdict {
-                case .handshake(let offset, let path):
-                    _ = manager.handleHandshake(Array(datagram[offset...]), from: path, now: now(), into: &actions)
-                case .control(let offset, let count, _, _):
-                    control(Array(bytes[offset..<offset + count]))
-                default:
-                    break
-                }
-                perform(actions)
-            }
-        }
-
-        func send(control message: [UInt8]) {
-            var actions: [SessionAction] = []
-            manager.sendControl(message, to: victimKey, endpoint: victim, now: now(), into: &actions)
-            perform(actions)
-        }
-    }
-
     static func notices(config path: String, victimKey: String, victim: String, count: Int, pairs: [(String, String)]) throws {
-        let session = try Session(config: path, victimKey: victimKey, victim: victim)
+        let session = try MemberSession(config: path, victimKey: victimKey, victim: Endpoint(victim)!)
         for (peer, seen) in pairs {
             let notice = PunchMessage(kind: .notice, peer: KeyText.parsePublicKey(peer)!, seen: Endpoint(seen)!).encoded
             for _ in 0..<count { session.send(control: notice) }
@@ -127,7 +56,7 @@ enum WarrenForge {
     }
 
     static func contacts(config path: String, victimKey: String, victim: String, target: Endpoint, seconds: Int) throws {
-        let session = try Session(config: path, victimKey: victimKey, victim: victim)
+        let session = try MemberSession(config: path, victimKey: victimKey, victim: Endpoint(victim)!)
         // Any request makes the sender one of the victim's contacts, asked in its lookups.
         session.send(control: DHTMessage(requestID: 1, body: .ping).encoded)
         var random = SystemRandom()
@@ -155,7 +84,7 @@ enum WarrenForge {
             // Keepalives and rekeys, so the session outlives the attack.
             if MonotonicClock.now() >= nextTick {
                 var actions: [SessionAction] = []
-                session.manager.handleTimers(now: now(), into: &actions)
+                session.manager.handleTimers(now: MemberSession.now(), into: &actions)
                 session.perform(actions)
                 nextTick = MonotonicClock.now() + SessionManager.tick
             }

@@ -1,4 +1,5 @@
 import WarrenLinux
+import WarrenMemberSession
 import WarrenWire
 
 /// A handshake flood for bench/flood (security issue #11), outside the daemon binary.
