@@ -26,6 +26,8 @@ extension IntegrationTests {
             let flooder = (lab.warren as NSString).deletingLastPathComponent + "/warren-flood"
             let flood = try lab.startProcess("flood", stranger.exec(flooder, "initiations", b.publicKey, b.endpoint, lab.path("a.crt"),
                                                                     "1", "100000", "6"))
+            // It builds its initiations first (a few seconds in a debug build), then says so.
+            try await lab.waitUntil("the flooder floods", timeout: .seconds(30)) { flood.log.contains("flooding") }
             try await Task.sleep(for: .seconds(1))
             // A newcomer during the flood: its first initiation may get a cookie reply, and its
             // next, with mac2, an answer.
