@@ -20,6 +20,9 @@ import WarrenWire
 ///       handshakes with the victim as the member CONFIG names, pings it so that it becomes
 ///       one of the victim's DHT contacts, then for SECONDS answers every FIND_NODE and
 ///       FIND_VALUE the victim sends with 20 contacts of invented keys, all at TARGET
+///   warren-forge packets CONFIG VICTIM_KEY VICTIM_ENDPOINT VICTIM_ADDRESS COUNT DESTINATION...
+///       handshakes with the victim (overlay address VICTIM_ADDRESS) as the member CONFIG
+///       names, then sends COUNT ICMP echo requests to each DESTINATION through the session
 ///   warren-forge beacon CONFIG CERTIFICATE_FILE PORT TARGET_ENDPOINT...
 ///       sends each target, unicast, two LAN beacons naming PORT and carrying
 ///       CERTIFICATE_FILE's certificate: one in the unsigned layout beacons had before they
@@ -38,6 +41,9 @@ enum WarrenForge {
         case "contacts" where arguments.count == 7:
             try contacts(config: arguments[2], victimKey: arguments[3], victim: arguments[4], target: Endpoint(arguments[5])!,
                          seconds: Int(arguments[6])!)
+        case "packets" where arguments.count >= 8:
+            try packets(config: arguments[2], victimKey: arguments[3], victim: arguments[4], victimAddress: IPv4Address(arguments[5])!,
+                        count: Int(arguments[6])!, destinations: arguments[7...].map { IPv4Address($0)! })
         case "beacon" where arguments.count >= 6:
             try beacon(config: arguments[2], certificateFile: arguments[3], port: UInt16(arguments[4])!,
                        targets: arguments[5...].map { Endpoint($0)! })
