@@ -29,10 +29,8 @@ extension IntegrationTests {
                                                             victimAddress, "5", other.underlay, victimAddress))
             print(sent.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             try await Task.sleep(for: .milliseconds(500))
-            let counters = try await Command.check(victim.exec("nft", "list", "table", "ip", "wit_dest")).stdout
-            let packets = counters.split(separator: "\n").filter { $0.contains("counter") }.map { line in
-                Int(line.split(separator: " ").drop { $0 != "packets" }.dropFirst().first ?? "") ?? -1
-            }
+            let (counted, counters) = try await lab.counters(in: victim, table: "ip wit_dest")
+            let packets = counted.map(\.packets)
             let drops = try await lab.status(victim).drops
             print("forged destinations: packets out of the victim's warren0 [to \(other.underlay), to itself] \(packets); drops \(drops)")
             #expect(packets == [0, 5], "\(counters)")

@@ -35,10 +35,8 @@ extension IntegrationTests {
                                                             absent.publicKey, "\(thirdParty):9", absent.publicKey, "127.0.0.1:22"))
             print(sent.stdout)
             try await Task.sleep(for: .seconds(2))
-            let counters = try await Command.check(victim.exec("nft", "list", "table", "ip", "wit_forge")).stdout
-            let packets = counters.split(separator: "\n").filter { $0.contains("counter") }.map { line in
-                Int(line.split(separator: " ").drop { $0 != "packets" }.dropFirst().first ?? "") ?? -1
-            }
+            let (counted, counters) = try await lab.counters(in: victim, table: "ip wit_forge")
+            let packets = counted.map(\.packets)
             print("forged punch notices: packets from the victim to the named addresses \(packets)")
             #expect(packets == [0, 0], "\(counters)")
             let drops = try await lab.status(victim).drops

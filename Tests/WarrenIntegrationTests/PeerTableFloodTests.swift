@@ -51,11 +51,8 @@ extension IntegrationTests {
             try await lab.requirePing(from: newcomer, to: victim.overlayIPv4)
             let elapsed = (ContinuousClock.now - started) / .seconds(1)
 
-            let counters = try await Command.check(victim.exec("nft", "list", "table", "ip", "wit_flood")).stdout
-            let line = counters.split(separator: "\n").first { $0.contains("counter") } ?? ""
-            let words = line.split(separator: " ")
-            let packets = Int(words.drop { $0 != "packets" }.dropFirst().first ?? "") ?? -1
-            let bytes = Int(words.drop { $0 != "bytes" }.dropFirst().first ?? "") ?? -1
+            let (counted, counters) = try await lab.counters(in: victim, table: "ip wit_flood")
+            let packets = counted.first?.packets ?? -1, bytes = counted.first?.bytes ?? -1
             let status = try await lab.status(victim)
             print("invented contacts for \(Int(elapsed)) s, \(lookups) lookups: the victim sent \(packets) packets, \(bytes) bytes "
                   + "to \(target); it holds \(status.peers.count) peers; lookups queued \(status.dht.lookupsQueued ?? -1), "
