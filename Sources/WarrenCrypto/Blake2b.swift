@@ -32,6 +32,17 @@ public enum Blake2b {
         return out
     }
 
+    /// Keyed BLAKE2b of `message` into `output` (1 to 64 bytes), without allocating: for the
+    /// packet threads, which check handshake MACs before copying anything.
+    public static func mac(_ message: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer,
+                           into output: UnsafeMutableRawBufferPointer) {
+        Sodium.ensureReady()
+        precondition(output.count >= 1 && output.count <= 64 && key.count >= 1 && key.count <= 64)
+        _ = crypto_generichash(output.baseAddress!.assumingMemoryBound(to: UInt8.self), output.count,
+                               message.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(message.count),
+                               key.baseAddress?.assumingMemoryBound(to: UInt8.self), key.count)
+    }
+
     /// A 32-byte digest as a `Key32` (node IDs, fingerprints).
     public static func hash32(_ parts: [UInt8]...) -> Key32 {
         Key32(bytes: hash(parts: parts, outputCount: 32))!

@@ -30,4 +30,16 @@ public enum HandshakeMAC {
         let expected = mac1(message, key: key)
         return expected.withUnsafeBytes { a in mac.withUnsafeBytes { b in constantTimeEquals(a, b) } }
     }
+
+    /// Whether a whole initiation or response, as received, carries a valid mac1: both end
+    /// in mac1 and mac2, and mac1 covers everything before it. Allocates nothing.
+    static func verifyMAC1(ofMessage message: UnsafeRawBufferPointer, key: [UInt8]) -> Bool {
+        guard message.count >= 2 * byteCount else { return false }
+        let macStart = message.count - 2 * byteCount
+        return withUnsafeTemporaryAllocation(byteCount: byteCount, alignment: 1) { expected in
+            key.withUnsafeBytes { Blake2b.mac(UnsafeRawBufferPointer(rebasing: message[..<macStart]), key: $0, into: expected) }
+            return constantTimeEquals(UnsafeRawBufferPointer(expected),
+                                      UnsafeRawBufferPointer(rebasing: message[macStart..<macStart + byteCount]))
+        }
+    }
 }

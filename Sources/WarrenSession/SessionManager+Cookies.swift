@@ -9,14 +9,13 @@ extension SessionManager {
         load.note(backlog: count, now: now)
     }
 
-    /// What a handshake message with a valid mac1 must pass before any public-key work:
-    /// always, the per-source gate; under load, also a valid mac2 (otherwise a cookie reply
-    /// goes back on the path it came by, and the message is dropped as under_load). The gate
-    /// comes first, unlike WireGuard's, which answers every message: one source then gets as
-    /// few cookie replies as handshakes, and a flood from one address costs a hash a message.
+    /// What a handshake message with a valid mac1 must pass before any public-key work,
+    /// under load: a valid mac2 (otherwise a cookie reply goes back on the path it came by,
+    /// and the message is dropped as under_load). The per-source gate came first, in the
+    /// packet thread (`HandshakeAdmission`), unlike WireGuard's, which answers every message:
+    /// one source gets as few cookie replies as handshakes, and a flood costs a hash a message.
     func admit(_ message: some MACProtectedMessage, senderIndex: UInt32, from path: Path, now: Moment,
                into actions: inout [SessionAction]) -> DropReason? {
-        guard handshakeGate.admits(from: path, now: now.instant) else { return .rateLimited }
         if load.isUnderLoad(at: now.instant),
            !cookies.verifies(mac2: message.mac2, over: message.bytesBeforeMAC2, from: path, now: now.instant, random: &rng) {
             let reply = cookies.reply(toMAC1: message.mac1, senderIndex: senderIndex, from: path, now: now.instant, random: &rng)

@@ -43,7 +43,6 @@ public final class SessionManager {
     var refusalLines = TokenBucket(capacity: refusalLinesBurst, perSecond: refusalLinesPerSecond, now: Instant(nanoseconds: 0))
     /// Refusals since the last one that got a log line.
     var unloggedRefusals = 0
-    var handshakeGate = HandshakeGate()
     var cookies: CookieChecker
     var load = HandshakeLoad()
     var lastTimestampNanoseconds: UInt64 = 0

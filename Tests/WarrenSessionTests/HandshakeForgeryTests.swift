@@ -38,41 +38,6 @@ struct HandshakeForgeryTests {
 
 @Suite("Handshakes from strangers")
 struct HandshakeStrangerTests {
-    /// An initiation with a valid mac1 for bob (mac1 is keyed by his public key) and Noise
-    /// bytes nobody can decrypt.
-    func initiation(to h: SessionHarness, bob: Int, senderIndex: UInt32) throws -> [UInt8] {
-        var rng = SeededRandom(seed: UInt64(senderIndex))
-        var message = HandshakeInitiation(senderIndex: senderIndex,
-                                          noise: X25519PrivateKey(random: &rng).publicKey.bytes + [UInt8](repeating: 1, count: 160))
-        let key = try #require(Ed25519.x25519PublicKey(from: h.nodes[bob].certificate.publicKey))
-        message.mac1 = HandshakeMAC.mac1(message.bytesBeforeMAC, key: HandshakeMAC.key(for: key))
-        return message.encoded
-    }
-
-    @Test("past a burst of 5, one source's initiations are dropped before any Diffie-Hellman; other sources are not")
-    func perSourceLimit() throws {
-        let h = SessionHarness()
-        h.addNode("bob", host: 2)
-        let bob = h.nodes[0].manager
-        func answer(from path: Path, index: UInt32) throws -> DropReason? {
-            var actions: [SessionAction] = []
-            return bob.handleHandshake(try initiation(to: h, bob: 0, senderIndex: index), from: path, now: h.now, into: &actions)
-        }
-        let flooder = Path.direct(Endpoint("198.51.100.7:40000")!)
-        let reasons = try (1...8).map { try answer(from: flooder, index: $0) }
-        #expect(reasons == Array(repeating: .authenticationFailed, count: 5) + Array(repeating: .rateLimited, count: 3))
-        // Another port of the same address, and another host of the same IPv6 /64, share a bucket.
-        #expect(try answer(from: .direct(Endpoint("198.51.100.7:40001")!), index: 9) == .rateLimited)
-        let six = (1...6).map { Path.direct(Endpoint("[2001:db8:1:2::\($0)]:51820")!) }
-        #expect(try six.enumerated().map { try answer(from: $1, index: UInt32(20 + $0)) }.last == .rateLimited)
-        // A different address, or another relay channel, has its own.
-        #expect(try answer(from: .direct(Endpoint("198.51.100.8:40000")!), index: 30) == .authenticationFailed)
-        #expect(try answer(from: Path(endpoint: Endpoint("198.51.100.7:40000")!, channel: 77), index: 31) == .authenticationFailed)
-        // 20 a second refill it.
-        h.advance(.milliseconds(100))
-        #expect(try answer(from: flooder, index: 32) == .authenticationFailed)
-    }
-
     @Test("a copy of a member's certificate does not name that member in a refusal or mark its status")
     func copiedCertificateNamesNobody() throws {
         let h = SessionHarness()

@@ -13,7 +13,9 @@
 // - Nothing traps, whatever the length and segment size (a 0-byte datagram once did).
 // - Modes 0 and 1: every datagram of the run is accounted for exactly once (forwarded,
 //   posted or dropped; an empty entry is one drop), nothing is delivered, and only
-//   handshakes (cookie replies among them) and STUN reach the control thread.
+//   handshakes (cookie replies among them) and STUN reach the control thread; an initiation
+//   or response only with bob's mac1, and no more handshakes than the per-source gate's
+//   burst (all come from one source, through one admission check per input).
 // - A forwarded datagram is one whole segment of the run, goes to carol with the channel
 //   rewritten to hers, and only in mode 1.
 // - Mode 2: alice's packets are delivered only with her own inner source addresses.
@@ -56,6 +58,8 @@ struct Fixture {
     let relay: RelayForwarding
     /// The channels alice and carol send on through bob.
     let channels: (alice: UInt32, carol: UInt32)
+    /// Bob's packet thread's handshake check, as it starts: each input gets a fresh copy.
+    let admission: HandshakeAdmission
     let carolEndpoint = Endpoint("192.0.2.3:51820")!
     /// The receive slot, as big as the real batch's.
     let slot = UnsafeMutableRawBufferPointer.allocate(byteCount: DataPath.payloadOffset + TunDevice.maxOffloadReadBytes,
@@ -81,6 +85,7 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
     var transport = [UInt8](repeating: 0, count: TransportHeader.overhead + 8)
     transport.withUnsafeMutableBytes { TransportHeader.write(receiverIndex: 1, counter: 0, into: $0) }
     let enveloped = RelayEnvelope.wrap(transport, channel: channels.requester)
+    let initiation = net.initiationFromAlice(payload: net.alicePayload)
     let ping: [UInt8] = [0x45, 0, 0, 24, 0, 0, 0x40, 0, 64, 1, 0, 0, 10, 8, 0, 1, 10, 8, 0, 2, 8, 0, 0xf7, 0xff]
     Fuzz.writeSeedsIfRequested([
         ("empty", input(mode: 0, segmentBytes: 0, length: 0, [])),
@@ -93,7 +98,9 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
         ("relayed-run-short-tail", input(mode: 1, segmentBytes: UInt16(enveloped.count), length: UInt16(enveloped.count * 2 + 9),
                                          enveloped)),
         ("relayed-initiation", input(mode: 1, segmentBytes: 0, length: 0,
-                                     RelayEnvelope.wrap(net.initiationFromAlice(payload: net.alicePayload), channel: channels.requester))),
+                                     RelayEnvelope.wrap(initiation, channel: channels.requester))),
+        ("initiation-run", input(mode: 0, segmentBytes: UInt16(initiation.count), length: UInt16(initiation.count * 8),
+                                 initiation)),
         ("alice-run", input(mode: 2, segmentBytes: 0, length: 2, ping)),
         ("alice-keepalives", input(mode: 2, segmentBytes: 0, length: 4, [])),
     ])
@@ -101,7 +108,8 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
     guard let keypair = alice.snapshot(now: net.now.instant).route(to: net.bob.body.ipv4.address)?.keypair else {
         fatalError("alice has no session with bob")
     }
-    fixture = Fixture(alice: keypair, bob: bob.snapshot(now: net.now.instant), relay: relay, channels: (channels.requester, channels.peer))
+    fixture = Fixture(alice: keypair, bob: bob.snapshot(now: net.now.instant), relay: relay, channels: (channels.requester, channels.peer),
+                      admission: bob.makeHandshakeAdmission())
     return 0
 }
 
@@ -155,8 +163,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let receiver = InboundReceiver(snapshot: snapshot, relay: relay, now: now)
     var coalescer = TCPCoalescer(capacity: 64)
     var sink = RecordingSink()
+    var admission = fixture.admission
     receiver.receive(entry: entry, slot: fixture.slot, segmentBytes: segmentBytes, from: net.aliceEndpoint,
-                     coalescer: &coalescer, into: &sink)
+                     coalescer: &coalescer, admission: &admission, into: &sink)
     sink.deliver(&coalescer)
 
     let run = DatagramRun(entryBytes: entryBytes.count, segmentBytes: segmentBytes)
@@ -173,10 +182,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                + "\(sink.drops) dropped")
     for event in sink.posted {
         switch event {
-        case .handshake, .stun: break
+        case .handshake(let message, _):
+            let type = message.withUnsafeBytes { MessageType.classify($0) }
+            Fuzz.check(type == .cookieReply || hasBobsMAC1(message), "a \(String(describing: type)) without bob's mac1 was posted")
+        case .stun: break
         default: Fuzz.check(false, "a stranger's datagram reached the control thread as \(event)")
         }
     }
+    let handshakes = sink.posted.count { if case .handshake = $0 { true } else { false } }
+    Fuzz.check(handshakes <= 5, "\(handshakes) handshakes from one source passed the gate at once")
     var segments = run
     for (forwarded, destination) in sink.forwarded {
         Fuzz.check(mode == 1 && destination == fixture.carolEndpoint, "forwarded to \(destination) in mode \(mode)")
@@ -191,4 +205,18 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         Fuzz.check(matched, "forwarded \(forwarded.count) bytes that are no segment of the run")
     }
     return 0
+}
+
+/// Whether an initiation or response carries a mac1 keyed by bob's public key, checked as the
+/// session manager checks it (on the parsed message, not as the packet thread does).
+func hasBobsMAC1(_ message: [UInt8]) -> Bool {
+    let net = FuzzNetwork.shared
+    let key = HandshakeMAC.key(for: net.bobHandshakeKey)
+    if let initiation = try? HandshakeInitiation(parsing: message) {
+        return HandshakeMAC.verify(initiation.bytesBeforeMAC, mac: initiation.mac1, key: key)
+    }
+    if let response = try? HandshakeResponse(parsing: message) {
+        return HandshakeMAC.verify(response.bytesBeforeMAC, mac: response.mac1, key: key)
+    }
+    return false
 }

@@ -21,7 +21,8 @@ public protocol InboundSink {
 
 /// What the inbound packet thread does with each entry `recvmmsg` returned: walks the
 /// datagrams in it (one, or a GRO run), forwards the envelopes this node relays, and hands
-/// the rest to `DataPath.inbound`, delivering packets through the coalescer. It is the loop
+/// the rest to `DataPath.inbound`, delivering packets through the coalescer and passing
+/// handshakes to the control thread only past `HandshakeAdmission`. It is the loop
 /// body itself, not a model of it: `TunnelThreads.runInbound` and the fuzz target both call
 /// it, so a datagram that traps here traps in the fuzzer first.
 public struct InboundReceiver {
@@ -37,11 +38,12 @@ public struct InboundReceiver {
 
     /// One received entry: `entry` holds its bytes at the start of `slot`, the buffer it was
     /// received into; `segmentBytes` is the kernel's GRO segment size (anything, trusted for
-    /// nothing but the step).
+    /// nothing but the step). The coalescer and the admission check are the thread's own,
+    /// kept from one entry to the next.
     @inline(__always)
     public func receive<Sink: InboundSink>(entry: UnsafeMutableRawBufferPointer, slot: UnsafeMutableRawBufferPointer,
-                                           segmentBytes: Int, from source: Endpoint,
-                                           coalescer: inout TCPCoalescer, into sink: inout Sink) {
+                                           segmentBytes: Int, from source: Endpoint, coalescer: inout TCPCoalescer,
+                                           admission: inout HandshakeAdmission, into sink: inout Sink) {
         let run = DatagramRun(entryBytes: entry.count, segmentBytes: segmentBytes)
         for range in run {
             let datagram = UnsafeMutableRawBufferPointer(rebasing: entry[range])
@@ -54,7 +56,7 @@ public struct InboundReceiver {
             }
             // A run can hold more packets than the coalescer: write out what it has.
             if coalescer.isFull { sink.deliver(&coalescer) }
-            receive(datagram, room: room, from: source, coalescer: &coalescer, into: &sink)
+            receive(datagram, room: room, from: source, coalescer: &coalescer, admission: &admission, into: &sink)
         }
     }
 
@@ -62,7 +64,8 @@ public struct InboundReceiver {
     /// (which may grow it within `room`), anything else to the control thread.
     @inline(__always)
     private func receive<Sink: InboundSink>(_ datagram: UnsafeMutableRawBufferPointer, room: UnsafeMutableRawBufferPointer,
-                                            from source: Endpoint, coalescer: inout TCPCoalescer, into sink: inout Sink) {
+                                            from source: Endpoint, coalescer: inout TCPCoalescer,
+                                            admission: inout HandshakeAdmission, into sink: inout Sink) {
         var notices = DataPath.Notices()
         let verdict = DataPath.inbound(datagram, from: source, snapshot: snapshot, now: now, notices: &notices)
         // Notices first: a control message may need the keypair it confirmed to answer.
@@ -79,8 +82,10 @@ public struct InboundReceiver {
             let message = Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length]))
             sink.post(.control(message, link: link, from: path))
         case .handshake(let offset, let path):
+            let message = UnsafeRawBufferPointer(rebasing: datagram[offset...])
+            if let refused = admission.check(message, from: path, now: now) { return sink.drop(refused) }
             guard sink.hasRoom(forUnauthenticated: datagram.count - offset) else { return sink.drop(.queueFull) }
-            sink.post(.handshake(Array(UnsafeRawBufferPointer(rebasing: datagram[offset...])), from: path))
+            sink.post(.handshake(Array(message), from: path))
         case .stun:
             guard sink.hasRoom(forUnauthenticated: datagram.count) else { return sink.drop(.queueFull) }
             sink.post(.stun(Array(datagram), from: source))

@@ -20,6 +20,8 @@ struct TunnelThreads: Sendable {
     let mtu: Int
     /// The network's IPv6 ULA: unknown addresses in it are resolved by their embedded IPv4.
     let overlayIPv6: IPPrefix
+    /// The inbound thread's check on handshakes, before it copies one for the control thread.
+    let admission: HandshakeAdmission
 
     static let batchSize = 64
 
@@ -117,6 +119,7 @@ struct TunnelThreads: Sendable {
         // Slots hold a whole 64 KB packet: segments of one TCP flow are joined in place.
         let batch = DatagramReceiveBatch(capacity: Self.batchSize, datagramBytes: DataPath.payloadOffset + TunDevice.maxOffloadReadBytes)
         var coalescer = TCPCoalescer(capacity: Self.batchSize)
+        var admission = admission
         let relayed = DatagramSendBatch(capacity: Self.batchSize, for: socket)
         var sink = InboundThreadSink(threads: self, relayed: relayed)
         guard let wait = waiter(for: socket.fileDescriptor) else { return }
@@ -130,7 +133,7 @@ struct TunnelThreads: Sendable {
                         continue
                     }
                     receiver.receive(entry: batch.bytes(i), slot: batch.slots.slot(i), segmentBytes: batch.segmentBytes(i),
-                                     from: source, coalescer: &coalescer, into: &sink)
+                                     from: source, coalescer: &coalescer, admission: &admission, into: &sink)
                 }
                 if !relayed.isEmpty { flush(relayed) }
                 deliver(&coalescer)

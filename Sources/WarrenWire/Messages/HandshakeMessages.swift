@@ -14,6 +14,7 @@ public struct HandshakeInitiation: MACProtectedMessage, Equatable, Sendable {
     public static let macByteCount = 16
     /// Noise e + encrypted s + payload tag, before any payload.
     public static let minNoiseByteCount = 96
+    public static let minByteCount = headerByteCount + minNoiseByteCount + 2 * macByteCount
     public static let maxByteCount = 1400
 
     public var senderIndex: UInt32
@@ -70,6 +71,7 @@ public struct HandshakeResponse: MACProtectedMessage, Equatable, Sendable {
     public static let headerByteCount = 12
     public static let macByteCount = 16
     public static let minNoiseByteCount = 48
+    public static let minByteCount = headerByteCount + minNoiseByteCount + 2 * macByteCount
     public static let maxByteCount = 1400
 
     public var senderIndex: UInt32
