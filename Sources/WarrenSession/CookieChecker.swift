@@ -1,5 +1,5 @@
 import WarrenCrypto
-public import WarrenWire
+import WarrenWire
 
 /// WireGuard's cookies (§5.4.7), the responder's half. Under load a handshake message must
 /// carry mac2 keyed by a cookie this node gave its sender's address; one without gets a
@@ -9,7 +9,7 @@ public import WarrenWire
 ///
 /// A cookie is a MAC of the sender's address and port (and, for a message that came through a
 /// relay, the channel) keyed by a secret that changes every two minutes, so a cookie is worth
-/// nothing elsewhere or later. Owned by the session manager.
+/// nothing elsewhere or later. Owned by the packet thread's `HandshakeAdmission`.
 struct CookieChecker: ~Copyable {
     static let secretLifetime: Duration = .seconds(120)
     static let secretByteCount = 32
@@ -51,18 +51,27 @@ struct CookieChecker: ~Copyable {
     }
 }
 
-/// Whether the node is under load, as WireGuard decides it: when the handshake messages
-/// waiting for the control thread reach an eighth of what its queue holds, and for a second
-/// after. Only then are cookies demanded; a node at rest answers every valid message.
+/// Whether the node is under load: as WireGuard decides it, when the messages from anyone
+/// waiting for the control thread reach an eighth of what its queue holds; and also when
+/// more than `messagesPerSecond` handshake messages a second pass the per-source gate, which
+/// a flood from a few hundred addresses does long before the queue backs up (each that the
+/// control thread then reads costs it two X25519 and an Ed25519 check). Either lasts a second
+/// after its cause. Only then are cookies demanded; a node at rest answers every valid
+/// message.
 struct HandshakeLoad {
     /// An eighth of the roughly 700 initiations the queue's 1 MiB lane holds.
     static let backlogThreshold = 96
+    /// Far more than a network's rekeys (one a peer every two minutes) and newcomers send.
+    static let messagesPerSecond = 200.0
     static let lingering: Duration = .seconds(1)
 
     private var until: Instant?
+    private var messages = TokenBucket(capacity: messagesPerSecond, perSecond: messagesPerSecond, now: .zero)
 
+    /// Called for each message that passed the gate, with the backlog it found.
     mutating func note(backlog: Int, now: Instant) {
-        if backlog >= Self.backlogThreshold { until = now + Self.lingering }
+        let tooMany = !messages.take(now: now)
+        if backlog >= Self.backlogThreshold || tooMany { until = now + Self.lingering }
     }
 
     func isUnderLoad(at now: Instant) -> Bool {

@@ -22,6 +22,9 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
     case rateLimited
     /// Under load, a handshake message without a valid mac2: answered with a cookie reply.
     case underLoad
+    /// Under load, a handshake message without a valid mac2 from a source that has had its
+    /// cookie replies for now (`HandshakeAdmission`): dropped unanswered.
+    case cookieRationed
     /// The kernel refused or had no room for an outgoing datagram.
     case sendFailed
     /// The TUN device's queue was full.
@@ -45,6 +48,7 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
         case .multicast: "multicast"
         case .rateLimited: "rate_limited"
         case .underLoad: "under_load"
+        case .cookieRationed: "cookie_rationed"
         case .sendFailed: "send_failed"
         case .tunFull: "tun_full"
         case .unsolicited: "unsolicited"

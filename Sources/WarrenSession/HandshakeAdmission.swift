@@ -1,44 +1,93 @@
+public import WarrenCrypto
 public import WarrenWire
 
 /// What the inbound packet thread asks of a handshake message before it copies it for the
-/// control thread: an initiation or a response must carry a valid mac1 (one keyed hash, no
-/// allocation), and every handshake message, cookie replies too, must pass the per-source
-/// `HandshakeGate`. A flood then costs the packet thread a hash a datagram and reaches the
-/// control thread only at the gate's rate: the rest is never copied, queued or woken for
-/// (bench/flood found those copies cost the session a quarter of its throughput).
+/// control thread, in WireGuard's order of cheap checks before dear ones:
+///
+/// 1. an initiation or a response must carry a valid mac1: one keyed hash into a stack
+///    buffer, no allocation;
+/// 2. every handshake message, cookie replies too, must pass the per-source `HandshakeGate`
+///    (5 at once, 20 a second);
+/// 3. under load (`HandshakeLoad`, from the backlog the control thread has yet to read), an
+///    initiation or a response must carry a valid mac2; one without is dropped, and
+///    answered here with a cookie reply (`CookieChecker`, under_load) at most twice at once
+///    and once a second per source (cookie_rationed beyond): a cookie is good for two
+///    minutes, so a real initiator needs one reply, and one more if it was lost (it retries
+///    after 5 s).
+///
+/// A flood then costs the packet thread a hash a datagram, and reaches the control thread
+/// only at the gate's rate and only with cookies under load: the rest is never copied, queued
+/// or woken for (bench/flood found those copies, and cookie replies at the gate's rate, cost
+/// the session a quarter of its throughput). The gate comes before the cookie check, unlike
+/// WireGuard's, which answers every message under load: a flood gets a reply per second per
+/// source, not one per message.
 ///
 /// The session manager checks mac1 again on what it reads, so that it trusts nothing its
 /// caller did; at the gate's rate, that hash costs nothing.
-public struct HandshakeAdmission: Sendable {
-    private let macKey: [UInt8]
-    private var gate = HandshakeGate()
-
-    init(macKey: [UInt8]) {
-        self.macKey = macKey
+public struct HandshakeAdmission: ~Copyable {
+    public enum Verdict: Equatable {
+        /// Hand the message to the control thread.
+        case admit
+        /// Send `reply` (framed for the path the message came by) to `endpoint`; the message
+        /// itself is dropped as under_load.
+        case cookieReply([UInt8], to: Endpoint)
+        case drop(DropReason)
     }
 
-    /// Nil when `message` (a whole handshake message, as `DataPath.inbound` found it) may go
-    /// to the control thread; otherwise why it is dropped.
-    public mutating func check(_ message: UnsafeRawBufferPointer, from path: Path, now: Instant) -> DropReason? {
+    private let macKey: [UInt8]
+    private var gate = HandshakeGate()
+    private var load = HandshakeLoad()
+    private var cookieReplies = KeyedRateLimiter<HandshakeGate.Source>(capacity: 2, perSecond: 1, maxKeys: HandshakeGate.maxSources)
+    private var cookies: CookieChecker
+    private var random: any RandomSource
+
+    public init(ownHandshakeKey: Key32, random: some RandomSource) {
+        macKey = HandshakeMAC.key(for: ownHandshakeKey)
+        cookies = CookieChecker(ownHandshakeKey: ownHandshakeKey)
+        self.random = random
+    }
+
+    /// What to do with `message` (a whole handshake message, as `DataPath.inbound` found it)
+    /// from `path`. `backlog` says how many messages from anyone wait for the control thread;
+    /// it is asked only of messages that passed the gate.
+    public mutating func check(_ message: UnsafeRawBufferPointer, from path: Path, now: Instant,
+                               backlog: () -> Int) -> Verdict {
         switch MessageType.classify(message) {
         case .handshakeInitiation:
-            guard message.count >= HandshakeInitiation.minByteCount else { return .malformed }
+            guard message.count >= HandshakeInitiation.minByteCount else { return .drop(.malformed) }
         case .handshakeResponse:
-            guard message.count >= HandshakeResponse.minByteCount else { return .malformed }
+            guard message.count >= HandshakeResponse.minByteCount else { return .drop(.malformed) }
         case .cookieReply:
-            guard message.count == CookieReply.byteCount else { return .malformed }
-            return gate.admits(from: path, now: now) ? nil : .rateLimited
+            guard message.count == CookieReply.byteCount else { return .drop(.malformed) }
+            return gate.admits(from: path, now: now) ? .admit : .drop(.rateLimited)
         default:
-            return .unknownType
+            return .drop(.unknownType)
         }
-        guard HandshakeMAC.verifyMAC1(ofMessage: message, key: macKey) else { return .authenticationFailed }
-        return gate.admits(from: path, now: now) ? nil : .rateLimited
+        guard HandshakeMAC.verifyMAC1(ofMessage: message, key: macKey) else { return .drop(.authenticationFailed) }
+        guard gate.admits(from: path, now: now) else { return .drop(.rateLimited) }
+        load.note(backlog: backlog(), now: now)
+        guard load.isUnderLoad(at: now) else { return .admit }
+        return demandCookie(Array(message), from: path, now: now)
+    }
+
+    /// Under load: admits a message whose mac2 holds this node's cookie for `path`, and
+    /// answers any other with that cookie, as often as `cookieReplies` allows. Both messages end in mac1 and mac2, and carry
+    /// their sender index right after the 4-byte header.
+    private mutating func demandCookie(_ message: [UInt8], from path: Path, now: Instant) -> Verdict {
+        let mac2Start = message.count - HandshakeMAC.byteCount
+        if cookies.verifies(mac2: Array(message[mac2Start...]), over: Array(message[..<mac2Start]), from: path, now: now,
+                            random: &random) {
+            return .admit
+        }
+        guard cookieReplies.allow(HandshakeGate.Source(path), now: now) else { return .drop(.cookieRationed) }
+        let senderIndex = message.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
+        let reply = cookies.reply(toMAC1: Array(message[mac2Start - HandshakeMAC.byteCount..<mac2Start]), senderIndex: senderIndex,
+                                  from: path, now: now, random: &random)
+        return .cookieReply(path.framing(reply.encoded), to: path.endpoint)
     }
 }
 
 extension SessionManager {
-    /// The admission check for this node's inbound packet thread, keyed by its handshake key.
-    public func makeHandshakeAdmission() -> HandshakeAdmission {
-        HandshakeAdmission(macKey: ownMACKey)
-    }
+    /// The public key initiators address this node by, which keys its mac1 and cookies.
+    public var handshakePublicKey: Key32 { handshakeKey.publicKey }
 }

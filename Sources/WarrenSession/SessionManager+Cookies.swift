@@ -1,30 +1,9 @@
 import WarrenCrypto
-public import WarrenWire
+import WarrenWire
 
+/// The initiator's half of WireGuard's cookies (§5.4.7); the responder's half runs in the
+/// packet thread (`HandshakeAdmission`).
 extension SessionManager {
-    /// Tells the manager how many handshake messages the packet threads handed over and the
-    /// control thread has yet to read: from an eighth of what the queue holds, and for a
-    /// second after, this node is under load and demands cookies (`HandshakeLoad`).
-    public func noteHandshakeBacklog(_ count: Int, now: Instant) {
-        load.note(backlog: count, now: now)
-    }
-
-    /// What a handshake message with a valid mac1 must pass before any public-key work,
-    /// under load: a valid mac2 (otherwise a cookie reply goes back on the path it came by,
-    /// and the message is dropped as under_load). The per-source gate came first, in the
-    /// packet thread (`HandshakeAdmission`), unlike WireGuard's, which answers every message:
-    /// one source gets as few cookie replies as handshakes, and a flood costs a hash a message.
-    func admit(_ message: some MACProtectedMessage, senderIndex: UInt32, from path: Path, now: Moment,
-               into actions: inout [SessionAction]) -> DropReason? {
-        if load.isUnderLoad(at: now.instant),
-           !cookies.verifies(mac2: message.mac2, over: message.bytesBeforeMAC2, from: path, now: now.instant, random: &rng) {
-            let reply = cookies.reply(toMAC1: message.mac1, senderIndex: senderIndex, from: path, now: now.instant, random: &rng)
-            transmit(reply.encoded, on: path, into: &actions)
-            return .underLoad
-        }
-        return nil
-    }
-
     /// A cookie reply to a handshake message this node sent: the cookie is kept for two
     /// minutes and goes into mac2 of every handshake message to that peer.
     func handleCookieReply(_ datagram: [UInt8], now: Moment, into actions: inout [SessionAction]) -> DropReason? {

@@ -59,7 +59,6 @@ extension SessionManager {
               peer.pending?.localIndex == message.receiverIndex else {
             return .unknownIndex
         }
-        if let refused = admit(message, senderIndex: message.senderIndex, from: path, now: now, into: &actions) { return refused }
         // The handshake stays pending until a reply authenticates: a forged one (the index
         // and mac1 are no secret) is dropped and the genuine reply still completes it.
         let result: NoiseIKResult

@@ -1,6 +1,6 @@
-public import WarrenCrypto
+import WarrenCrypto
 import WarrenPKI
-public import WarrenWire
+import WarrenWire
 
 /// Which peers the control thread keeps, and for how long (security issue 11, finding 4).
 ///

@@ -25,7 +25,6 @@ extension SessionManager {
         guard HandshakeMAC.verify(message.bytesBeforeMAC, mac: message.mac1, key: ownMACKey) else {
             return .authenticationFailed
         }
-        if let refused = admit(message, senderIndex: message.senderIndex, from: path, now: now, into: &actions) { return refused }
         let responder: IKResponder
         do {
             responder = try IKResponder(staticKey: handshakeKey, prologue: Self.prologue, initiation: message.noise)

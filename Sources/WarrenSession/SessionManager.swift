@@ -43,8 +43,6 @@ public final class SessionManager {
     var refusalLines = TokenBucket(capacity: refusalLinesBurst, perSecond: refusalLinesPerSecond, now: Instant(nanoseconds: 0))
     /// Refusals since the last one that got a log line.
     var unloggedRefusals = 0
-    var cookies: CookieChecker
-    var load = HandshakeLoad()
     var lastTimestampNanoseconds: UInt64 = 0
     /// How old an initiator's keys get before it renews them: `Timing.rekeyAfterTime`, or less
     /// when a benchmark forces frequent rekeys (`WARREN_BENCH_REKEY_SECONDS`). Never more: the
@@ -65,7 +63,6 @@ public final class SessionManager {
         self.blocklist = blocklist
         endpointPolicy = EndpointPolicy(overlay: [authority.body.ipv4.network, authority.body.ipv6.network])
         self.rng = random
-        cookies = CookieChecker(ownHandshakeKey: handshakeKey.publicKey)
         ownMACKey = HandshakeMAC.key(for: handshakeKey.publicKey)
         for c in configured where c.publicKey != certificate.publicKey {
             guard let hk = Ed25519.x25519PublicKey(from: c.publicKey) else { continue }

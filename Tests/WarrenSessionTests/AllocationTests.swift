@@ -1,5 +1,6 @@
 import CAllocationCounter
 import Testing
+import WarrenCrypto
 import WarrenWire
 @testable import WarrenSession
 
@@ -47,27 +48,27 @@ struct AllocationTests {
     func handshakeAdmission() {
         let h = SessionHarness()
         h.addNode("bob", host: 2)
-        var admission = h.nodes[0].manager.makeHandshakeAdmission()
-        let key = HandshakeMAC.key(for: h.nodes[0].manager.handshakeKey.publicKey)
+        var admission = HandshakeAdmission(ownHandshakeKey: h.nodes[0].manager.handshakePublicKey, random: SeededRandom(seed: 5))
+        let key = HandshakeMAC.key(for: h.nodes[0].manager.handshakePublicKey)
         var initiation = HandshakeInitiation(senderIndex: 1, noise: [UInt8](repeating: 1, count: 400))
         initiation.mac1 = HandshakeMAC.mac1(initiation.bytesBeforeMAC, key: key)
         let valid = initiation.encoded
         initiation.mac1[3] ^= 0x40
         let forged = initiation.encoded
         let path = Path.direct(Endpoint("198.51.100.7:40000")!)
-        var verdicts: [DropReason?] = []
+        var verdicts: [HandshakeAdmission.Verdict] = []
         verdicts.reserveCapacity(2000)
         let before = allocation_counter_thread_count()
         for _ in 0..<1000 {
-            verdicts.append(valid.withUnsafeBytes { admission.check($0, from: path, now: h.now.instant) })
-            verdicts.append(forged.withUnsafeBytes { admission.check($0, from: path, now: h.now.instant) })
+            verdicts.append(valid.withUnsafeBytes { admission.check($0, from: path, now: h.now.instant, backlog: { 0 }) })
+            verdicts.append(forged.withUnsafeBytes { admission.check($0, from: path, now: h.now.instant, backlog: { 0 }) })
         }
         let allocations = allocation_counter_thread_count() - before
         // The first check of a new source creates its bucket; nothing after that allocates.
         #expect(allocations <= 1, "\(allocations) allocations for 2000 handshakes")
-        #expect(verdicts.count { $0 == nil } == 5)
-        #expect(verdicts.count { $0 == .rateLimited } == 995)
-        #expect(verdicts.count { $0 == .authenticationFailed } == 1000)
+        #expect(verdicts.count { $0 == .admit } == 5)
+        #expect(verdicts.count { $0 == .drop(.rateLimited) } == 995)
+        #expect(verdicts.count { $0 == .drop(.authenticationFailed) } == 1000)
     }
 
     @Test("cutting a TSO super-packet into segments allocates nothing")

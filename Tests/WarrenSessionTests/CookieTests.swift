@@ -28,17 +28,25 @@ struct CookieTests {
         #expect(h.dropped.isEmpty)
     }
 
+    /// What bob's receive and control threads make of `bytes` from `endpoint`: the drop
+    /// reason, if any.
+    func verdict(_ h: SessionHarness, _ bytes: [UInt8], from endpoint: Endpoint) -> DropReason? {
+        h.dropped = []
+        _ = h.receive(bytes, at: 0, from: endpoint)
+        return h.dropped.first
+    }
+
     @Test("under load, a first initiation gets a 64-byte cookie reply; alice resends at once with mac2 and is answered")
     func cookieRoundTrip() throws {
         let h = pair()
-        h.nodes[0].manager.noteHandshakeBacklog(HandshakeLoad.backlogThreshold, now: h.now.instant)
+        h.receiveThread(0).backlog = HandshakeLoad.backlogThreshold
         var started: [SessionAction] = []
         h.nodes[1].manager.start(now: h.now, into: &started)
         let initiation = try #require(sends(started).first).bytes
         // Bob, under load, answers the bare initiation with a cookie reply and nothing else.
-        var bobActions: [SessionAction] = []
-        let refused = h.nodes[0].manager.handleHandshake(initiation, from: .direct(h.nodes[1].endpoint), now: h.now, into: &bobActions)
-        #expect(refused == .underLoad)
+        let (bobActions, _) = h.receive(initiation, at: 0, from: h.nodes[1].endpoint)
+        #expect(h.dropped == [.underLoad])
+        #expect(h.nodes[0].manager.status(now: h.now.instant).isEmpty)
         let reply = try #require(sends(bobActions).first)
         #expect(sends(bobActions).count == 1 && reply.bytes.count == CookieReply.byteCount && reply.bytes[0] == 3)
         #expect(reply.to == h.nodes[1].endpoint)
@@ -52,8 +60,7 @@ struct CookieTests {
     @Test("a cookie is bound to the address it was given to and to the secret of its two minutes")
     func cookieBinding() throws {
         let h = pair()
-        let bob = h.nodes[0].manager
-        bob.noteHandshakeBacklog(1000, now: h.now.instant)
+        h.receiveThread(0).backlog = 1000
         h.start(1)
         #expect(h.nodes[1].manager.status(now: h.now.instant).map(\.state) == ["connected"])
         // Alice's next initiation carries her cookie's mac2: from her address it passes the
@@ -65,20 +72,14 @@ struct CookieTests {
             return try #require(sends(actions).first).bytes
         }
         h.advance(.seconds(1))
-        bob.noteHandshakeBacklog(1000, now: h.now.instant)
-        var out: [SessionAction] = []
-        #expect(bob.handleHandshake(try rekeyInitiation(), from: .direct(Endpoint("198.51.100.1:51820")!), now: h.now, into: &out)
-                == .underLoad)
-        out = []
-        #expect(bob.handleHandshake(try rekeyInitiation(), from: .direct(h.nodes[1].endpoint), now: h.now, into: &out) != .underLoad)
+        #expect(verdict(h, try rekeyInitiation(), from: Endpoint("198.51.100.1:51820")!) == .underLoad)
+        #expect(verdict(h, try rekeyInitiation(), from: h.nodes[1].endpoint) != .underLoad)
         // Two minutes on, bob's secret has changed and the old cookie is worth nothing.
         h.advance(.seconds(121))
-        bob.noteHandshakeBacklog(1000, now: h.now.instant)
         var message = try HandshakeInitiation(parsing: try rekeyInitiation())
         let stale = try #require(h.nodes[1].manager.peers[h.nodes[0].certificate.publicKey]?.cookie?.bytes)
         message.mac2 = HandshakeMAC.mac2(message.bytesBeforeMAC2, cookie: stale)
-        out = []
-        #expect(bob.handleHandshake(message.encoded, from: .direct(h.nodes[1].endpoint), now: h.now, into: &out) == .underLoad)
+        #expect(verdict(h, message.encoded, from: h.nodes[1].endpoint) == .underLoad)
     }
 
     @Test("a cookie reply not sealed to the mac1 alice sent is refused and changes nothing")
@@ -109,5 +110,20 @@ struct CookieTests {
         load.note(backlog: HandshakeLoad.backlogThreshold, now: t0)
         #expect(load.isUnderLoad(at: t0 + .milliseconds(999)))
         #expect(!load.isUnderLoad(at: t0 + .seconds(1)))
+    }
+
+    @Test("more than 200 handshake messages a second past the gate, with no backlog, are load too")
+    func loadFromRate() {
+        var load = HandshakeLoad()
+        let t0 = Instant(nanoseconds: 5_000_000_000)
+        for _ in 0..<200 { load.note(backlog: 0, now: t0) }
+        #expect(!load.isUnderLoad(at: t0))
+        load.note(backlog: 0, now: t0)
+        #expect(load.isUnderLoad(at: t0 + .milliseconds(999)))
+        #expect(!load.isUnderLoad(at: t0 + .seconds(1)))
+        // 100 a second, for a minute, never are.
+        var calm = HandshakeLoad()
+        for i in 0..<6000 { calm.note(backlog: 0, now: t0 + .milliseconds(10 * i)) }
+        #expect(!calm.isUnderLoad(at: t0 + .seconds(60)))
     }
 }

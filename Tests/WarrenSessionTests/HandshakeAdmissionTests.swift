@@ -15,7 +15,7 @@ struct HandshakeAdmissionTests {
         bobKey = X25519PrivateKey(random: &rng).publicKey
     }
 
-    var admission: HandshakeAdmission { HandshakeAdmission(macKey: HandshakeMAC.key(for: bobKey)) }
+    func admission() -> HandshakeAdmission { HandshakeAdmission(ownHandshakeKey: bobKey, random: SeededRandom(seed: 42)) }
 
     /// An initiation with a valid mac1 for bob (mac1 is keyed by his public key, which anyone
     /// may know) and Noise bytes nobody can decrypt.
@@ -28,13 +28,18 @@ struct HandshakeAdmissionTests {
         return message.encoded
     }
 
+    /// The drop reason, or nil when the message is admitted; the test fails on a cookie reply.
     func check(_ message: [UInt8], from path: Path, at instant: Instant? = nil, in admission: inout HandshakeAdmission) -> DropReason? {
-        message.withUnsafeBytes { admission.check($0, from: path, now: instant ?? now) }
+        switch message.withUnsafeBytes({ admission.check($0, from: path, now: instant ?? now, backlog: { 0 }) }) {
+        case .admit: return nil
+        case .drop(let reason): return reason
+        case .cookieReply: Issue.record("a cookie reply at rest"); return nil
+        }
     }
 
     @Test("past a burst of 5, one source's handshakes are dropped; other sources are not")
     func perSourceLimit() {
-        var admission = admission
+        var admission = admission()
         let flooder = Path.direct(Endpoint("198.51.100.7:40000")!)
         let reasons = (1...8).map { check(initiation(senderIndex: $0), from: flooder, in: &admission) }
         #expect(reasons == Array(repeating: nil, count: 5) + Array(repeating: .rateLimited, count: 3))
@@ -52,7 +57,7 @@ struct HandshakeAdmissionTests {
 
     @Test("a wrong mac1 is dropped for one hash and takes none of the source's tokens")
     func wrongMAC1() {
-        var admission = admission
+        var admission = admission()
         let source = Path.direct(Endpoint("198.51.100.9:4000")!)
         for index: UInt32 in 1...20 {
             #expect(check(initiation(senderIndex: index, validMAC: false), from: source, in: &admission) == .authenticationFailed)
@@ -62,7 +67,7 @@ struct HandshakeAdmissionTests {
 
     @Test("a response is checked as an initiation is; a cookie reply only against the gate")
     func responsesAndCookieReplies() {
-        var admission = admission
+        var admission = admission()
         let source = Path.direct(Endpoint("198.51.100.10:4000")!)
         var response = HandshakeResponse(senderIndex: 1, receiverIndex: 2, noise: [UInt8](repeating: 3, count: 48))
         #expect(check(response.encoded, from: source, in: &admission) == .authenticationFailed)
@@ -76,7 +81,7 @@ struct HandshakeAdmissionTests {
 
     @Test("too short to hold its fields, or not a handshake at all: malformed or unknown, before any hash")
     func malformed() {
-        var admission = admission
+        var admission = admission()
         let source = Path.direct(Endpoint("198.51.100.11:4000")!)
         let whole = initiation(senderIndex: 1)
         #expect(check(Array(whole.prefix(HandshakeInitiation.minByteCount - 1)), from: source, in: &admission) == .malformed)
@@ -84,5 +89,53 @@ struct HandshakeAdmissionTests {
         #expect(check([3, 0, 0, 0, 1], from: source, in: &admission) == .malformed)
         #expect(check([4, 0, 0, 0] + [UInt8](repeating: 0, count: 40), from: source, in: &admission) == .unknownType)
         #expect(check([], from: source, in: &admission) == .unknownType)
+    }
+
+    @Test("under load, a message without mac2 gets a cookie reply on its own path: in an envelope to a relay's channel")
+    func cookieReplyUnderLoad() throws {
+        var admission = admission()
+        let relayed = Path(endpoint: Endpoint("198.51.100.12:51820")!, channel: 0x0102_0304)
+        let message = initiation(senderIndex: 0xabcd)
+        var backlogAsked = 0
+        let verdict = message.withUnsafeBytes {
+            admission.check($0, from: relayed, now: now, backlog: { backlogAsked += 1; return HandshakeLoad.backlogThreshold })
+        }
+        guard case .cookieReply(let framed, let endpoint) = verdict else {
+            Issue.record("under load, \(verdict)")
+            return
+        }
+        #expect(endpoint == relayed.endpoint && backlogAsked == 1)
+        #expect(framed.withUnsafeBytes { RelayEnvelope.channel($0) } == relayed.channel)
+        let reply = try CookieReply(parsing: Array(framed.dropFirst(RelayEnvelope.byteCount)))
+        #expect(reply.receiverIndex == 0xabcd)
+        // Sealed to the message's mac1, under the key derived from bob's public key.
+        let mac1 = Array(message[message.count - 32..<message.count - 16])
+        let cookie = try XChaChaPoly.open(key: HandshakeMAC.cookieKey(for: bobKey), nonce: reply.nonce, aad: mac1,
+                                          ciphertext: reply.encryptedCookie)
+        // The same message with mac2 from that cookie is admitted, still under load, from that
+        // path only.
+        var withCookie = try HandshakeInitiation(parsing: message)
+        withCookie.mac2 = HandshakeMAC.mac2(withCookie.bytesBeforeMAC2, cookie: cookie)
+        let underLoad = { HandshakeLoad.backlogThreshold }
+        #expect(withCookie.encoded.withUnsafeBytes { admission.check($0, from: relayed, now: now, backlog: underLoad) } == .admit)
+        let elsewhere = Path(endpoint: relayed.endpoint, channel: 7)
+        guard case .cookieReply = withCookie.encoded.withUnsafeBytes({ admission.check($0, from: elsewhere, now: now, backlog: underLoad) })
+        else {
+            Issue.record("a cookie for one channel was taken on another")
+            return
+        }
+        // A source gets a second reply at once (the first may have been lost), then one a
+        // second; a message the gate stops gets nothing at all.
+        func verdicts(_ count: Int, at instant: Instant) -> [String] {
+            (0..<count).map { _ in
+                switch message.withUnsafeBytes({ admission.check($0, from: relayed, now: instant, backlog: underLoad) }) {
+                case .cookieReply: "reply"
+                case .drop(let reason): reason.description
+                case .admit: "admit"
+                }
+            }
+        }
+        #expect(verdicts(4, at: now) == ["reply", "cookie_rationed", "cookie_rationed", "rate_limited"])
+        #expect(verdicts(2, at: now + .seconds(1)) == ["reply", "cookie_rationed"])
     }
 }

@@ -18,8 +18,21 @@ final class SessionHarness {
         }
     }
 
+    /// What each node's receive thread keeps: its handshake admission check, and how many
+    /// messages it sees waiting for the control thread (a test sets it to put a node under
+    /// load).
+    final class ReceiveThread {
+        var admission: HandshakeAdmission
+        var backlog = 0
+
+        init(handshakeKey: Key32, seed: UInt64) {
+            admission = HandshakeAdmission(ownHandshakeKey: handshakeKey, random: SeededRandom(seed: seed))
+        }
+    }
+
     var now = Moment(instant: Instant(nanoseconds: 1_000_000_000), unixNanoseconds: 2_000 * 1_000_000_000)
     var nodes: [Node] = []
+    private var receiveThreads: [ObjectIdentifier: ReceiveThread] = [:]
     /// Each node's private key seed, so a test can rebuild a node with the same identity.
     var seeds: [[UInt8]] = []
     var log: [SessionAction] = []
@@ -138,7 +151,17 @@ final class SessionHarness {
         return delivered
     }
 
-    /// One datagram arriving at node `to`, as the receive thread would handle it.
+    /// Node `i`'s receive thread, made when first needed.
+    func receiveThread(_ i: Int) -> ReceiveThread {
+        let manager = nodes[i].manager
+        if let thread = receiveThreads[ObjectIdentifier(manager)] { return thread }
+        let thread = ReceiveThread(handshakeKey: manager.handshakePublicKey, seed: 1000 + UInt64(i))
+        receiveThreads[ObjectIdentifier(manager)] = thread
+        return thread
+    }
+
+    /// One datagram arriving at node `to`, as the receive thread would handle it (and the
+    /// control thread, what it hands on).
     func receive(_ datagram: [UInt8], at to: Int, from endpoint: Endpoint) -> ([SessionAction], [[UInt8]]) {
         let manager = nodes[to].manager
         var bytes = datagram
@@ -152,7 +175,21 @@ final class SessionHarness {
         if let k = notices.confirmed { manager.confirmed(k, now: now, into: &actions) }
         switch verdict {
         case .handshake(let offset, let path):
-            if let reason = manager.handleHandshake(Array(datagram[offset...]), from: path, now: now, into: &actions) { dropped.append(reason) }
+            let thread = receiveThread(to)
+            let admitted = datagram[offset...].withUnsafeBytes {
+                thread.admission.check($0, from: path, now: now.instant, backlog: { thread.backlog })
+            }
+            switch admitted {
+            case .admit:
+                if let reason = manager.handleHandshake(Array(datagram[offset...]), from: path, now: now, into: &actions) {
+                    dropped.append(reason)
+                }
+            case .cookieReply(let reply, let endpoint):
+                actions.append(.send(reply, to: endpoint))
+                dropped.append(.underLoad)
+            case .drop(let reason):
+                dropped.append(reason)
+            }
         case .deliver(let offset, let n):
             captured.append(datagram)
             return (actions, [Array(bytes[offset..<offset + n])])

@@ -1,7 +1,8 @@
 // InboundReceiver.receive: the inbound packet thread's loop body over one entry recvmmsg
 // returned, on a plain socket and on a relay's, where UDP GRO joins a run of datagrams from
-// one source into one entry. Input: mode, the kernel's GRO segment size (2 bytes, little
-// endian, any value), the entry's length (2 bytes: 0 to 65,535) and bytes repeated to fill it.
+// one source into one entry. Input: mode (its high bit: bob is under load), the kernel's GRO
+// segment size (2 bytes, little endian, any value), the entry's length (2 bytes: 0 to
+// 65,535) and bytes repeated to fill it.
 //
 // 0. anyone, to a node with no sessions and no relay channels;
 // 1. anyone, to bob (a live session with alice) relaying a channel pair between alice and
@@ -16,6 +17,10 @@
 //   handshakes (cookie replies among them) and STUN reach the control thread; an initiation
 //   or response only with bob's mac1, and no more handshakes than the per-source gate's
 //   burst (all come from one source, through one admission check per input).
+// - Under load, no initiation or response reaches the control thread without a mac2 (the
+//   fuzzer knows no cookie); those that passed the gate get at most two cookie replies, each
+//   64 bytes to alice's endpoint on the message's path, answering a sender index of the
+//   run; at rest there are none.
 // - A forwarded datagram is one whole segment of the run, goes to carol with the channel
 //   rewritten to hers, and only in mode 1.
 // - Mode 2: alice's packets are delivered only with her own inner source addresses.
@@ -34,13 +39,19 @@ struct RecordingSink: InboundSink {
     var posted: [ControlEvent] = []
     var drops = 0
     var delivered: [[UInt8]] = []
+    var replies: [(bytes: [UInt8], to: Endpoint)] = []
+    /// What the control queue holds from anyone: at least `HandshakeLoad`'s threshold puts
+    /// bob under load.
+    let backlog: Int
 
     mutating func forward(_ datagram: UnsafeRawBufferPointer, to destination: Endpoint) {
         forwarded.append((Array(datagram), destination))
     }
 
+    mutating func reply(_ datagram: [UInt8], to destination: Endpoint) { replies.append((datagram, destination)) }
     mutating func post(_ event: ControlEvent) { posted.append(event) }
     func hasRoom(forUnauthenticated byteCount: Int) -> Bool { true }
+    func unauthenticatedBacklog() -> Int { backlog }
     mutating func drop(_ reason: DropReason) { drops += 1 }
 
     mutating func deliver(_ coalescer: inout TCPCoalescer) {
@@ -58,8 +69,6 @@ struct Fixture {
     let relay: RelayForwarding
     /// The channels alice and carol send on through bob.
     let channels: (alice: UInt32, carol: UInt32)
-    /// Bob's packet thread's handshake check, as it starts: each input gets a fresh copy.
-    let admission: HandshakeAdmission
     let carolEndpoint = Endpoint("192.0.2.3:51820")!
     /// The receive slot, as big as the real batch's.
     let slot = UnsafeMutableRawBufferPointer.allocate(byteCount: DataPath.payloadOffset + TunDevice.maxOffloadReadBytes,
@@ -101,6 +110,8 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
                                      RelayEnvelope.wrap(initiation, channel: channels.requester))),
         ("initiation-run", input(mode: 0, segmentBytes: UInt16(initiation.count), length: UInt16(initiation.count * 8),
                                  initiation)),
+        ("initiation-run-under-load", input(mode: 0x80, segmentBytes: UInt16(initiation.count),
+                                            length: UInt16(initiation.count * 8), initiation)),
         ("alice-run", input(mode: 2, segmentBytes: 0, length: 2, ping)),
         ("alice-keepalives", input(mode: 2, segmentBytes: 0, length: 4, [])),
     ])
@@ -108,8 +119,7 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
     guard let keypair = alice.snapshot(now: net.now.instant).route(to: net.bob.body.ipv4.address)?.keypair else {
         fatalError("alice has no session with bob")
     }
-    fixture = Fixture(alice: keypair, bob: bob.snapshot(now: net.now.instant), relay: relay, channels: (channels.requester, channels.peer),
-                      admission: bob.makeHandshakeAdmission())
+    fixture = Fixture(alice: keypair, bob: bob.snapshot(now: net.now.instant), relay: relay, channels: (channels.requester, channels.peer))
     return 0
 }
 
@@ -119,7 +129,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard bytes.count >= 5, let fixture else { return 0 }
     let net = FuzzNetwork.shared
     let now = net.now.instant
-    let mode = bytes[0] % 3
+    let mode = (bytes[0] & 0x7f) % 3
     var segmentBytes = Int(bytes[1]) | Int(bytes[2]) << 8
     let lengthField = Int(bytes[3]) | Int(bytes[4]) << 8
     let content = Array(bytes[5...])
@@ -162,8 +172,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let relay = mode == 1 ? fixture.relay : RelayForwarding.empty
     let receiver = InboundReceiver(snapshot: snapshot, relay: relay, now: now)
     var coalescer = TCPCoalescer(capacity: 64)
-    var sink = RecordingSink()
-    var admission = fixture.admission
+    let underLoad = bytes[0] & 0x80 != 0
+    var sink = RecordingSink(backlog: underLoad ? 1000 : 0)
+    // Bob's packet thread's handshake check, as it starts.
+    var admission = HandshakeAdmission(ownHandshakeKey: net.bobHandshakeKey, random: SeededRandom(seed: 3))
     receiver.receive(entry: entry, slot: fixture.slot, segmentBytes: segmentBytes, from: net.aliceEndpoint,
                      coalescer: &coalescer, admission: &admission, into: &sink)
     sink.deliver(&coalescer)
@@ -185,12 +197,29 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         case .handshake(let message, _):
             let type = message.withUnsafeBytes { MessageType.classify($0) }
             Fuzz.check(type == .cookieReply || hasBobsMAC1(message), "a \(String(describing: type)) without bob's mac1 was posted")
+            Fuzz.check(type == .cookieReply || !underLoad, "under load, a \(String(describing: type)) without a cookie was posted")
         case .stun: break
         default: Fuzz.check(false, "a stranger's datagram reached the control thread as \(event)")
         }
     }
     let handshakes = sink.posted.count { if case .handshake = $0 { true } else { false } }
-    Fuzz.check(handshakes <= 5, "\(handshakes) handshakes from one source passed the gate at once")
+    Fuzz.check(handshakes + sink.replies.count <= 5, "\(handshakes) handshakes and \(sink.replies.count) cookie replies "
+               + "from one source passed the gate at once")
+    Fuzz.check(underLoad || sink.replies.isEmpty, "a cookie reply at rest")
+    Fuzz.check(sink.replies.count <= 2, "\(sink.replies.count) cookie replies to one source at once")
+    for (framed, destination) in sink.replies {
+        // A message that came in an envelope is answered in one, on its channel.
+        let reply = unwrapped(framed)
+        let parsed = try? CookieReply(parsing: reply)
+        Fuzz.check(parsed != nil && destination == net.aliceEndpoint, "a cookie reply of \(framed.count) bytes to \(destination)")
+        let answered = run.contains { segment in
+            let received = Array(entryBytes[segment])
+            let message = unwrapped(received)
+            let sameEnvelope = framed.prefix(framed.count - reply.count) == received.prefix(received.count - message.count)
+            return sameEnvelope && message.count >= 8 && reply.count >= 8 && message[4..<8] == reply[4..<8]
+        }
+        Fuzz.check(answered, "a cookie reply answers no message's sender index, or not on its path")
+    }
     var segments = run
     for (forwarded, destination) in sink.forwarded {
         Fuzz.check(mode == 1 && destination == fixture.carolEndpoint, "forwarded to \(destination) in mode \(mode)")
@@ -219,4 +248,9 @@ func hasBobsMAC1(_ message: [UInt8]) -> Bool {
         return HandshakeMAC.verify(response.bytesBeforeMAC, mac: response.mac1, key: key)
     }
     return false
+}
+
+/// A datagram without its relay envelope, if it has one.
+func unwrapped(_ datagram: [UInt8]) -> [UInt8] {
+    datagram.withUnsafeBytes { MessageType.classify($0) } == .relayEnvelope ? Array(datagram.dropFirst(RelayEnvelope.byteCount)) : datagram
 }

@@ -123,6 +123,11 @@ final class ControlQueue: Sendable {
         lanes.withLock { $0.unauthenticated.bytes + ControlEvent.overheadBytes + byteCount <= $0.unauthenticated.limitBytes }
     }
 
+    /// How many events from anyone (handshakes, STUN) wait for the control thread.
+    var unauthenticatedBacklog: Int {
+        lanes.withLock { $0.unauthenticated.events.count }
+    }
+
     /// Everything queued, authenticated events first.
     func drain() -> [ControlEvent] {
         _ = try? wakeup.drain()

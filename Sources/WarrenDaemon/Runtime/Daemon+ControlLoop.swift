@@ -47,11 +47,7 @@ extension Daemon {
                         }
                     }
                 case .queue:
-                    let events = queue.drain()
-                    // The handshake backlog tells the session manager whether it is under load.
-                    let handshakes = events.count { if case .handshake = $0 { true } else { false } }
-                    manager.noteHandshakeBacklog(handshakes, now: MonotonicClock.now())
-                    for event in events { handle(event, into: &actions) }
+                    for event in queue.drain() { handle(event, into: &actions) }
                 case .control:
                     for request in control.takeRequests() { answer(request, into: &actions) }
                 case .beacons:

@@ -168,7 +168,7 @@ public final class Daemon {
         }
         let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, queue: queue, drops: drops,
                                     stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network,
-                                    admission: manager.makeHandshakeAdmission())
+                                    handshakeKey: manager.handshakePublicKey)
         let outbound: OSThread, inbound: OSThread, controlThread: OSThread
         let (control, stop, logger) = (control, stop, logger)
         do {

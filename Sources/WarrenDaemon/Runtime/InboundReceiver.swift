@@ -9,11 +9,16 @@ public import WarrenWire
 public protocol InboundSink {
     /// An envelope this relay forwards unread, its channel already rewritten.
     mutating func forward(_ datagram: UnsafeRawBufferPointer, to destination: Endpoint)
+    /// A cookie reply this node sends, under load, instead of handing a handshake on.
+    mutating func reply(_ datagram: [UInt8], to destination: Endpoint)
     /// Something only the control thread can handle.
     mutating func post(_ event: ControlEvent)
     /// Whether what anyone may send (a handshake, STUN) of `byteCount` bytes would find room
     /// with the control thread now; if not, it is dropped uncopied.
     func hasRoom(forUnauthenticated byteCount: Int) -> Bool
+    /// How many messages from anyone wait for the control thread: whether this node is
+    /// under load (`HandshakeAdmission`).
+    func unauthenticatedBacklog() -> Int
     mutating func drop(_ reason: DropReason)
     /// Writes out the packets the coalescer holds, emptying it.
     mutating func deliver(_ coalescer: inout TCPCoalescer)
@@ -83,7 +88,13 @@ public struct InboundReceiver {
             sink.post(.control(message, link: link, from: path))
         case .handshake(let offset, let path):
             let message = UnsafeRawBufferPointer(rebasing: datagram[offset...])
-            if let refused = admission.check(message, from: path, now: now) { return sink.drop(refused) }
+            switch admission.check(message, from: path, now: now, backlog: { sink.unauthenticatedBacklog() }) {
+            case .admit: break
+            case .cookieReply(let reply, let endpoint):
+                sink.reply(reply, to: endpoint)
+                return sink.drop(.underLoad)
+            case .drop(let reason): return sink.drop(reason)
+            }
             guard sink.hasRoom(forUnauthenticated: datagram.count - offset) else { return sink.drop(.queueFull) }
             sink.post(.handshake(Array(message), from: path))
         case .stun:

@@ -1,4 +1,5 @@
 import Synchronization
+import WarrenCrypto
 import WarrenLinux
 import WarrenNAT
 import WarrenPKI
@@ -20,8 +21,8 @@ struct TunnelThreads: Sendable {
     let mtu: Int
     /// The network's IPv6 ULA: unknown addresses in it are resolved by their embedded IPv4.
     let overlayIPv6: IPPrefix
-    /// The inbound thread's check on handshakes, before it copies one for the control thread.
-    let admission: HandshakeAdmission
+    /// This node's handshake key, which the inbound thread checks mac1 and cookies against.
+    let handshakeKey: Key32
 
     static let batchSize = 64
 
@@ -119,9 +120,9 @@ struct TunnelThreads: Sendable {
         // Slots hold a whole 64 KB packet: segments of one TCP flow are joined in place.
         let batch = DatagramReceiveBatch(capacity: Self.batchSize, datagramBytes: DataPath.payloadOffset + TunDevice.maxOffloadReadBytes)
         var coalescer = TCPCoalescer(capacity: Self.batchSize)
-        var admission = admission
-        let relayed = DatagramSendBatch(capacity: Self.batchSize, for: socket)
-        var sink = InboundThreadSink(threads: self, relayed: relayed)
+        var admission = HandshakeAdmission(ownHandshakeKey: handshakeKey, random: SystemRandom())
+        let outgoing = DatagramSendBatch(capacity: Self.batchSize, for: socket)
+        var sink = InboundThreadSink(threads: self, outgoing: outgoing)
         guard let wait = waiter(for: socket.fileDescriptor) else { return }
         while wait() {
             while true {
@@ -135,7 +136,7 @@ struct TunnelThreads: Sendable {
                     receiver.receive(entry: batch.bytes(i), slot: batch.slots.slot(i), segmentBytes: batch.segmentBytes(i),
                                      from: source, coalescer: &coalescer, admission: &admission, into: &sink)
                 }
-                if !relayed.isEmpty { flush(relayed) }
+                if !outgoing.isEmpty { flush(outgoing) }
                 deliver(&coalescer)
                 sink.wakeControlThread()
                 if count < batch.capacity { break }
@@ -158,17 +159,17 @@ struct TunnelThreads: Sendable {
     }
 }
 
-/// The inbound thread's outlets: its socket for the envelopes it relays (sent a batch at a
-/// time), the TUN device, the control queue (the control thread woken once a batch) and the
-/// drop counters.
+/// The inbound thread's outlets: its socket for the envelopes it relays and the cookie
+/// replies it sends (a batch at a time), the TUN device, the control queue (the control
+/// thread woken once a batch) and the drop counters.
 private struct InboundThreadSink: InboundSink {
     let threads: TunnelThreads
-    let relayed: DatagramSendBatch
+    let outgoing: DatagramSendBatch
     private var wakeupPending = false
 
-    init(threads: TunnelThreads, relayed: DatagramSendBatch) {
+    init(threads: TunnelThreads, outgoing: DatagramSendBatch) {
         self.threads = threads
-        self.relayed = relayed
+        self.outgoing = outgoing
     }
 
     /// Wakes the control thread if this batch queued something for it.
@@ -179,8 +180,12 @@ private struct InboundThreadSink: InboundSink {
     }
 
     func forward(_ datagram: UnsafeRawBufferPointer, to destination: Endpoint) {
-        if relayed.isFull { threads.flush(relayed) }
-        _ = relayed.append(datagram, to: destination)
+        if outgoing.isFull { threads.flush(outgoing) }
+        _ = outgoing.append(datagram, to: destination)
+    }
+
+    func reply(_ datagram: [UInt8], to destination: Endpoint) {
+        datagram.withUnsafeBytes { forward($0, to: destination) }
     }
 
     mutating func post(_ event: ControlEvent) {
@@ -188,6 +193,7 @@ private struct InboundThreadSink: InboundSink {
     }
 
     func hasRoom(forUnauthenticated byteCount: Int) -> Bool { threads.queue.hasRoom(forUnauthenticated: byteCount) }
+    func unauthenticatedBacklog() -> Int { threads.queue.unauthenticatedBacklog }
     func drop(_ reason: DropReason) { threads.drops.count(reason) }
     func deliver(_ coalescer: inout TCPCoalescer) { threads.deliver(&coalescer) }
 }
