@@ -2,12 +2,12 @@ public import WarrenCrypto
 public import WarrenWire
 
 /// What the inbound packet thread asks of a handshake message before it copies it for the
-/// control thread, in WireGuard's order of cheap checks before dear ones:
+/// control thread, cheap checks before dear ones:
 ///
-/// 1. an initiation or a response must carry a valid mac1: one keyed hash into a stack
-///    buffer, no allocation;
-/// 2. every handshake message, cookie replies too, must pass the per-source `HandshakeGate`
-///    (5 at once, 20 a second);
+/// 1. every handshake message, cookie replies too, must pass the per-source `HandshakeGate`
+///    (5 at once, 20 a second): a table lookup;
+/// 2. an initiation or a response must carry a valid mac1: one keyed hash over the message
+///    into a stack buffer, no allocation;
 /// 3. under load (`HandshakeLoad`, from the backlog the control thread has yet to read), an
 ///    initiation or a response must carry a valid mac2; one without is dropped, and
 ///    answered here with a cookie reply (`CookieChecker`, under_load) at most twice at once
@@ -15,12 +15,14 @@ public import WarrenWire
 ///    minutes, so a real initiator needs one reply, and one more if it was lost (it retries
 ///    after 5 s).
 ///
-/// A flood then costs the packet thread a hash a datagram, and reaches the control thread
+/// A flood then costs the packet thread a lookup a datagram, and reaches the control thread
 /// only at the gate's rate and only with cookies under load: the rest is never copied, queued
 /// or woken for (bench/flood found those copies, and cookie replies at the gate's rate, cost
-/// the session a quarter of its throughput). The gate comes before the cookie check, unlike
-/// WireGuard's, which answers every message under load: a flood gets a reply per second per
-/// source, not one per message.
+/// the session a quarter of its throughput). WireGuard checks mac1 first and answers every
+/// message under load with a cookie; here the gate comes first, since mac1 proves nothing
+/// (anyone who knows a node's public key computes it) and hashing every datagram of a flood
+/// costs more than receiving it, and a flood gets a reply per second per source, not one per
+/// message.
 ///
 /// The session manager checks mac1 again on what it reads, so that it trusts nothing its
 /// caller did; at the gate's rate, that hash costs nothing.
@@ -63,8 +65,8 @@ public struct HandshakeAdmission: ~Copyable {
         default:
             return .drop(.unknownType)
         }
-        guard HandshakeMAC.verifyMAC1(ofMessage: message, key: macKey) else { return .drop(.authenticationFailed) }
         guard gate.admits(from: path, now: now) else { return .drop(.rateLimited) }
+        guard HandshakeMAC.verifyMAC1(ofMessage: message, key: macKey) else { return .drop(.authenticationFailed) }
         load.note(backlog: backlog(), now: now)
         guard load.isUnderLoad(at: now) else { return .admit }
         return demandCookie(Array(message), from: path, now: now)

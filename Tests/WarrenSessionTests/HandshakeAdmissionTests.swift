@@ -4,7 +4,7 @@ import WarrenWire
 @testable import WarrenSession
 
 /// The inbound packet thread's check before it copies a handshake message for the control
-/// thread: mac1 for initiations and responses, then the per-source gate for all three kinds.
+/// thread: the per-source gate for all three kinds, then mac1 for initiations and responses.
 @Suite("Handshake admission in the packet thread")
 struct HandshakeAdmissionTests {
     let bobKey: Key32
@@ -55,14 +55,13 @@ struct HandshakeAdmissionTests {
         #expect(check(initiation(senderIndex: 32), from: flooder, at: now + .milliseconds(100), in: &admission) == nil)
     }
 
-    @Test("a wrong mac1 is dropped for one hash and takes none of the source's tokens")
+    @Test("a wrong mac1 is dropped after the gate: it counts against its source, and a flood of them costs no hash")
     func wrongMAC1() {
         var admission = admission()
         let source = Path.direct(Endpoint("198.51.100.9:4000")!)
-        for index: UInt32 in 1...20 {
-            #expect(check(initiation(senderIndex: index, validMAC: false), from: source, in: &admission) == .authenticationFailed)
-        }
-        #expect(check(initiation(senderIndex: 21), from: source, in: &admission) == nil)
+        let reasons = (1...8).map { check(initiation(senderIndex: $0, validMAC: false), from: source, in: &admission) }
+        #expect(reasons == Array(repeating: .authenticationFailed, count: 5) + Array(repeating: .rateLimited, count: 3))
+        #expect(check(initiation(senderIndex: 21), from: source, at: now + .milliseconds(50), in: &admission) == nil)
     }
 
     @Test("a response is checked as an initiation is; a cookie reply only against the gate")
@@ -75,8 +74,9 @@ struct HandshakeAdmissionTests {
         #expect(check(response.encoded, from: source, in: &admission) == nil)
         let reply = CookieReply(receiverIndex: 2, nonce: [UInt8](repeating: 0, count: CookieReply.nonceByteCount),
                                 encryptedCookie: [UInt8](repeating: 0, count: CookieReply.encryptedCookieByteCount))
-        let verdicts = (1...5).map { _ in check(reply.encoded, from: source, in: &admission) }
-        #expect(verdicts == [nil, nil, nil, nil, .rateLimited])
+        // The two responses took two of the source's five tokens.
+        let verdicts = (1...4).map { _ in check(reply.encoded, from: source, in: &admission) }
+        #expect(verdicts == [nil, nil, nil, .rateLimited])
     }
 
     @Test("too short to hold its fields, or not a handshake at all: malformed or unknown, before any hash")
