@@ -16,6 +16,12 @@ extension Netlink {
         }
     }
 
+    /// Whether `addAddress` failed because the host has the address's family turned off:
+    /// EACCES when `net.ipv6.conf.*.disable_ipv6` is set, EAFNOSUPPORT without the IPv6 stack.
+    public static func isFamilyDisabled(_ error: SystemError) -> Bool {
+        error.errno == EACCES || error.errno == EAFNOSUPPORT
+    }
+
     /// Removes `prefix` from interface `index`, like `ip addr del`.
     public func deleteAddress(_ prefix: IPPrefix, index: UInt32) throws(SystemError) {
         try request("removing address \(prefix) from \(Self.interfaceLabel(index))", type: Int32(RTM_DELADDR)) { header in

@@ -23,7 +23,8 @@ struct Status: ParsableCommand {
 /// Renders a status report as aligned columns, like `wg show` and `tailscale status`.
 enum StatusTable {
     static func render(_ r: StatusReport, now: UInt64) -> String {
-        var out = "\(r.name)  \(r.interface)  \(r.addresses.joined(separator: " "))  port \(r.listenPort)\n"
+        var out = "\(r.name)  \(r.interface)  \(r.addresses.joined(separator: " "))  port \(r.listenPort)"
+        out += r.ipv6Disabled ? "  (IPv6 disabled on this host: IPv4 only)\n" : "\n"
         out += "public key \(r.publicKey)\n\n"
         var rows = [["PEER", "ADDRESS", "ENDPOINT", "PATH", "STATE", "HANDSHAKE", "RECEIVED", "SENT", "NOTE"]]
         for p in r.peers {

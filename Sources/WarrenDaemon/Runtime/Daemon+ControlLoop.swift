@@ -168,7 +168,9 @@ extension Daemon {
             peers[i].path = networks.contains { $0.contains(endpoint.address) } ? "LAN" : "direct"
         }
         return StatusReport(name: certificate.name, publicKey: KeyText.publicKey(certificate.publicKey),
-                            interface: tun.name, addresses: [body.ipv4.description, body.ipv6.description],
+                            interface: tun.name,
+                            addresses: [body.ipv4.description] + (overlayIPv6 ? [body.ipv6.description] : []),
+                            ipv6Disabled: !overlayIPv6,
                             listenPort: socket.localPort, peers: peers,
                             refusals: manager.recentRefusals, drops: dropCounts, dht: dhtStatus(), relay: relayStatus())
     }

@@ -15,6 +15,8 @@ public final class Daemon {
     let logger: Logger
     let manager: SessionManager
     let certificate: Certificate
+    /// False on a host with IPv6 disabled: the node runs with its IPv4 overlay address only.
+    let overlayIPv6: Bool
     let tun: TunDevice
     let socket: UDPSocket
     let control: ControlServer
@@ -110,7 +112,7 @@ public final class Daemon {
             throw StartupError("creating interface \(config.interfaceName): \(error)")
         }
         do {
-            try Self.configureInterface(tun.name, certificate: certificate, mtu: config.mtu)
+            overlayIPv6 = try Self.configureInterface(tun.name, certificate: certificate, mtu: config.mtu)
         } catch {
             tun.close()
             socket.close()
@@ -144,17 +146,28 @@ public final class Daemon {
         punches = PunchCoordinator(own: identity.certificate.publicKey, policy: manager.endpointPolicy)
         beaconGate = LANBeaconGate(authority: identity.authority, ownKey: identity.certificate.publicKey)
         beaconSocket = Self.openBeaconSocket(config: config, family: socket.family, logger: logger)
+        if !overlayIPv6 {
+            logger.warning("IPv6 is disabled on this host: running IPv4-only, without the overlay address \(certificate.body.ipv6)",
+                           metadata: ["interface": "\(tun.name)"])
+        }
     }
 
     /// Addresses (IPv4 and the derived IPv6, each with the overlay prefix, which also
     /// installs the overlay routes), MTU, link up, and routes for nothing else: peers' routed
     /// subnets are the kernel's to reach through us only if the operator routes them.
-    static func configureInterface(_ name: String, certificate: Certificate, mtu: Int) throws(SystemError) {
+    /// Returns whether the IPv6 address is there: a host with IPv6 disabled refuses it
+    /// (EACCES for `disable_ipv6`, EAFNOSUPPORT without the IPv6 stack), and runs IPv4-only.
+    static func configureInterface(_ name: String, certificate: Certificate, mtu: Int) throws(SystemError) -> Bool {
         let netlink = try Netlink()
         let index = try netlink.interfaceIndex(name: name)
         try netlink.setLinkUp(index: index, mtu: UInt32(mtu))
         try netlink.addAddress(certificate.body.ipv4, index: index)
-        try netlink.addAddress(certificate.body.ipv6, index: index)
+        do {
+            try netlink.addAddress(certificate.body.ipv6, index: index)
+        } catch where Netlink.isFamilyDisabled(error) {
+            return false
+        }
+        return true
     }
 
     public func run() throws(StartupError) {

@@ -7,6 +7,8 @@ public struct StatusReport: Codable, Sendable {
     public var publicKey: String
     public var interface: String
     public var addresses: [String]
+    /// True on a host with IPv6 disabled, where the node has only its IPv4 overlay address.
+    public var ipv6Disabled: Bool
     public var listenPort: UInt16
     public var peers: [PeerStatus]
     public var refusals: [Refusal]
