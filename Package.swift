@@ -37,6 +37,8 @@ let package = Package(
 
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
         .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
+        // The node's decisions, sans I/O: what the daemon only wires to sockets and threads.
+        .target(name: "WarrenNode", dependencies: ["WarrenSession", "WarrenDHT", "WarrenWire"], swiftSettings: strict),
 
         // The DHT simulator: thousands of in-process DHT nodes over a simulated network.
         .target(name: "WarrenSimulation", dependencies: ["WarrenDHT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
@@ -52,7 +54,7 @@ let package = Package(
         // Wiring: config, threads, control socket.
         .target(name: "WarrenDaemon",
                 dependencies: [
-                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenLinux",
+                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenNode", "WarrenLinux",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "TOMLKit", package: "TOMLKit"),
                 ],
@@ -99,6 +101,8 @@ let package = Package(
         .testTarget(name: "WarrenSessionTests",
                     dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise", "CAllocationCounter"]),
         .testTarget(name: "WarrenDHTTests", dependencies: ["WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
+        .testTarget(name: "WarrenNodeTests",
+                    dependencies: ["WarrenNode", "WarrenSession", "WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenNATTests", dependencies: ["WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenSimulationTests", dependencies: ["WarrenSimulation", "WarrenDHT"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),

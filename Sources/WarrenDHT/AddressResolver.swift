@@ -62,5 +62,10 @@ public struct AddressResolver: Sendable {
         return late.map { ($0.key, $0.value.packets) }
     }
 
+    /// When the oldest wait runs out of patience, if anything waits.
+    public func nextDeadline() -> Instant? {
+        pending.values.map(\.startedAt).min().map { $0 + patience }
+    }
+
     public var pendingCount: Int { pending.count }
 }

@@ -1,6 +1,7 @@
 import Logging
 import WarrenCrypto
 import WarrenLinux
+import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -27,12 +28,12 @@ extension Daemon {
             logger.error("cannot listen for LAN beacons: the control loop's poller refused their socket")
         }
         var actions: [SessionAction] = []
-        manager.start(now: Self.moment(), into: &actions)
+        node.manager.start(now: Self.moment(), into: &actions)
         startDHT(now: Self.moment(), into: &actions)
         perform(&actions)
         while true {
             let now = Self.moment()
-            let deadline = manager.nextDeadline(after: now.instant)
+            let deadline = node.nextDeadline(after: now.instant)
             let waitMs = Int32(clamping: (deadline.since(now.instant).nanosecondsValue + 999_999) / 1_000_000)
             let ready = (try? poller.wait(timeoutMilliseconds: max(waitMs, 1))) ?? 0
             for i in 0..<ready {
@@ -57,7 +58,7 @@ extension Daemon {
                 }
             }
             let tick = Self.moment()
-            manager.handleTimers(now: tick, into: &actions)
+            node.manager.handleTimers(now: tick, into: &actions)
             dhtTimers(now: tick, into: &actions)
             netCheckTimers(now: tick, into: &actions)
             candidateTimers(now: tick, into: &actions)
@@ -72,13 +73,13 @@ extension Daemon {
         let now = Self.moment()
         switch event {
         case .handshake(let bytes, let path):
-            if let reason = manager.handleHandshake(bytes, from: path, now: now, into: &actions) { drops.count(reason) }
+            if let reason = node.manager.handleHandshake(bytes, from: path, now: now, into: &actions) { drops.count(reason) }
         case .hold(let packet, let link):
-            manager.hold(packet: packet, for: link, now: now, into: &actions)
+            node.manager.hold(packet: packet, for: link, now: now, into: &actions)
         case .confirmed(let keypair):
-            manager.confirmed(keypair, now: now, into: &actions)
+            node.manager.confirmed(keypair, now: now, into: &actions)
         case .roamed(let link, let endpoint):
-            manager.roamed(link, to: endpoint)
+            node.manager.roamed(link, to: endpoint)
             logger.info("peer moved", metadata: ["peer": "\(link.name)", "endpoint": "\(endpoint)"])
         case .control(let bytes, let link, let path):
             handleControl(bytes, from: link, path: path, now: now, into: &actions)
@@ -93,9 +94,9 @@ extension Daemon {
     /// order: a handshake response must not leave before the packet threads can decrypt what
     /// the initiator sends the moment it arrives.
     func perform(_ actions: inout [SessionAction]) {
-        if manager.routingVersion != publishedVersion {
-            publishedVersion = manager.routingVersion
-            snapshots.publish(manager.snapshot(now: MonotonicClock.now()))
+        if node.manager.routingVersion != publishedVersion {
+            publishedVersion = node.manager.routingVersion
+            snapshots.publish(node.manager.snapshot(now: MonotonicClock.now()))
         }
         publishForwarding()
         var silent: [Key32] = []
@@ -162,7 +163,7 @@ extension Daemon {
         var dropCounts: [String: UInt64] = [:]
         for reason in DropReason.allCases where drops[reason] > 0 { dropCounts[reason.description] = drops[reason] }
         let networks = LocalAddresses.networks(excludingInterface: tun.name)
-        var peers = manager.status(now: MonotonicClock.now())
+        var peers = node.manager.status(now: MonotonicClock.now())
         for i in peers.indices where peers[i].path == nil {
             guard let endpoint = peers[i].endpoint.flatMap({ Endpoint($0) }) else { continue }
             peers[i].path = networks.contains { $0.contains(endpoint.address) } ? "LAN" : "direct"
@@ -172,7 +173,7 @@ extension Daemon {
                             addresses: [body.ipv4.description] + (overlayIPv6 ? [body.ipv6.description] : []),
                             ipv6Disabled: !overlayIPv6,
                             listenPort: socket.localPort, peers: peers,
-                            refusals: manager.recentRefusals, drops: dropCounts, dht: dhtStatus(), relay: relayStatus())
+                            refusals: node.manager.recentRefusals, drops: dropCounts, dht: dhtStatus(), relay: relayStatus())
     }
 }
 

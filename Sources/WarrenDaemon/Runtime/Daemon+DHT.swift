@@ -3,6 +3,7 @@ import WarrenCrypto
 import WarrenDHT
 import WarrenLinux
 import WarrenNAT
+import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -31,13 +32,13 @@ extension Daemon {
         let saved = tableFile.load()
         if !saved.isEmpty { logger.info("rejoining the DHT through saved contacts", metadata: ["count": "\(saved.count)"]) }
         for contact in saved where contact.publicKey != certificate.publicKey {
-            dht.learned(contact, now: now.instant, into: &dhtActions)
+            node.dht.learned(contact, now: now.instant, into: &dhtActions)
         }
-        for node in config.bootstrap {
-            guard let key = KeyText.parsePublicKey(node.publicKey), key != certificate.publicKey else { continue }
-            dht.learned(Contact(publicKey: key, endpoint: node.endpoint), now: now.instant, into: &dhtActions)
+        for bootstrap in config.bootstrap {
+            guard let key = KeyText.parsePublicKey(bootstrap.publicKey), key != certificate.publicKey else { continue }
+            node.dht.learned(Contact(publicKey: key, endpoint: bootstrap.endpoint), now: now.instant, into: &dhtActions)
         }
-        _ = dht.findNode(dht.own.id, now: now.instant, into: &dhtActions)
+        _ = node.dht.findNode(node.dht.own.id, now: now.instant, into: &dhtActions)
         perform(dhtActions, now: now, into: &actions)
         publishRecord(now: now, into: &actions)
     }
@@ -63,17 +64,17 @@ extension Daemon {
         // a relay is not, and the relay's address must not be taken for its own.
         guard !path.isRelayed else { return }
         var dhtActions: [DHTAction] = []
-        dht.handle(message, from: Contact(publicKey: link.publicKey, endpoint: path.endpoint), now: now, into: &dhtActions)
+        node.dht.handle(message, from: Contact(publicKey: link.publicKey, endpoint: path.endpoint), now: now, into: &dhtActions)
         perform(dhtActions, now: now, into: &actions)
     }
 
     /// A packet to an address no peer owns: look its owner up (or wait for the lookup).
     func resolve(_ address: IPv4Address, packet: [UInt8], now: Moment, into actions: inout [SessionAction]) {
-        switch resolver.miss(address, packet: packet, now: now.instant) {
+        switch node.resolver.miss(address, packet: packet, now: now.instant) {
         case .lookUp(let key):
             var dhtActions: [DHTAction] = []
-            let id = dht.findValue(key, for: .address, now: now.instant, into: &dhtActions)
-            resolver.started(address, lookupID: id)
+            let id = node.dht.findValue(key, for: .address, now: now.instant, into: &dhtActions)
+            node.resolver.started(address, lookupID: id)
             perform(dhtActions, now: now, into: &actions)
         case .queued:
             break
@@ -84,9 +85,9 @@ extension Daemon {
 
     func dhtTimers(now: Moment, into actions: inout [SessionAction]) {
         var dhtActions: [DHTAction] = []
-        dht.handleTimers(now: now, random: &random, into: &dhtActions)
+        node.dht.handleTimers(now: now, random: &random, into: &dhtActions)
         perform(dhtActions, now: now, into: &actions)
-        for (_, packets) in resolver.expire(now: now.instant) { unreachable(packets) }
+        for (_, packets) in node.resolver.expire(now: now.instant) { unreachable(packets) }
         if let last = lastPublished, now.instant.since(last) >= Self.republishInterval
             || (now.instant.since(last) >= Self.minimumRepublishInterval && rendezvousNodes(now: now) != publishedRendezvous) {
             publishRecord(now: now, into: &actions)
@@ -98,17 +99,17 @@ extension Daemon {
     }
 
     func dhtStatus() -> DHTStatus {
-        let stats = dht.statistics
-        return DHTStatus(contacts: dht.table.count,
-                         buckets: Dictionary(uniqueKeysWithValues: dht.table.bucketSizes.map { (String($0.key), $0.value) }),
-                         records: dht.store.count, lookupsStarted: stats.lookupsStarted, lookupsSucceeded: stats.lookupsSucceeded,
+        let stats = node.dht.statistics
+        return DHTStatus(contacts: node.dht.table.count,
+                         buckets: Dictionary(uniqueKeysWithValues: node.dht.table.bucketSizes.map { (String($0.key), $0.value) }),
+                         records: node.dht.store.count, lookupsStarted: stats.lookupsStarted, lookupsSucceeded: stats.lookupsSucceeded,
                          lookupsQueued: stats.lookupsQueued, lookupsRefused: stats.lookupsRefused,
                          requestsAnswered: stats.requestsAnswered, requestsRateLimited: stats.requestsRateLimited,
                          recordsRefused: stats.recordsRefused)
     }
 
     func saveContacts() {
-        let contacts = dht.table.allContacts
+        let contacts = node.dht.table.allContacts
         guard !contacts.isEmpty else { return }
         do {
             try tableFile.save(contacts)
@@ -123,7 +124,7 @@ extension Daemon {
         publishedEndpoints = endpoints
         publishedRendezvous = rendezvousNodes(now: now)
         punches.publish(rendezvous: publishedRendezvous.map(\.publicKey))
-        for node in publishedRendezvous { manager.keepAlive(node.publicKey, every: .seconds(config.natKeepaliveSeconds)) }
+        for rendezvous in publishedRendezvous { node.manager.keepAlive(rendezvous.publicKey, every: .seconds(config.natKeepaliveSeconds)) }
         // Sequence numbers must grow across restarts too: the wall clock does that.
         recordSequence = max(recordSequence + 1, now.unixSeconds)
         let record = PeerRecord(signing: recordSigner, certificate: certificate, endpoints: endpoints,
@@ -132,8 +133,8 @@ extension Daemon {
         publishedRecord = record
         guard case .v4(let address) = certificate.body.ipv4.address else { return }
         var dhtActions: [DHTAction] = []
-        dht.publish(record, under: RecordKey.address(address), now: now, into: &dhtActions)
-        dht.publish(record, under: RecordKey.node(dht.own.id), now: now, into: &dhtActions)
+        node.dht.publish(record, under: RecordKey.address(address), now: now, into: &dhtActions)
+        node.dht.publish(record, under: RecordKey.node(node.dht.own.id), now: now, into: &dhtActions)
         lastPublished = now.instant
         perform(dhtActions, now: now, into: &actions)
     }
@@ -144,7 +145,7 @@ extension Daemon {
     func lookUpWhereabouts(of publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard !whereabouts.values.contains(publicKey) else { return }
         var dhtActions: [DHTAction] = []
-        let id = dht.findValue(RecordKey.node(NodeID(publicKey: publicKey)), for: .whereabouts, now: now.instant, into: &dhtActions)
+        let id = node.dht.findValue(RecordKey.node(NodeID(publicKey: publicKey)), for: .whereabouts, now: now.instant, into: &dhtActions)
         whereabouts[id] = publicKey
         perform(dhtActions, now: now, into: &actions)
     }
@@ -152,7 +153,7 @@ extension Daemon {
     /// Runs a lookup for `warren lookup`, answered when it ends.
     func startLookup(_ address: IPv4Address, for request: ControlRequest, now: Moment, into actions: inout [SessionAction]) {
         var dhtActions: [DHTAction] = []
-        let id = dht.findValue(RecordKey.address(address), for: .request, now: now.instant, into: &dhtActions)
+        let id = node.dht.findValue(RecordKey.address(address), for: .request, now: now.instant, into: &dhtActions)
         lookupRequests[id] = (address, request)
         perform(dhtActions, now: now, into: &actions)
     }
@@ -174,7 +175,7 @@ extension Daemon {
         guard let record = result.records.max(by: { $0.sequence < $1.sequence }),
               let certificate = try? UncheckedCertificate(parsing: record.certificate),
               certificate.body.publicKey == publicKey,
-              let endpoint = manager.relocate(publicKey, endpoints: record.endpoints, now: now, into: &actions) else { return }
+              let endpoint = node.manager.relocate(publicKey, endpoints: record.endpoints, now: now, into: &actions) else { return }
         logger.info("peer moved, trying its new endpoint", metadata: ["peer": "\(certificate.body.name)", "endpoint": "\(endpoint)"])
     }
 
@@ -198,7 +199,7 @@ extension Daemon {
         for action in dhtActions {
             switch action {
             case .send(let message, let contact):
-                manager.sendControl(message.encoded, to: contact.publicKey, endpoint: contact.endpoint, now: now, into: &actions)
+                node.manager.sendControl(message.encoded, to: contact.publicKey, endpoint: contact.endpoint, now: now, into: &actions)
             case .lookupFinished(let result):
                 if let (address, request) = lookupRequests.removeValue(forKey: result.id) {
                     answerLookup(result, address: address, request: request)
@@ -208,16 +209,16 @@ extension Daemon {
                     relocate(publicKey, from: result, now: now, into: &actions)
                     continue
                 }
-                guard let (address, packets) = resolver.finished(lookupID: result.id) else { continue }
+                guard let (address, packets) = node.resolver.finished(lookupID: result.id) else { continue }
                 guard let record = result.records.first, let unchecked = try? UncheckedCertificate(parsing: record.certificate),
-                      let link = manager.introduce(certificate: unchecked, endpoints: record.endpoints, now: now) else {
+                      let link = node.manager.introduce(certificate: unchecked, endpoints: record.endpoints, now: now) else {
                     logger.debug("no record found", metadata: ["address": "\(address)", "reason": "lookup found nothing"])
                     unreachable(packets)
                     continue
                 }
                 logger.debug("found a peer in the DHT", metadata: ["peer": "\(link.name)", "address": "\(address)"])
                 requestPunches(towards: record, publicKey: link.publicKey, now: now, into: &actions)
-                for packet in packets { manager.hold(packet: packet, for: link, now: now, into: &actions) }
+                for packet in packets { node.manager.hold(packet: packet, for: link, now: now, into: &actions) }
             }
         }
     }

@@ -1,6 +1,7 @@
 import Logging
 import WarrenLinux
 import WarrenNAT
+import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -95,7 +96,7 @@ extension Daemon {
             do {
                 let beacon = try beaconGate.accept(Array(buffer.prefix(arrival.byteCount)), arrival: heard, now: now)
                 // Refused like a handshake would be: blocklisted, or at an address no message may name.
-                if manager.seenOnLAN(certificate: beacon.certificate.unchecked, at: beacon.endpoint, now: now) == nil {
+                if node.manager.seenOnLAN(certificate: beacon.certificate.unchecked, at: beacon.endpoint, now: now) == nil {
                     drops.count(.authenticationFailed)
                 }
             } catch {

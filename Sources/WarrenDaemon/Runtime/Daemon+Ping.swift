@@ -2,6 +2,7 @@ import FoundationEssentials
 import WarrenCrypto
 import WarrenLinux
 import WarrenNAT
+import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -30,7 +31,7 @@ extension Daemon {
             pings[i].sentCount += 1
             pings[i].sent[id] = (pings[i].sentCount, now.instant)
             pings[i].lastSentAt = now.instant
-            manager.sendControl(PathProbe(kind: .request, id: id).encoded, to: pings[i].publicKey, endpoint: nil, now: now, into: &actions)
+            node.manager.sendControl(PathProbe(kind: .request, id: id).encoded, to: pings[i].publicKey, endpoint: nil, now: now, into: &actions)
         }
         pings.removeAll { run in
             guard run.replies.count == run.count
@@ -51,7 +52,7 @@ extension Daemon {
             drops.count(.malformed)
             return
         }
-        manager.handleProbe(probe, from: link, path: path, now: now, into: &actions)
+        node.manager.handleProbe(probe, from: link, path: path, now: now, into: &actions)
         if probe.kind == .reply {
             for i in pings.indices where pings[i].publicKey == link.publicKey {
                 guard let (sequence, sentAt) = pings[i].sent.removeValue(forKey: probe.id) else { continue }

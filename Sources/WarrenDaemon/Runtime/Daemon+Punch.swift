@@ -2,6 +2,7 @@ import Logging
 import WarrenCrypto
 import WarrenDHT
 import WarrenNAT
+import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -18,10 +19,10 @@ extension Daemon {
     /// keepalives (`publishRecord`) so they can reach us whatever NAT we are behind.
     func rendezvousNodes(now: Moment) -> [Contact] {
         var nodes: [Contact] = []
-        for node in config.bootstrap {
-            guard let key = KeyText.parsePublicKey(node.publicKey), key != certificate.publicKey,
-                  manager.isConnected(key, now: now.instant) else { continue }
-            nodes.append(Contact(publicKey: key, endpoint: node.endpoint))
+        for bootstrap in config.bootstrap {
+            guard let key = KeyText.parsePublicKey(bootstrap.publicKey), key != certificate.publicKey,
+                  node.manager.isConnected(key, now: now.instant) else { continue }
+            nodes.append(Contact(publicKey: key, endpoint: bootstrap.endpoint))
             if nodes.count == PeerRecord.maxRendezvous { break }
         }
         return nodes
@@ -31,12 +32,13 @@ extension Daemon {
     /// its NAT opens for us while ours opens for it, and to join us through them if they are
     /// relays, so the first packets get through at once whatever the NATs do.
     func requestPunches(towards record: PeerRecord, publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
-        guard !manager.isConnected(publicKey, now: now.instant), let own = publishedRecord else { return }
+        guard !node.manager.isConnected(publicKey, now: now.instant), let own = publishedRecord else { return }
         let request = PunchMessage(kind: .request, peer: publicKey, record: own.encoded).encoded
         let nodes = record.rendezvous.map { PunchCoordinator.Node(publicKey: $0.publicKey, endpoint: $0.endpoint) }
-        for node in punches.request(towards: publicKey, endpoints: record.endpoints, via: nodes, now: now.instant) {
-            manager.sendControl(request, to: node.publicKey, endpoint: node.endpoint, now: now, into: &actions)
-            requestRelay(towards: publicKey, via: Contact(publicKey: node.publicKey, endpoint: node.endpoint), now: now, into: &actions)
+        for rendezvous in punches.request(towards: publicKey, endpoints: record.endpoints, via: nodes, now: now.instant) {
+            node.manager.sendControl(request, to: rendezvous.publicKey, endpoint: rendezvous.endpoint, now: now, into: &actions)
+            requestRelay(towards: publicKey, via: Contact(publicKey: rendezvous.publicKey, endpoint: rendezvous.endpoint), now: now,
+                         into: &actions)
         }
     }
 
@@ -60,11 +62,11 @@ extension Daemon {
             do {
                 let punch = try punches.admit(message, from: link.publicKey, now: now.instant, verifyRecord: { verifiedRecord($0, now: now) })
                 logger.debug("punching", metadata: ["towards": "\(KeyText.publicKey(punch.peer))", "via": "\(link.name)"])
-                manager.punch(towards: punch.peer, candidates: punch.candidates, now: now, into: &actions)
+                node.manager.punch(towards: punch.peer, candidates: punch.candidates, now: now, into: &actions)
                 // Where the rendezvous node sees the peer: if a symmetric NAT keeps the peer
                 // from being met there, its next ports are worth a try.
                 if let seen = punch.seen {
-                    manager.predict(PortPrediction.guesses(after: seen, ownMapping: mapping), for: punch.peer)
+                    node.manager.predict(PortPrediction.guesses(after: seen, ownMapping: mapping), for: punch.peer)
                 }
             } catch {
                 drops.count(.unsolicited)
@@ -78,20 +80,20 @@ extension Daemon {
     /// one to whoever a member names.
     private func passOn(_ message: PunchMessage, from link: PeerLink, seenAt source: Endpoint, now: Moment,
                         into actions: inout [SessionAction]) {
-        guard message.peer != certificate.publicKey, manager.isConnected(message.peer, now: now.instant),
-              let target = manager.endpoint(of: message.peer) else {
+        guard message.peer != certificate.publicKey, node.manager.isConnected(message.peer, now: now.instant),
+              let target = node.manager.endpoint(of: message.peer) else {
             logger.debug("punch request for a peer without a direct session", metadata: ["from": "\(link.name)"])
             return
         }
         logger.debug("passing on a punch request", metadata: ["from": "\(link.name)", "to": "\(KeyText.publicKey(message.peer))"])
         // Where the requester's packets come from is its best candidate: its NAT's mapping.
         let notice = PunchMessage(kind: .notice, peer: link.publicKey, seen: source, record: message.record)
-        manager.sendControl(notice.encoded, to: message.peer, endpoint: nil, now: now, into: &actions)
+        node.manager.sendControl(notice.encoded, to: message.peer, endpoint: nil, now: now, into: &actions)
         // And back: where the target's packets come from, as seen here. Behind a symmetric
         // NAT its record lists no public address, but its NAT's address opens the
         // requester's address-restricted NAT for it.
         let back = PunchMessage(kind: .notice, peer: message.peer, seen: target)
-        manager.sendControl(back.encoded, to: link.publicKey, endpoint: nil, now: now, into: &actions)
+        node.manager.sendControl(back.encoded, to: link.publicKey, endpoint: nil, now: now, into: &actions)
     }
 
     /// A record a punch request carried, checked as the DHT checks records it stores: whose
@@ -99,7 +101,7 @@ extension Daemon {
     private func verifiedRecord(_ bytes: [UInt8], now: Moment) -> (publicKey: Key32, endpoints: [Endpoint])? {
         guard let record = try? PeerRecord(parsing: bytes),
               let claimed = try? UncheckedCertificate(parsing: record.certificate),
-              let certificate = try? dht.store.validate(record, under: RecordKey.node(NodeID(publicKey: claimed.body.publicKey)),
+              let certificate = try? node.dht.store.validate(record, under: RecordKey.node(NodeID(publicKey: claimed.body.publicKey)),
                                                         now: now.unixSeconds) else { return nil }
         return (certificate.publicKey, record.endpoints)
     }

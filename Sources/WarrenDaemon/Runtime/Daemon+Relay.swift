@@ -2,6 +2,7 @@ import Logging
 import WarrenCrypto
 import WarrenDHT
 import WarrenNAT
+import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -20,10 +21,10 @@ extension Daemon {
 
     var isRelay: Bool { certificate.body.roles.contains(.relay) }
 
-    /// Asks `node` (a rendezvous node of `publicKey`'s record) to join us to it.
-    func requestRelay(towards publicKey: Key32, via node: Contact, now: Moment, into actions: inout [SessionAction]) {
+    /// Asks `relay` (a rendezvous node of `publicKey`'s record) to join us to it.
+    func requestRelay(towards publicKey: Key32, via relay: Contact, now: Moment, into actions: inout [SessionAction]) {
         let request = RelayMessage(kind: .request, peer: publicKey).encoded
-        manager.sendControl(request, to: node.publicKey, endpoint: node.endpoint, now: now, into: &actions)
+        node.manager.sendControl(request, to: relay.publicKey, endpoint: relay.endpoint, now: now, into: &actions)
     }
 
     /// A relay message from an authenticated peer.
@@ -46,15 +47,15 @@ extension Daemon {
             guard link.certificate.body.roles.contains(.relay) else { return }
             logger.debug("relay bound", metadata: ["towards": "\(KeyText.publicKey(message.peer))", "via": "\(link.name)",
                                                    "channel": "\(channel)"])
-            manager.bindRelay(towards: message.peer, through: link.publicKey, path: Path(endpoint: path.endpoint, channel: channel), now: now, into: &actions)
+            node.manager.bindRelay(towards: message.peer, through: link.publicKey, path: Path(endpoint: path.endpoint, channel: channel), now: now, into: &actions)
         }
     }
 
     /// Joins two members that both have a working, direct session with us.
     private func bind(_ requester: Key32, to peer: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard isRelay, requester != peer, peer != certificate.publicKey,
-              manager.isConnected(peer, now: now.instant), manager.endpoint(of: peer) != nil,
-              manager.endpoint(of: requester) != nil else {
+              node.manager.isConnected(peer, now: now.instant), node.manager.endpoint(of: peer) != nil,
+              node.manager.endpoint(of: requester) != nil else {
             logger.debug("relay request not bound", metadata: ["from": "\(KeyText.publicKey(requester))"])
             return
         }
@@ -62,31 +63,31 @@ extension Daemon {
             drops.count(.rateLimited)
             return
         }
-        manager.sendControl(RelayMessage(kind: .bound(channel: channels.requester), peer: peer).encoded, to: requester,
+        node.manager.sendControl(RelayMessage(kind: .bound(channel: channels.requester), peer: peer).encoded, to: requester,
                             endpoint: nil, now: now, into: &actions)
-        manager.sendControl(RelayMessage(kind: .bound(channel: channels.peer), peer: requester).encoded, to: peer,
+        node.manager.sendControl(RelayMessage(kind: .bound(channel: channels.peer), peer: requester).encoded, to: peer,
                             endpoint: nil, now: now, into: &actions)
     }
 
     /// Expires idle bindings (as a relay) and renews ours (as a member).
     func relayTimers(now: Moment, into actions: inout [SessionAction]) {
         if relayTable.count > 0 {
-            relayTable.expire(now: now.instant) { manager.isConnected($0, now: now.instant) }
+            relayTable.expire(now: now.instant) { node.manager.isConnected($0, now: now.instant) }
         }
         guard now.instant >= nextRelayRefresh else { return }
         nextRelayRefresh = now.instant + Self.relayRefreshInterval
-        for (peer, relay) in manager.relayedPeers(now: now.instant) {
-            manager.sendControl(RelayMessage(kind: .request, peer: peer).encoded, to: relay, endpoint: nil, now: now, into: &actions)
+        for (peer, relay) in node.manager.relayedPeers(now: now.instant) {
+            node.manager.sendControl(RelayMessage(kind: .request, peer: peer).encoded, to: relay, endpoint: nil, now: now, into: &actions)
         }
     }
 
     /// Gives the packet threads the bindings with each member's current endpoint, when
     /// either changed.
     func publishForwarding() {
-        let versions = (manager.routingVersion, relayTable.version)
+        let versions = (node.manager.routingVersion, relayTable.version)
         guard versions != publishedRelayVersion else { return }
         publishedRelayVersion = versions
-        forwarding.publish(relayTable.forwarding { manager.endpoint(of: $0) })
+        forwarding.publish(relayTable.forwarding { node.manager.endpoint(of: $0) })
     }
 
     func relayStatus() -> RelayStatus? {

@@ -3,6 +3,7 @@ import WarrenCrypto
 import WarrenDHT
 import WarrenLinux
 import WarrenNAT
+import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -13,7 +14,9 @@ import WarrenWire
 public final class Daemon {
     let config: Config
     let logger: Logger
-    let manager: SessionManager
+    /// The decisions: sessions, the DHT and address resolution so far (issue 12 moves the
+    /// rest of this class's rules there).
+    let node: Node
     let certificate: Certificate
     /// False on a host with IPv6 disabled: the node runs with its IPv4 overlay address only.
     let overlayIPv6: Bool
@@ -33,11 +36,8 @@ public final class Daemon {
     var publishedRelayVersion: (routing: UInt64, table: UInt64) = (.max, .max)
     var relayLimits = KeyedRateLimiter<Key32>(capacity: Daemon.relayBurst, perSecond: Daemon.relayRequestsPerSecond, maxKeys: 1024)
     var nextRelayRefresh: Instant = .zero
-    /// The DHT: the node, the lookups for unknown addresses, and the key that signs this
-    /// node's record and its LAN beacons (a second copy of the node key; the session manager
-    /// holds the first).
-    var dht: DHTNode
-    var resolver = AddressResolver()
+    /// The key that signs this node's record and its LAN beacons (a second copy of the node
+    /// key; the session manager holds the first), and the record's state.
     let recordSigner: SigningKey
     var recordSequence: UInt64 = 0
     var lastPublished: Instant?
@@ -136,14 +136,15 @@ public final class Daemon {
         }
         recordSigner = SigningKey(seed: identity.signingKey.seed())
         var random = SystemRandom()
-        dht = DHTNode(own: Contact(publicKey: identity.certificate.publicKey,
-                                   endpoint: Endpoint(address: .v4(IPv4Address(0)), port: socket.localPort)),
-                      authority: identity.authority, random: &random)
-        manager = SessionManager(identity: identity.signingKey, certificate: identity.certificate,
-                                 authority: identity.authority, peers: identity.peers, blocklist: config.blocklist,
-                                 random: SystemRandom())
+        let dht = DHTNode(own: Contact(publicKey: identity.certificate.publicKey,
+                                       endpoint: Endpoint(address: .v4(IPv4Address(0)), port: socket.localPort)),
+                          authority: identity.authority, random: &random)
+        let manager = SessionManager(identity: identity.signingKey, certificate: identity.certificate,
+                                     authority: identity.authority, peers: identity.peers, blocklist: config.blocklist,
+                                     random: SystemRandom())
+        node = Node(manager: manager, dht: dht)
         Self.applyBenchRekey(to: manager, logger: logger)
-        punches = PunchCoordinator(own: identity.certificate.publicKey, policy: manager.endpointPolicy)
+        punches = PunchCoordinator(own: identity.certificate.publicKey, policy: node.manager.endpointPolicy)
         beaconGate = LANBeaconGate(authority: identity.authority, ownKey: identity.certificate.publicKey)
         beaconSocket = Self.openBeaconSocket(config: config, family: socket.family, logger: logger)
         if !overlayIPv6 {
@@ -181,7 +182,7 @@ public final class Daemon {
         }
         let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, queue: queue, drops: drops,
                                     stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network,
-                                    handshakeKey: manager.handshakePublicKey)
+                                    handshakeKey: node.manager.handshakePublicKey)
         let outbound: OSThread, inbound: OSThread, controlThread: OSThread
         let (control, stop, logger) = (control, stop, logger)
         do {
