@@ -2,6 +2,18 @@ import WarrenCrypto
 import WarrenPKI
 public import WarrenWire
 
+/// Where a peer stands, as `warren status` shows it (the JSON keeps these words).
+public enum PeerState: String, Codable, Sendable, Equatable {
+    /// Live keys, usable now.
+    case connected
+    /// A handshake is under way.
+    case handshaking
+    /// Known (its certificate verified) but without live keys.
+    case idle
+    /// Never reached.
+    case unreachable
+}
+
 /// One peer as `warren status` shows it.
 public struct PeerStatus: Codable, Sendable, Equatable {
     public var name: String?
@@ -10,8 +22,7 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     public var addresses: [String]
     public var subnets: [String]
     public var roles: [String]
-    /// connected, handshaking, idle (known but no live keys) or unreachable (never reached).
-    public var state: String
+    public var state: PeerState
     /// How its endpoint came to be known (`FoundBy`).
     public var foundBy: String
     /// "relayed via NAME" when packets go through a relay; otherwise "LAN" when the endpoint is
@@ -33,7 +44,7 @@ extension SessionManager {
             let link = peer.link
             let body = link?.certificate.body
             let connected = peer.current.map { $0.isUsable(at: now) } ?? false
-            let state = connected ? "connected" : peer.pending != nil ? "handshaking" : link != nil ? "idle" : "unreachable"
+            let state: PeerState = connected ? .connected : peer.pending != nil ? .handshaking : link != nil ? .idle : .unreachable
             return PeerStatus(
                 name: link?.name, publicKey: KeyText.publicKey(peer.publicKey), endpoint: peer.endpoint?.description,
                 addresses: body.map { [$0.ipv4.address.description, $0.ipv6.address.description] } ?? [],

@@ -33,7 +33,7 @@ enum StatusTable {
                 p.addresses.first ?? "-",
                 p.endpoint ?? "-",
                 p.path.map { "\($0), \(p.foundBy)" } ?? "-",
-                p.state,
+                p.state.rawValue,
                 p.lastHandshakeUnix.map { ago(now >= $0 ? now - $0 : 0) } ?? "never",
                 bytes(p.receivedBytes), bytes(p.sentBytes),
                 p.lastError ?? "",

@@ -18,7 +18,7 @@ struct AddressOwnershipTests {
             h.start(i)
             h.advance(.seconds(1))
         }
-        #expect(h.nodes[bob].manager.status(now: h.now.instant).map(\.state) == ["connected", "connected"])
+        #expect(h.nodes[bob].manager.status(now: h.now.instant).map(\.state) == [.connected, .connected])
         let bobAddress = h.nodes[bob].ipv4
 
         let toContested = h.send(ipv4Packet(from: bobAddress, to: Self.contested), from: bob)

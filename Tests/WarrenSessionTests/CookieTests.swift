@@ -24,7 +24,7 @@ struct CookieTests {
     func atRest() {
         let h = pair()
         h.start(1)
-        #expect(h.nodes[1].manager.status(now: h.now.instant).map(\.state) == ["connected"])
+        #expect(h.nodes[1].manager.status(now: h.now.instant).map(\.state) == [.connected])
         #expect(h.dropped.isEmpty)
     }
 
@@ -54,7 +54,7 @@ struct CookieTests {
         h.dropped = []
         h.run(started, from: 1)
         #expect(h.dropped == [.underLoad])
-        #expect(h.nodes[1].manager.status(now: h.now.instant).map(\.state) == ["connected"])
+        #expect(h.nodes[1].manager.status(now: h.now.instant).map(\.state) == [.connected])
     }
 
     @Test("a cookie is bound to the address it was given to and to the secret of its two minutes")
@@ -62,7 +62,7 @@ struct CookieTests {
         let h = pair()
         h.receiveThread(0).backlog = 1000
         h.start(1)
-        #expect(h.nodes[1].manager.status(now: h.now.instant).map(\.state) == ["connected"])
+        #expect(h.nodes[1].manager.status(now: h.now.instant).map(\.state) == [.connected])
         // Alice's next initiation carries her cookie's mac2: from her address it passes the
         // cookie check, from another it gets a cookie reply.
         func rekeyInitiation() throws -> [UInt8] {

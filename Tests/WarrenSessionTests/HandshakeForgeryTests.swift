@@ -29,7 +29,7 @@ struct HandshakeForgeryTests {
 
         // The initiation reaches bob now, and his answer completes alice's handshake at once.
         h.run(started, from: 1)
-        #expect(h.nodes[1].manager.status(now: h.now.instant).map(\.state) == ["connected"], "dropped: \(h.dropped)")
+        #expect(h.nodes[1].manager.status(now: h.now.instant).map(\.state) == [.connected], "dropped: \(h.dropped)")
         #expect(h.dropped == [.authenticationFailed])
         let ping = ipv4Packet(from: h.nodes[1].ipv4, to: h.nodes[0].ipv4)
         #expect(h.send(ping, from: 1).map(\.packet) == [ping])

@@ -53,7 +53,7 @@ struct PeerTableTests {
         let alice = h.addNode("alice", host: 1, staticPeers: [victim])
         h.start(alice)
         #expect(h.nodes[alice].manager.isConnected(h.nodes[victim].certificate.publicKey, now: h.now.instant))
-        #expect(manager.status(now: h.now.instant).contains { $0.name == "alice" && $0.state == "connected" })
+        #expect(manager.status(now: h.now.instant).contains { $0.name == "alice" && $0.state == .connected })
     }
 
     @Test("handshake bytes towards an address no peer has proven are bounded over time")

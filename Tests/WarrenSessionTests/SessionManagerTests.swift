@@ -21,10 +21,10 @@ struct SessionManagerTests {
         let h = connected()
         let alice = h.nodes[1].manager.status(now: h.now.instant)
         let bob = h.nodes[0].manager.status(now: h.now.instant)
-        #expect(alice.map(\.state) == ["connected"])
+        #expect(alice.map(\.state) == [.connected])
         #expect(alice.first?.name == "bob")
         #expect(bob.first?.name == "alice")
-        #expect(bob.first?.state == "connected")
+        #expect(bob.first?.state == .connected)
         #expect(h.dropped.isEmpty)
     }
 
@@ -130,7 +130,7 @@ struct SessionManagerTests {
         h.addNode("bob", host: 2, staticPeers: [0], blocklist: [.fingerprint(h.nodes[0].certificate.fingerprint)])
         h.start(1)
         #expect(h.nodes[1].manager.recentRefusals.first?.reason.contains("blocklisted") == true)
-        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state != "connected")
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state != .connected)
     }
 
     @Test("a certificate whose public key is blocklisted is refused at handshake")
@@ -141,8 +141,8 @@ struct SessionManagerTests {
         h.start(1)
         let key = KeyText.publicKey(h.nodes[0].certificate.publicKey)
         #expect(h.nodes[1].manager.recentRefusals.first?.reason == "public key \(key) is blocklisted")
-        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state != "connected")
-        #expect(h.nodes[0].manager.status(now: h.now.instant).first?.state != "connected")
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state != .connected)
+        #expect(h.nodes[0].manager.status(now: h.now.instant).first?.state != .connected)
     }
 
     @Test("a replayed handshake initiation is not answered")
@@ -232,7 +232,7 @@ struct SessionManagerTests {
         let delivered = h.run(actions, from: 1)
         #expect(delivered.count == 1 && delivered.first?.packet == packet)
         let status = h.nodes[1].manager.status(now: h.now.instant).first
-        #expect(status?.state == "connected" && status?.endpoint == bob.endpoint.description)
+        #expect(status?.state == .connected && status?.endpoint == bob.endpoint.description)
         // With a session, a rekey goes to the working endpoint only.
         h.advance(.seconds(131))
         let before = h.log.count
@@ -282,7 +282,7 @@ struct SessionManagerTests {
         #expect(h.nodes[1].manager.relocate(bob, endpoints: [moved], now: h.now, into: &actions) == moved)
         let delivered = h.run(actions, from: 1)
         #expect(delivered.count == 1 && delivered.first?.to == 0 && delivered.first?.packet == packet)
-        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state == "connected")
+        #expect(h.nodes[1].manager.status(now: h.now.instant).first?.state == .connected)
     }
 
     @Test("after 120 s (plus up to 10 s of jitter) the initiator rekeys on its next packet and traffic continues")

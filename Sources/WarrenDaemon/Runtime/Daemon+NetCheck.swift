@@ -23,7 +23,7 @@ extension Daemon {
                                       isConfigured: true))
         }
         let configured = servers.count
-        for peer in node.manager.status(now: now.instant) where peer.state == "connected" {
+        for peer in node.manager.status(now: now.instant) where peer.state == .connected {
             guard let text = peer.endpoint, let endpoint = Endpoint(text),
                   !servers.contains(where: { $0.endpoint.address == endpoint.address }) else { continue }
             servers.append(STUNTarget(endpoint: endpoint, kind: peer.name ?? "peer", name: nil, isConfigured: false))
