@@ -38,7 +38,8 @@ let package = Package(
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
         .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
         // The node's decisions, sans I/O: what the daemon only wires to sockets and threads.
-        .target(name: "WarrenNode", dependencies: ["WarrenSession", "WarrenDHT", "WarrenWire"], swiftSettings: strict),
+        .target(name: "WarrenNode", dependencies: ["WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
+                swiftSettings: strict),
 
         // The DHT simulator: thousands of in-process DHT nodes over a simulated network.
         .target(name: "WarrenSimulation", dependencies: ["WarrenDHT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
@@ -61,7 +62,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "warren",
                           dependencies: [
-                              "WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire",
+                              "WarrenDaemon", "WarrenNode", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
                           ],
@@ -102,7 +103,7 @@ let package = Package(
                     dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise", "CAllocationCounter"]),
         .testTarget(name: "WarrenDHTTests", dependencies: ["WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenNodeTests",
-                    dependencies: ["WarrenNode", "WarrenSession", "WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
+                    dependencies: ["WarrenNode", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenNATTests", dependencies: ["WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenSimulationTests", dependencies: ["WarrenSimulation", "WarrenDHT"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),

@@ -18,7 +18,9 @@ public struct AddressResolver: Sendable {
 
     var pending: [IPv4Address: Pending] = [:]
 
-    public init(patience: Duration = .seconds(3)) {
+    public static let defaultPatience: Duration = .seconds(3)
+
+    public init(patience: Duration = defaultPatience) {
         self.patience = patience
     }
 

@@ -1,33 +1,198 @@
+public import WarrenCrypto
 public import WarrenDHT
+import WarrenNAT
+public import WarrenPKI
 public import WarrenSession
 public import WarrenWire
 
 /// What a node decides, as a state machine driven by time and input, with no I/O: the
-/// daemon hands it what arrives and when, and carries out what it returns (issue 12 moves
-/// the daemon's rules here a slice at a time). This slice owns the session manager, the DHT
-/// and the address resolver, and the one deadline they share.
+/// daemon hands it events (`handle`) and wakes it at `nextDeadline` (`handleTimeout`), and
+/// carries out the `NodeAction`s it returns, in order. It owns the session manager, the DHT,
+/// address resolution, punching, relaying, STUN, LAN beacons and the control requests'
+/// work; its rules live in the `Node+*.swift` files by concern.
 public final class Node {
+    public let settings: NodeSettings
     public let manager: SessionManager
-    /// A struct with large tables: mutate it in place (`node.dht.handle(…)`), never through a
-    /// copy.
-    public var dht: DHTNode
-    public var resolver: AddressResolver
+    /// A struct with large tables: mutate it in place (`dht.handle(…)`), never through a copy.
+    public internal(set) var dht: DHTNode
+    public internal(set) var resolver: AddressResolver
+    let certificate: Certificate
+    /// The key that signs this node's record and its LAN beacons (a second copy of the node
+    /// key; the session manager holds the first).
+    let recordSigner: SigningKey
+    public let drops: DropCounters
+    var random: any RandomSource
 
-    public init(manager: SessionManager, dht: DHTNode, resolver: AddressResolver = AddressResolver()) {
+    /// What the host last said about itself (`NodeEvent`).
+    var hostAddresses = HostAddresses()
+    var stunServerAddresses: [HostPort: STUNServerAddress] = [:]
+
+    /// Actions besides the session manager's, gathered while an event or a timeout is
+    /// handled and returned after the session manager's sends.
+    var effects: [NodeAction] = []
+    var publishedRoutingVersion: UInt64 = .max
+
+    // Relaying (`Node+Relay`): the channels bound, and rate limits on members' requests.
+    var relayTable = RelayTable()
+    var publishedRelayVersions: (routing: UInt64, table: UInt64) = (.max, .max)
+    var relayLimits = KeyedRateLimiter<Key32>(capacity: Node.relayBurst, perSecond: Node.relayRequestsPerSecond, maxKeys: 1024)
+    var nextRelayRefresh: Instant = .zero
+
+    // This node's record (`Node+Record`).
+    var recordSequence: UInt64 = 0
+    var lastPublished: Instant?
+    var lastSaved: Instant
+    var publishedEndpoints: [Endpoint] = []
+    var publishedRendezvous: [Contact] = []
+    /// Punch requests carry it, so the peer can check who asks and where to answer.
+    var publishedRecord: PeerRecord?
+
+    /// `warren lookup` requests waiting for their lookup, and lookups of the records of
+    /// peers that stopped answering (`Node+DHT`).
+    var lookupRequests: [UInt32: (address: IPv4Address, request: RequestID)] = [:]
+    var whereabouts: [UInt32: Key32] = [:]
+
+    // NAT discovery (`Node+Candidates`, `Node+NetCheck`, `Node+STUN`).
+    var stunResponder = STUNResponder()
+    var netChecks: [NetCheck] = []
+    /// This node's public addresses as STUN answers last showed them.
+    var reflexive: [Endpoint] = []
+    /// How this node's NAT maps it: whether guessing a symmetric NAT's ports can help.
+    var mapping: MappingBehaviour = .unknown
+    var candidateProbe: BindingProbe?
+    var nextCandidateCheck: Instant
+
+    // Punching (`Node+Punch`).
+    var punches: PunchCoordinator
+    var punchLimits = KeyedRateLimiter<Key32>(capacity: Node.punchBurst, perSecond: Node.punchesPerSecond, maxKeys: 1024)
+
+    /// `warren ping` runs in progress (`Node+Ping`).
+    var pings: [PingRun] = []
+
+    // LAN beacons (`Node+LAN`): which are believed, when the next goes out and how many
+    // went, the time stamp of the last (each is signed with a later one), and rate limits
+    // per source address.
+    var beaconGate: LANBeaconGate
+    var nextBeacon: Instant
+    var lastBeaconMilliseconds: UInt64 = 0
+    var beaconsSent = 0
+    var beaconLimits = KeyedRateLimiter<IPAddress>(capacity: Node.beaconBurst, perSecond: Node.beaconsPerSecond, maxKeys: 1024)
+
+    public init(settings: NodeSettings, manager: SessionManager, recordSigner: consuming SigningKey, authority: AuthorityCertificate,
+                drops: DropCounters, random: any RandomSource, now: Instant) {
+        self.settings = settings
         self.manager = manager
-        self.dht = dht
-        self.resolver = resolver
+        certificate = manager.certificate
+        self.recordSigner = recordSigner
+        self.drops = drops
+        var random = random
+        dht = DHTNode(own: Contact(publicKey: certificate.publicKey, endpoint: Endpoint(address: .v4(IPv4Address(0)), port: settings.listenPort)),
+                      authority: authority, settings: settings.dht, random: &random)
+        self.random = random
+        resolver = AddressResolver(patience: settings.resolverPatience)
+        punches = PunchCoordinator(own: certificate.publicKey, policy: manager.endpointPolicy)
+        beaconGate = LANBeaconGate(authority: authority, ownKey: certificate.publicKey)
+        nextCandidateCheck = now + Self.firstCandidateCheck
+        nextBeacon = now
+        lastSaved = now
     }
 
-    /// When the node next has something to do: the earliest of its parts' deadlines, and at
-    /// most `SessionManager.tick` away (the session rules poll what the packet threads
-    /// record). The control loop once waited for the session manager alone, so a DHT query's
-    /// timeout or a lookup's stall waited for the next tick.
+    /// Joins the DHT through `savedContacts` (the last run's) and the bootstrap nodes, and
+    /// publishes this node's record.
+    public func start(savedContacts: [Contact], now: Moment, into actions: inout [NodeAction]) {
+        var sessionActions: [SessionAction] = []
+        manager.start(now: now, into: &sessionActions)
+        startDHT(savedContacts: savedContacts, now: now, into: &sessionActions)
+        finish(&sessionActions, now: now, into: &actions)
+    }
+
+    public func handle(_ event: NodeEvent, now: Moment, into actions: inout [NodeAction]) {
+        var sessionActions: [SessionAction] = []
+        switch event {
+        case .packet(let event): handle(event, now: now, into: &sessionActions)
+        case .beacon(let bytes, let arrival): handleBeacon(bytes, arrival: arrival, now: now)
+        case .localAddresses(let addresses): hostAddresses = addresses
+        case .stunServerAddresses(let addresses): stunServerAddresses = addresses
+        case .request(let id, let request): handle(request, id: id, now: now, into: &sessionActions)
+        }
+        finish(&sessionActions, now: now, into: &actions)
+    }
+
+    /// Runs every timer that is due. Some session rules poll what the packet threads record,
+    /// so the host calls this at least every `SessionManager.tick`.
+    public func handleTimeout(now: Moment, into actions: inout [NodeAction]) {
+        var sessionActions: [SessionAction] = []
+        manager.handleTimers(now: now, into: &sessionActions)
+        dhtTimers(now: now, into: &sessionActions)
+        netCheckTimers(now: now, into: &sessionActions)
+        candidateTimers(now: now, into: &sessionActions)
+        beaconTimers(now: now)
+        pingTimers(now: now, into: &sessionActions)
+        relayTimers(now: now, into: &sessionActions)
+        finish(&sessionActions, now: now, into: &actions)
+    }
+
+    /// The contacts to save at shutdown.
+    public func stop(into actions: inout [NodeAction]) {
+        saveContacts(into: &actions)
+    }
+
+    /// When the node next has something to do: the earliest of its timers, and at most
+    /// `SessionManager.tick` away (the session rules poll what the packet threads record).
     public func nextDeadline(after now: Instant) -> Instant {
         var deadline = manager.nextDeadline(after: now)
-        for other in [dht.nextDeadline(), resolver.nextDeadline()] {
+        var others: [Instant?] = [dht.nextDeadline(), resolver.nextDeadline(), lastPublished.map { $0 + Self.republishInterval },
+                                  lastSaved + Self.saveInterval, nextRelayRefresh,
+                                  candidateProbe?.nextDeadline() ?? (settings.advertise.isEmpty ? nextCandidateCheck : nil),
+                                  settings.lanBeacons ? nextBeacon : nil]
+        others += netChecks.map { $0.probe.nextDeadline() }
+        others += pings.map(\.deadline)
+        for other in others {
             if let other, other < deadline { deadline = other }
         }
         return deadline
+    }
+
+    /// Turns the session manager's actions into the node's: the routing and forwarding
+    /// snapshots first if they changed, then the sends and log lines, then the node's own
+    /// effects. A peer that stopped answering is looked up, which sends DHT requests: actions
+    /// of their own, finished in turn.
+    func finish(_ sessionActions: inout [SessionAction], now: Moment, into actions: inout [NodeAction]) {
+        while true {
+            if manager.routingVersion != publishedRoutingVersion {
+                publishedRoutingVersion = manager.routingVersion
+                actions.append(.publishRouting(manager.snapshot(now: now.instant)))
+            }
+            publishForwarding(into: &actions)
+            var silent: [Key32] = []
+            for action in sessionActions {
+                switch action {
+                case .send(let bytes, let endpoint):
+                    actions.append(.send(bytes, to: endpoint))
+                case .established(let peer, let path, let isRekey):
+                    var fields: [LogField: String] = [.peer: peer, .endpoint: path.endpoint.description]
+                    if path.isRelayed { fields[.channel] = "\(path.channel)" }
+                    actions.append(.log(isRekey ? LogEvent(.debug, "keys renewed", fields) : LogEvent(.info, "session established", fields)))
+                case .refused(let refusal, let notLogged):
+                    var fields: [LogField: String] = [.peer: refusal.name ?? refusal.publicKey ?? "unknown",
+                                                      .endpoint: refusal.endpoint, .reason: refusal.reason]
+                    if notLogged > 0 { fields[.count] = "\(notLogged) refusals since the last line not logged" }
+                    actions.append(.log(LogEvent(.warning, "peer refused", fields)))
+                case .unanswered(let publicKey):
+                    silent.append(publicKey)
+                case .gaveUp(let peer):
+                    actions.append(.log(LogEvent(.notice, "no handshake response, giving up for now", [.peer: peer])))
+                }
+            }
+            sessionActions.removeAll(keepingCapacity: true)
+            for publicKey in silent { lookUpWhereabouts(of: publicKey, now: now, into: &sessionActions) }
+            guard !sessionActions.isEmpty else { break }
+        }
+        actions.append(contentsOf: effects)
+        effects.removeAll(keepingCapacity: true)
+    }
+
+    func log(_ level: LogEvent.Level, _ message: String, _ fields: [LogField: String] = [:]) {
+        effects.append(.log(LogEvent(level, message, fields)))
     }
 }

@@ -1,4 +1,4 @@
-import WarrenCrypto
+public import WarrenCrypto
 import WarrenPKI
 public import WarrenWire
 
@@ -26,8 +26,7 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     /// How its endpoint came to be known (`FoundBy`).
     public var foundBy: String
     /// "relayed via NAME" when packets go through a relay; otherwise "LAN" when the endpoint is
-    /// on one of this host's own networks, "direct" if not, which the daemon fills in (it
-    /// knows the host's networks).
+    /// on one of this host's own networks, "direct" if not (when the caller gave the networks).
     public var path: String?
     public var isStatic: Bool
     public var lastHandshakeUnix: UInt64?
@@ -39,23 +38,53 @@ public struct PeerStatus: Codable, Sendable, Equatable {
 }
 
 extension SessionManager {
-    public func status(now: Instant) -> [PeerStatus] {
-        peers.values.map { peer in
-            let link = peer.link
-            let body = link?.certificate.body
-            let connected = peer.current.map { $0.isUsable(at: now) } ?? false
-            let state: PeerState = connected ? .connected : peer.pending != nil ? .handshaking : link != nil ? .idle : .unreachable
-            return PeerStatus(
-                name: link?.name, publicKey: KeyText.publicKey(peer.publicKey), endpoint: peer.endpoint?.description,
-                addresses: body.map { [$0.ipv4.address.description, $0.ipv6.address.description] } ?? [],
-                subnets: body?.subnets.map(\.description) ?? [], roles: body?.roles.names ?? [],
-                state: state, foundBy: peer.foundBy.rawValue, path: relayDescription(peer), isStatic: peer.isStatic, lastHandshakeUnix: peer.lastHandshakeUnix,
-                receivedBytes: link?.receivedBytes.load(ordering: .relaxed) ?? 0,
-                sentBytes: link?.sentBytes.load(ordering: .relaxed) ?? 0,
-                receivedPackets: link?.receivedPackets.load(ordering: .relaxed) ?? 0,
-                sentPackets: link?.sentPackets.load(ordering: .relaxed) ?? 0,
-                lastError: peer.lastError)
-        }.sorted { ($0.name ?? $0.publicKey) < ($1.name ?? $1.publicKey) }
+    /// Every peer, by name (or key). Given the host's own networks, a direct path is named
+    /// "LAN" when the peer's endpoint is on one of them and "direct" otherwise.
+    public func status(now: Instant, localNetworks: [IPPrefix]? = nil) -> [PeerStatus] {
+        peers.values.map { status(of: $0, now: now, localNetworks: localNetworks) }.sorted { ($0.name ?? $0.publicKey) < ($1.name ?? $1.publicKey) }
+    }
+
+    /// One peer, as `status` shows it.
+    public func status(of publicKey: Key32, now: Instant, localNetworks: [IPPrefix]? = nil) -> PeerStatus? {
+        peers[publicKey].map { status(of: $0, now: now, localNetworks: localNetworks) }
+    }
+
+    /// The peer a user names by its certificate name or one of its overlay addresses.
+    public func peer(named target: String) -> Key32? {
+        peers.values.first { peer in
+            guard let body = peer.link?.certificate.body else { return false }
+            return body.name == target || body.ipv4.address.description == target || body.ipv6.address.description == target
+        }?.publicKey
+    }
+
+    /// Peers with live keys and a known endpoint, in `status`'s order, with their names: who
+    /// a network check may ask.
+    public func connectedPeers(now: Instant) -> [(name: String, endpoint: Endpoint)] {
+        peers.values.compactMap { peer -> (name: String, endpoint: Endpoint)? in
+            guard peer.current?.isUsable(at: now) == true, let endpoint = peer.endpoint else { return nil }
+            return (peer.link?.name ?? KeyText.publicKey(peer.publicKey), endpoint)
+        }.sorted { $0.name < $1.name }
+    }
+
+    private func status(of peer: Peer, now: Instant, localNetworks: [IPPrefix]?) -> PeerStatus {
+        let link = peer.link
+        let body = link?.certificate.body
+        let connected = peer.current.map { $0.isUsable(at: now) } ?? false
+        let state: PeerState = connected ? .connected : peer.pending != nil ? .handshaking : link != nil ? .idle : .unreachable
+        var path = relayDescription(peer)
+        if path == nil, let localNetworks, let endpoint = peer.endpoint {
+            path = localNetworks.contains { $0.contains(endpoint.address) } ? "LAN" : "direct"
+        }
+        return PeerStatus(
+            name: link?.name, publicKey: KeyText.publicKey(peer.publicKey), endpoint: peer.endpoint?.description,
+            addresses: body.map { [$0.ipv4.address.description, $0.ipv6.address.description] } ?? [],
+            subnets: body?.subnets.map(\.description) ?? [], roles: body?.roles.names ?? [],
+            state: state, foundBy: peer.foundBy.rawValue, path: path, isStatic: peer.isStatic, lastHandshakeUnix: peer.lastHandshakeUnix,
+            receivedBytes: link?.receivedBytes.load(ordering: .relaxed) ?? 0,
+            sentBytes: link?.sentBytes.load(ordering: .relaxed) ?? 0,
+            receivedPackets: link?.receivedPackets.load(ordering: .relaxed) ?? 0,
+            sentPackets: link?.sentPackets.load(ordering: .relaxed) ?? 0,
+            lastError: peer.lastError)
     }
 
     public var recentRefusals: [Refusal] { refusals }

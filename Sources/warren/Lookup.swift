@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import WarrenDaemon
+import WarrenNode
 import WarrenWire
 
 struct LookupCommand: ParsableCommand {

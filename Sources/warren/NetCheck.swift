@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import WarrenDaemon
+import WarrenNode
 
 struct NetCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

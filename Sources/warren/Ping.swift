@@ -1,5 +1,6 @@
 import ArgumentParser
 import WarrenDaemon
+import WarrenNode
 
 struct PingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

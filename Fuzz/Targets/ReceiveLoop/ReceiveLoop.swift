@@ -28,6 +28,7 @@ import FuzzFixtures
 import FuzzSupport
 import WarrenCrypto
 import WarrenDaemon
+import WarrenNode
 import WarrenLinux
 import WarrenNAT
 import WarrenSession

@@ -1,23 +1,8 @@
 import Synchronization
 import WarrenLinux
-public import WarrenSession
-public import WarrenWire
-
-/// What the packet threads hand to the control thread. Rare by design: handshakes, the first
-/// packets to a peer without a session, and notices; never steady-state traffic.
-public enum ControlEvent: Sendable {
-    /// A handshake message, and the path it came by (directly, or through a relay).
-    case handshake([UInt8], from: Path)
-    /// A STUN message on the Warren port.
-    case stun([UInt8], from: Endpoint)
-    case hold([UInt8], link: PeerLink)
-    case confirmed(Keypair)
-    case roamed(PeerLink, Endpoint)
-    /// A control message (DHT and later kinds) from an authenticated peer.
-    case control([UInt8], link: PeerLink, from: Path)
-    /// A packet to an overlay address no peer owns yet: find its owner in the DHT.
-    case unroutable(IPv4Address, packet: [UInt8])
-}
+import WarrenNode
+import WarrenSession
+import WarrenWire
 
 extension ControlEvent {
     /// Whether the event comes from this host or from a peer whose packet authenticated, as

@@ -1,5 +1,6 @@
 import Logging
 import WarrenLinux
+import WarrenNode
 import WarrenSession
 
 extension Daemon {
@@ -12,7 +13,7 @@ extension Daemon {
     static func applyBenchRekey(to manager: SessionManager, logger: Logger) {
         guard let text = Environment.value(benchRekeyVariable) else { return }
         guard let seconds = Int64(text), (1...Timing.rekeyAfterTime.components.seconds).contains(seconds) else {
-            logger.warning("ignoring \(benchRekeyVariable)", metadata: ["reason": "\"\(text)\" is not a whole number of seconds from 1 to 120"])
+            logger.warning("ignoring \(benchRekeyVariable)", metadata: .init([.reason: "\"\(text)\" is not a whole number of seconds from 1 to 120"]))
             return
         }
         manager.rekeyAfterTime = .seconds(seconds)

@@ -2,7 +2,6 @@ import Logging
 import WarrenCrypto
 import WarrenLinux
 import WarrenNode
-import WarrenPKI
 import WarrenSession
 import WarrenWire
 import FoundationEssentials
@@ -10,12 +9,16 @@ import FoundationEssentials
 extension Daemon {
     enum Token: UInt64 { case queue, signals, control, beacons }
 
+    /// How often the host's addresses are read again for the node (netlink has no
+    /// subscription here yet); requests that report them read them first.
+    static let hostCheckInterval: Duration = .seconds(2)
+
     static func moment() -> Moment {
         Moment(instant: MonotonicClock.now(), unixNanoseconds: WallClock.nowUnixNanoseconds())
     }
 
-    /// The control thread: handshakes, timers, notices from the packet threads and status
-    /// requests, until SIGTERM or SIGINT.
+    /// The control thread: hands the node what arrives and wakes it when it asks, carrying
+    /// out what it decides, until SIGTERM or SIGINT.
     func runControlLoop() {
         guard let poller = try? Poller(maxEvents: 8),
               (try? poller.add(queue.wakeup.fileDescriptor, token: Token.queue.rawValue)) != nil,
@@ -27,13 +30,13 @@ extension Daemon {
         if let beaconSocket, (try? poller.add(beaconSocket.fileDescriptor, token: Token.beacons.rawValue)) == nil {
             logger.error("cannot listen for LAN beacons: the control loop's poller refused their socket")
         }
-        var actions: [SessionAction] = []
-        node.manager.start(now: Self.moment(), into: &actions)
-        startDHT(now: Self.moment(), into: &actions)
+        var actions: [NodeAction] = []
+        noticeHostChanges(now: Self.moment(), into: &actions)
+        node.start(savedContacts: tableFile.load(), now: Self.moment(), into: &actions)
         perform(&actions)
         while true {
             let now = Self.moment()
-            let deadline = node.nextDeadline(after: now.instant)
+            let deadline = min(node.nextDeadline(after: now.instant), nextHostCheck)
             let waitMs = Int32(clamping: (deadline.since(now.instant).nanosecondsValue + 999_999) / 1_000_000)
             let ready = (try? poller.wait(timeoutMilliseconds: max(waitMs, 1))) ?? 0
             for i in 0..<ready {
@@ -48,132 +51,123 @@ extension Daemon {
                         }
                     }
                 case .queue:
-                    for event in queue.drain() { handle(event, into: &actions) }
+                    for event in queue.drain() { node.handle(.packet(event), now: Self.moment(), into: &actions) }
                 case .control:
                     for request in control.takeRequests() { answer(request, into: &actions) }
                 case .beacons:
-                    receiveBeacons(now: Self.moment())
+                    receiveBeacons(into: &actions)
                 case nil:
                     break
                 }
             }
             let tick = Self.moment()
-            node.manager.handleTimers(now: tick, into: &actions)
-            dhtTimers(now: tick, into: &actions)
-            netCheckTimers(now: tick, into: &actions)
-            candidateTimers(now: tick, into: &actions)
-            lanTimers(now: tick)
-            pingTimers(now: tick, into: &actions)
-            relayTimers(now: tick, into: &actions)
+            noticeHostChanges(now: tick, into: &actions)
+            node.handleTimeout(now: tick, into: &actions)
             perform(&actions)
         }
     }
 
-    func handle(_ event: ControlEvent, into actions: inout [SessionAction]) {
-        let now = Self.moment()
-        switch event {
-        case .handshake(let bytes, let path):
-            if let reason = node.manager.handleHandshake(bytes, from: path, now: now, into: &actions) { drops.count(reason) }
-        case .hold(let packet, let link):
-            node.manager.hold(packet: packet, for: link, now: now, into: &actions)
-        case .confirmed(let keypair):
-            node.manager.confirmed(keypair, now: now, into: &actions)
-        case .roamed(let link, let endpoint):
-            node.manager.roamed(link, to: endpoint)
-            logger.info("peer moved", metadata: ["peer": "\(link.name)", "endpoint": "\(endpoint)"])
-        case .control(let bytes, let link, let path):
-            handleControl(bytes, from: link, path: path, now: now, into: &actions)
-        case .unroutable(let address, let packet):
-            resolve(address, packet: packet, now: now, into: &actions)
-        case .stun(let bytes, let source):
-            handleSTUN(bytes, from: source, now: now, into: &actions)
+    /// Tells the node when the host's addresses or the STUN servers' addresses changed.
+    func noticeHostChanges(now: Moment, force: Bool = false, into actions: inout [NodeAction]) {
+        if force || now.instant >= nextHostCheck {
+            nextHostCheck = now.instant + Self.hostCheckInterval
+            let addresses = HostAddresses(
+                addresses: LocalAddresses.list(excludingInterface: tun.name),
+                networks: LocalAddresses.networks(excludingInterface: tun.name),
+                ipv6Links: LocalAddresses.ipv6Interfaces(excludingInterface: tun.name).map {
+                    HostAddresses.IPv6Link(interfaceIndex: $0.index, address: $0.address)
+                })
+            if addresses != hostAddresses {
+                hostAddresses = addresses
+                node.handle(.localAddresses(addresses), now: now, into: &actions)
+            }
+        }
+        if let (generation, answers) = serverNames.answers(after: serverNamesGeneration) {
+            serverNamesGeneration = generation
+            node.handle(.stunServerAddresses(answers), now: now, into: &actions)
         }
     }
 
-    /// Republishes the routing snapshot if anything changed, then sends and logs. In that
-    /// order: a handshake response must not leave before the packet threads can decrypt what
-    /// the initiator sends the moment it arrives.
-    func perform(_ actions: inout [SessionAction]) {
-        if node.manager.routingVersion != publishedVersion {
-            publishedVersion = node.manager.routingVersion
-            snapshots.publish(node.manager.snapshot(now: MonotonicClock.now()))
+    /// A request the control socket's thread read: malformed ones are answered here, the
+    /// rest by the node, now or when their work ends.
+    func answer(_ request: ControlRequest, into actions: inout [NodeAction]) {
+        switch NodeRequest.parse(request.line) {
+        case .failure(let error):
+            request.respond((try? JSONEncoder.sorted.encode(["error": error.message])).map(Array.init) ?? Array("{}".utf8))
+        case .success(let parsed):
+            let now = Self.moment()
+            noticeHostChanges(now: now, force: true, into: &actions)
+            nextRequestID += 1
+            requests[nextRequestID] = request
+            node.handle(.request(nextRequestID, parsed), now: now, into: &actions)
         }
-        publishForwarding()
-        var silent: [Key32] = []
+    }
+
+    /// Carries out the node's actions, in order.
+    func perform(_ actions: inout [NodeAction]) {
         for action in actions {
             switch action {
             case .send(let bytes, let endpoint):
                 let sent = bytes.withUnsafeBytes { (try? socket.send($0, to: endpoint)) ?? false }
                 if !sent { drops.count(.sendFailed) }
-            case .established(let peer, let path, let isRekey):
-                var metadata: Logger.Metadata = ["peer": "\(peer)", "endpoint": "\(path.endpoint)"]
-                if path.isRelayed { metadata["relay channel"] = "\(path.channel)" }
-                if isRekey {
-                    logger.debug("keys renewed", metadata: metadata)
-                } else {
-                    logger.info("session established", metadata: metadata)
+            case .publishRouting(let snapshot):
+                snapshots.publish(snapshot)
+            case .publishForwarding(let bindings):
+                forwarding.publish(bindings)
+            case .writeTUN(let packet):
+                // Room for the virtio header the offloading TUN device expects in front.
+                var buffer = [UInt8](repeating: 0, count: VirtioNetHeader.byteCount) + packet
+                _ = buffer.withUnsafeMutableBytes {
+                    try? tun.write(packetIn: $0, offset: VirtioNetHeader.byteCount, length: packet.count)
                 }
-            case .refused(let refusal, let notLogged):
-                var metadata: Logger.Metadata = [
-                    "peer": "\(refusal.name ?? refusal.publicKey ?? "unknown")", "endpoint": "\(refusal.endpoint)",
-                    "reason": "\(refusal.reason)",
-                ]
-                if notLogged > 0 { metadata["count"] = "\(notLogged) refusals since the last line not logged" }
-                logger.warning("peer refused", metadata: metadata)
-            case .unanswered(let publicKey):
-                silent.append(publicKey)
-            case .gaveUp(let peer):
-                logger.notice("no handshake response, giving up for now", metadata: ["peer": "\(peer)"])
+            case .joinBeaconGroup(let link):
+                joinBeaconGroup(on: link)
+            case .sendBeacon(let bytes, let link):
+                sendBeacon(bytes, on: link)
+            case .saveContacts(let contacts):
+                do {
+                    try tableFile.save(contacts)
+                } catch {
+                    logger.warning("cannot save DHT contacts", metadata: .init([.reason: "\(error)"]))
+                }
+            case .reply(let id, let reply):
+                requests.removeValue(forKey: id)?.respond(Self.encoded(reply))
+            case .log(let event):
+                logger.log(level: event.level.loggerLevel, "\(event.message)", metadata: Logger.Metadata(event.fields))
             }
         }
         actions.removeAll(keepingCapacity: true)
-        guard !silent.isEmpty else { return }
-        // The lookups send DHT requests: actions of their own, performed in turn.
-        let now = Self.moment()
-        for publicKey in silent { lookUpWhereabouts(of: publicKey, now: now, into: &actions) }
-        perform(&actions)
     }
 
-    /// A request the control socket's thread read; answered now or when its work ends.
-    func answer(_ request: ControlRequest, into actions: inout [SessionAction]) {
-        let words = request.line.trimmingCharacters(in: .whitespaces).split(separator: " ")
-        switch (words.first, words.count) {
-        case ("status", 1):
-            request.respond((try? JSONEncoder.sorted.encode(statusReport())).map(Array.init) ?? Array("{}".utf8))
-        case ("lookup", 2):
-            // Answered when the lookup ends (see `perform(_:now:into:)`).
-            guard let address = IPv4Address(words[1]) else {
-                request.respond(Array("{\"error\":\"not an IPv4 address\"}".utf8))
-                return
-            }
-            startLookup(address, for: request, now: Self.moment(), into: &actions)
-        case ("ping", 3):
-            // Answered when every probe came back or the last had 2 s to.
-            startPing(String(words[1]), count: Int(words[2]) ?? 3, for: request, now: Self.moment(), into: &actions)
-        case ("netcheck", 1):
-            // Answered when every server answered or the probe timed out.
-            startNetCheck(for: request, now: Self.moment(), into: &actions)
-        default:
-            request.respond(Array("{\"error\":\"unknown request\"}".utf8))
-        }
-    }
+    var tableFile: RoutingTableFile { RoutingTableFile(directory: config.stateDirectory, interface: tun.name) }
 
-    func statusReport() -> StatusReport {
-        let body = certificate.body
-        var dropCounts: [String: UInt64] = [:]
-        for reason in DropReason.allCases where drops[reason] > 0 { dropCounts[reason.description] = drops[reason] }
-        let networks = LocalAddresses.networks(excludingInterface: tun.name)
-        var peers = node.manager.status(now: MonotonicClock.now())
-        for i in peers.indices where peers[i].path == nil {
-            guard let endpoint = peers[i].endpoint.flatMap({ Endpoint($0) }) else { continue }
-            peers[i].path = networks.contains { $0.contains(endpoint.address) } ? "LAN" : "direct"
+    static func encoded(_ reply: NodeReply) -> [UInt8] {
+        let encoder = JSONEncoder.sorted
+        let data: Data? = switch reply {
+        case .status(let report): try? encoder.encode(report)
+        case .lookup(let report): try? encoder.encode(report)
+        case .ping(let report): try? encoder.encode(report)
+        case .netcheck(let report): try? encoder.encode(report)
         }
-        return StatusReport(name: certificate.name, publicKey: KeyText.publicKey(certificate.publicKey),
-                            interface: tun.name,
-                            addresses: [body.ipv4.description] + (overlayIPv6 ? [body.ipv6.description] : []),
-                            ipv6Disabled: !overlayIPv6,
-                            listenPort: socket.localPort, peers: peers,
-                            refusals: node.manager.recentRefusals, drops: dropCounts, dht: dhtStatus(), relay: relayStatus())
+        return data.map(Array.init) ?? Array("{}".utf8)
+    }
+}
+
+extension Logger.Metadata {
+    /// Log fields under the names LOGGING.md fixes.
+    init(_ fields: [LogField: String]) {
+        self.init(uniqueKeysWithValues: fields.map { ($0.key.rawValue, .string($0.value)) })
+    }
+}
+
+extension WarrenNode.LogEvent.Level {
+    var loggerLevel: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        }
     }
 }
 

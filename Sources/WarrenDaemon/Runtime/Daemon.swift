@@ -9,17 +9,15 @@ import WarrenSession
 import WarrenWire
 
 /// A running node: the TUN interface and UDP socket it owns, the packet threads, and the
-/// control thread (the caller's) that drives the session manager. `run()` returns after
-/// SIGTERM or SIGINT, with the interface, its routes and the control socket removed.
+/// control thread (the caller's) that drives the `Node` and carries out its actions. `run()`
+/// returns after SIGTERM or SIGINT, with the interface, its routes and the control socket
+/// removed.
 public final class Daemon {
     let config: Config
     let logger: Logger
-    /// The decisions: sessions, the DHT and address resolution so far (issue 12 moves the
-    /// rest of this class's rules there).
+    /// Every decision: the daemon hands it events and carries out its actions.
     let node: Node
     let certificate: Certificate
-    /// False on a host with IPv6 disabled: the node runs with its IPv4 overlay address only.
-    let overlayIPv6: Bool
     let tun: TunDevice
     let socket: UDPSocket
     let control: ControlServer
@@ -27,62 +25,24 @@ public final class Daemon {
     let stop: EventFD
     let queue: ControlQueue
     let drops = DropCounters()
+    /// The packet threads' copies of the routes and keys, and of the relay bindings.
     let snapshots = SnapshotBox(RoutingSnapshot.empty)
-    var publishedVersion: UInt64 = .max
-    /// Relaying (`Daemon+Relay`): the channels bound, the packet threads' copy, and rate
-    /// limits on the requests each member makes.
-    var relayTable = RelayTable()
     let forwarding = SnapshotBox(RelayForwarding.empty)
-    var publishedRelayVersion: (routing: UInt64, table: UInt64) = (.max, .max)
-    var relayLimits = KeyedRateLimiter<Key32>(capacity: Daemon.relayBurst, perSecond: Daemon.relayRequestsPerSecond, maxKeys: 1024)
-    var nextRelayRefresh: Instant = .zero
-    /// The key that signs this node's record and its LAN beacons (a second copy of the node
-    /// key; the session manager holds the first), and the record's state.
-    let recordSigner: SigningKey
-    var recordSequence: UInt64 = 0
-    var lastPublished: Instant?
-    var lastSaved: Instant?
-    /// `warren lookup` requests waiting for their lookup to end.
-    var lookupRequests: [UInt32: (IPv4Address, ControlRequest)] = [:]
-    /// Lookups of the records of peers that stopped answering, by lookup: whose record.
-    var whereabouts: [UInt32: Key32] = [:]
-    var stunResponder = STUNResponder()
-    var netChecks: [NetCheck] = []
-    /// This node's public addresses as STUN answers last showed them (`Daemon+Candidates`).
-    var reflexive: [Endpoint] = []
-    /// How this node's NAT maps it, as those answers tell (it decides whether guessing a
-    /// symmetric NAT's ports can help, `PortPrediction`).
-    var mapping: MappingBehaviour = .unknown
-    var candidateProbe: BindingProbe?
-    /// The first check waits a few seconds for peers to ask.
-    var nextCandidateCheck = MonotonicClock.now() + .seconds(3)
-    /// The endpoints of the record last published.
-    var publishedEndpoints: [Endpoint] = []
-    var publishedRendezvous: [Contact] = []
-    /// The record last published: punch requests carry it, so the peer can check who asks
-    /// and where to answer.
-    var publishedRecord: PeerRecord?
-    /// Which punch notices are obeyed (`Daemon+Punch`).
-    var punches: PunchCoordinator
-    /// Rate limits on the punch messages each peer sends (`Daemon+Punch`).
-    var punchLimits = KeyedRateLimiter<Key32>(capacity: Daemon.punchBurst, perSecond: Daemon.punchesPerSecond, maxKeys: 1024)
-    /// `warren ping` runs in progress (`Daemon+Ping`).
-    var pings: [PingRun] = []
-    /// LAN beacons (`Daemon+LAN`): the socket they arrive on (nil when they are off, or it
-    /// could not be opened), which are believed, when the next goes out and how many went,
-    /// the time stamp of the last (each is signed with a later one), where this node listens
-    /// (IPv4 networks, IPv6 interfaces), and rate limits per source address.
+    /// Control requests waiting for the node's reply.
+    var requests: [RequestID: ControlRequest] = [:]
+    var nextRequestID: RequestID = 0
+    /// What the node was last told about the host's addresses, and when they are read again.
+    var hostAddresses: HostAddresses?
+    var nextHostCheck: Instant = .zero
+    /// The LAN beacon socket (nil when beacons are off, or it could not be opened), and the
+    /// links where it joined the beacon group (a failed join is tried with the next beacon).
     let beaconSocket: MulticastSocket?
-    var beaconGate: LANBeaconGate
-    var nextBeacon: Instant = .zero
-    var lastBeaconMilliseconds: UInt64 = 0
-    var beaconsSent = 0
     var beaconNetworks: Set<IPv4Address> = []
     var beaconInterfacesIPv6: Set<UInt32> = []
-    var beaconLimits = KeyedRateLimiter<IPAddress>(capacity: Daemon.beaconBurst, perSecond: Daemon.beaconsPerSecond, maxKeys: 1024)
-    var random = SystemRandom()
-    /// The addresses of the STUN servers configured by name.
+    /// The addresses of the STUN servers configured by name, and which of their answers the
+    /// node has.
     let serverNames: ServerNames
+    var serverNamesGeneration: UInt64 = 0
 
     /// Sets everything up; any failure is reported as a sentence naming what failed, and what
     /// was already created is removed again.
@@ -111,6 +71,7 @@ public final class Daemon {
             socket.close()
             throw StartupError("creating interface \(config.interfaceName): \(error)")
         }
+        let overlayIPv6: Bool
         do {
             overlayIPv6 = try Self.configureInterface(tun.name, certificate: certificate, mtu: config.mtu)
         } catch {
@@ -134,22 +95,22 @@ public final class Daemon {
             socket.close()
             throw StartupError("setting up the control socket: \(error)")
         }
-        recordSigner = SigningKey(seed: identity.signingKey.seed())
-        var random = SystemRandom()
-        let dht = DHTNode(own: Contact(publicKey: identity.certificate.publicKey,
-                                       endpoint: Endpoint(address: .v4(IPv4Address(0)), port: socket.localPort)),
-                          authority: identity.authority, random: &random)
+        let recordSigner = SigningKey(seed: identity.signingKey.seed())
         let manager = SessionManager(identity: identity.signingKey, certificate: identity.certificate,
                                      authority: identity.authority, peers: identity.peers, blocklist: config.blocklist,
                                      random: SystemRandom())
-        node = Node(manager: manager, dht: dht)
         Self.applyBenchRekey(to: manager, logger: logger)
-        punches = PunchCoordinator(own: identity.certificate.publicKey, policy: node.manager.endpointPolicy)
-        beaconGate = LANBeaconGate(authority: identity.authority, ownKey: identity.certificate.publicKey)
         beaconSocket = Self.openBeaconSocket(config: config, family: socket.family, logger: logger)
+        let settings = NodeSettings(
+            interfaceName: tun.name, listenPort: socket.localPort, dualStack: socket.family == .dualStack, overlayIPv6: overlayIPv6,
+            bootstrap: config.bootstrap.compactMap { node in KeyText.parsePublicKey(node.publicKey).map { Contact(publicKey: $0, endpoint: node.endpoint) } },
+            advertise: config.advertise, stunServers: config.stunServers, natKeepalive: .seconds(config.natKeepaliveSeconds),
+            lanBeacons: beaconSocket != nil)
+        node = Node(settings: settings, manager: manager, recordSigner: recordSigner, authority: identity.authority, drops: drops,
+                    random: SystemRandom(), now: MonotonicClock.now())
         if !overlayIPv6 {
             logger.warning("IPv6 is disabled on this host: running IPv4-only, without the overlay address \(certificate.body.ipv6)",
-                           metadata: ["interface": "\(tun.name)"])
+                           metadata: .init([.interface: tun.name]))
         }
     }
 
@@ -173,7 +134,7 @@ public final class Daemon {
 
     public func run() throws(StartupError) {
         // A relay forwards runs of datagrams as the kernel joined them (UDP GRO in, GSO out).
-        if isRelay {
+        if node.isRelay {
             do {
                 try socket.enableReceiveOffload()
             } catch {
@@ -208,13 +169,14 @@ public final class Daemon {
                 logger.error("cannot start the thread that looks up STUN server names: \(error)")
             }
         }
-        logger.info("warren is up", metadata: [
-            "interface": "\(tun.name)", "address": "\(certificate.body.ipv4)", "port": "\(socket.localPort)",
-            "peers": "\(config.peers.count)",
-        ])
+        logger.info("warren is up", metadata: .init([
+            .interface: tun.name, .address: "\(certificate.body.ipv4)", .port: "\(socket.localPort)", .peers: "\(config.peers.count)",
+        ]))
         try? SdNotify.send("READY=1\nSTATUS=\(tun.name) \(certificate.body.ipv4.address) listening on port \(socket.localPort)")
         runControlLoop()
-        saveContacts()
+        var actions: [NodeAction] = []
+        node.stop(into: &actions)
+        perform(&actions)
         try? SdNotify.send("STOPPING=1")
         try? stop.signal()
         outbound.join()

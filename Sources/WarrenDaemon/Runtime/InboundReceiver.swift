@@ -1,4 +1,5 @@
 public import WarrenNAT
+public import WarrenNode
 public import WarrenSession
 public import WarrenWire
 

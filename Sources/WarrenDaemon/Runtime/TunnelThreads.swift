@@ -2,6 +2,7 @@ import Synchronization
 import WarrenCrypto
 import WarrenLinux
 import WarrenNAT
+import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire

@@ -97,6 +97,18 @@ public struct BindingProbe: Sendable {
         return true
     }
 
+    /// When `poll` next has a request to send, or else when the probe gives up; nil before
+    /// the first `poll`.
+    public func nextDeadline() -> Instant? {
+        guard let startedAt else { return nil }
+        var next = startedAt + Self.timeout
+        for i in transactions.indices where results[i].mapped == nil && results[i].error == nil {
+            let sent = transactions[i].sent
+            if sent < Self.schedule.count, startedAt + Self.schedule[sent] < next { next = startedAt + Self.schedule[sent] }
+        }
+        return next
+    }
+
     /// Every server answered, or the time is up.
     public func isFinished(now: Instant) -> Bool {
         if results.allSatisfy({ $0.mapped != nil || $0.error != nil }) { return true }

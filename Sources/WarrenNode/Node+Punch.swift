@@ -1,42 +1,27 @@
-import Logging
 import WarrenCrypto
 import WarrenDHT
 import WarrenNAT
-import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire
 
-/// Hole punching through rendezvous nodes (see `PunchMessage`): this node names the bootstrap
-/// nodes it keeps sessions with (a keepalive every `nat.keepalive` seconds) in its record; a node that wants to reach it asks one of them
-/// to pass on a notice, and both sides send handshakes to each other at once.
-extension Daemon {
+/// Hole punching through rendezvous nodes (see `PunchMessage`): this node names the
+/// bootstrap nodes it keeps sessions with in its record; a node that wants to reach it asks
+/// one of them to pass on a notice, and both sides send handshakes to each other at once.
+extension Node {
     /// Punch messages a peer may make this node act on: per second, and in a burst.
     static let punchesPerSecond = 2.0
     static let punchBurst = 10.0
-
-    /// Bootstrap nodes with a working session: published as rendezvous nodes, they get
-    /// keepalives (`publishRecord`) so they can reach us whatever NAT we are behind.
-    func rendezvousNodes(now: Moment) -> [Contact] {
-        var nodes: [Contact] = []
-        for bootstrap in config.bootstrap {
-            guard let key = KeyText.parsePublicKey(bootstrap.publicKey), key != certificate.publicKey,
-                  node.manager.isConnected(key, now: now.instant) else { continue }
-            nodes.append(Contact(publicKey: key, endpoint: bootstrap.endpoint))
-            if nodes.count == PeerRecord.maxRendezvous { break }
-        }
-        return nodes
-    }
 
     /// About to reach a node found in the DHT: ask its rendezvous nodes to tell it, so that
     /// its NAT opens for us while ours opens for it, and to join us through them if they are
     /// relays, so the first packets get through at once whatever the NATs do.
     func requestPunches(towards record: PeerRecord, publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
-        guard !node.manager.isConnected(publicKey, now: now.instant), let own = publishedRecord else { return }
+        guard !manager.isConnected(publicKey, now: now.instant), let own = publishedRecord else { return }
         let request = PunchMessage(kind: .request, peer: publicKey, record: own.encoded).encoded
         let nodes = record.rendezvous.map { PunchCoordinator.Node(publicKey: $0.publicKey, endpoint: $0.endpoint) }
         for rendezvous in punches.request(towards: publicKey, endpoints: record.endpoints, via: nodes, now: now.instant) {
-            node.manager.sendControl(request, to: rendezvous.publicKey, endpoint: rendezvous.endpoint, now: now, into: &actions)
+            manager.sendControl(request, to: rendezvous.publicKey, endpoint: rendezvous.endpoint, now: now, into: &actions)
             requestRelay(towards: publicKey, via: Contact(publicKey: rendezvous.publicKey, endpoint: rendezvous.endpoint), now: now,
                          into: &actions)
         }
@@ -61,16 +46,16 @@ extension Daemon {
         case .notice:
             do {
                 let punch = try punches.admit(message, from: link.publicKey, now: now.instant, verifyRecord: { verifiedRecord($0, now: now) })
-                logger.debug("punching", metadata: ["towards": "\(KeyText.publicKey(punch.peer))", "via": "\(link.name)"])
-                node.manager.punch(towards: punch.peer, candidates: punch.candidates, now: now, into: &actions)
+                log(.debug, "punching", [.towards: KeyText.publicKey(punch.peer), .via: link.name])
+                manager.punch(towards: punch.peer, candidates: punch.candidates, now: now, into: &actions)
                 // Where the rendezvous node sees the peer: if a symmetric NAT keeps the peer
                 // from being met there, its next ports are worth a try.
                 if let seen = punch.seen {
-                    node.manager.predict(PortPrediction.guesses(after: seen, ownMapping: mapping), for: punch.peer)
+                    manager.predict(PortPrediction.guesses(after: seen, ownMapping: mapping), for: punch.peer)
                 }
             } catch {
                 drops.count(.unsolicited)
-                logger.debug("punch notice ignored", metadata: ["from": "\(link.name)", "reason": "\(error)"])
+                log(.debug, "punch notice ignored", [.from: link.name, .reason: "\(error)"])
             }
         }
     }
@@ -80,20 +65,20 @@ extension Daemon {
     /// one to whoever a member names.
     private func passOn(_ message: PunchMessage, from link: PeerLink, seenAt source: Endpoint, now: Moment,
                         into actions: inout [SessionAction]) {
-        guard message.peer != certificate.publicKey, node.manager.isConnected(message.peer, now: now.instant),
-              let target = node.manager.endpoint(of: message.peer) else {
-            logger.debug("punch request for a peer without a direct session", metadata: ["from": "\(link.name)"])
+        guard message.peer != certificate.publicKey, manager.isConnected(message.peer, now: now.instant),
+              let target = manager.endpoint(of: message.peer) else {
+            log(.debug, "punch request for a peer without a direct session", [.from: link.name])
             return
         }
-        logger.debug("passing on a punch request", metadata: ["from": "\(link.name)", "to": "\(KeyText.publicKey(message.peer))"])
+        log(.debug, "passing on a punch request", [.from: link.name, .to: KeyText.publicKey(message.peer)])
         // Where the requester's packets come from is its best candidate: its NAT's mapping.
         let notice = PunchMessage(kind: .notice, peer: link.publicKey, seen: source, record: message.record)
-        node.manager.sendControl(notice.encoded, to: message.peer, endpoint: nil, now: now, into: &actions)
+        manager.sendControl(notice.encoded, to: message.peer, endpoint: nil, now: now, into: &actions)
         // And back: where the target's packets come from, as seen here. Behind a symmetric
         // NAT its record lists no public address, but its NAT's address opens the
         // requester's address-restricted NAT for it.
         let back = PunchMessage(kind: .notice, peer: message.peer, seen: target)
-        node.manager.sendControl(back.encoded, to: link.publicKey, endpoint: nil, now: now, into: &actions)
+        manager.sendControl(back.encoded, to: link.publicKey, endpoint: nil, now: now, into: &actions)
     }
 
     /// A record a punch request carried, checked as the DHT checks records it stores: whose
@@ -101,7 +86,7 @@ extension Daemon {
     private func verifiedRecord(_ bytes: [UInt8], now: Moment) -> (publicKey: Key32, endpoints: [Endpoint])? {
         guard let record = try? PeerRecord(parsing: bytes),
               let claimed = try? UncheckedCertificate(parsing: record.certificate),
-              let certificate = try? node.dht.store.validate(record, under: RecordKey.node(NodeID(publicKey: claimed.body.publicKey)),
+              let certificate = try? dht.store.validate(record, under: RecordKey.node(NodeID(publicKey: claimed.body.publicKey)),
                                                         now: now.unixSeconds) else { return nil }
         return (certificate.publicKey, record.endpoints)
     }

@@ -1,6 +1,4 @@
-import Logging
 import WarrenDHT
-import WarrenLinux
 import WarrenNAT
 import WarrenSession
 import WarrenWire
@@ -9,20 +7,22 @@ import WarrenWire
 /// (for peers on the same networks) and the public ones STUN servers and peers see (for
 /// everyone behind other NATs). They are checked again every few minutes and the record
 /// republished when they change.
-extension Daemon {
+extension Node {
+    /// The first check waits a few seconds for peers to ask.
+    static let firstCandidateCheck: Duration = .seconds(3)
     /// How often the addresses are checked, and how soon again when nobody could be asked.
     static let candidateCheckInterval: Duration = .seconds(300)
     static let candidateRetryInterval: Duration = .seconds(2)
 
     /// The socket's endpoints on this host's own addresses.
-    func localEndpoints() -> [Endpoint] {
-        LocalAddresses.list(excludingInterface: tun.name).map { Endpoint(address: $0, port: socket.localPort) }
+    var localEndpoints: [Endpoint] {
+        hostAddresses.addresses.map { Endpoint(address: $0, port: settings.listenPort) }
     }
 
     /// Local candidates with the listen port, then reflexive ones, at most a record's worth.
     func candidates() -> [Endpoint] {
-        guard config.advertise.isEmpty else { return config.advertise }
-        let local = localEndpoints()
+        guard settings.advertise.isEmpty else { return settings.advertise }
+        let local = localEndpoints
         return Array((local + reflexive.filter { !local.contains($0) }).prefix(PeerRecord.maxEndpoints))
     }
 
@@ -33,7 +33,7 @@ extension Daemon {
             if probe.isFinished(now: now.instant) { finishCandidateProbe(probe, now: now, into: &actions) }
             return
         }
-        guard now.instant >= nextCandidateCheck, config.advertise.isEmpty else { return }
+        guard now.instant >= nextCandidateCheck, settings.advertise.isEmpty else { return }
         let servers = stunTargets(now: now).map(\.endpoint)
         guard !servers.isEmpty else {
             nextCandidateCheck = now.instant + Self.candidateRetryInterval
@@ -47,7 +47,7 @@ extension Daemon {
 
     private func finishCandidateProbe(_ probe: BindingProbe, now: Moment, into actions: inout [SessionAction]) {
         candidateProbe = nil
-        let local = localEndpoints()
+        let local = localEndpoints
         var found: [Endpoint] = []
         // Behind an endpoint-dependent NAT what one server saw is no use to anyone else.
         mapping = MappingBehaviour.classify(probe.results, local: local)
@@ -55,7 +55,7 @@ extension Daemon {
             for e in probe.results.compactMap(\.mapped) where !local.contains(e) && !found.contains(e) { found.append(e) }
         }
         if found != reflexive {
-            logger.info("public address changed", metadata: ["reflexive": "\(found.map(\.description).joined(separator: ", "))"])
+            log(.info, "public address changed", [.reflexive: found.map(\.description).joined(separator: ", ")])
             reflexive = found
         }
         // Also when only a local address changed (a new DHCP lease, an interface up), or the

@@ -1,8 +1,6 @@
-import Logging
 import WarrenCrypto
 import WarrenDHT
 import WarrenNAT
-import WarrenNode
 import WarrenPKI
 import WarrenSession
 import WarrenWire
@@ -12,19 +10,19 @@ import WarrenWire
 /// thread forwards their envelopes. As a member it asks the rendezvous nodes of a peer it
 /// looked up to join it to that peer, and keeps asking while it talks to a relayed peer, so
 /// the channels stay bound as a fallback.
-extension Daemon {
+extension Node {
     static let relayRequestsPerSecond = 2.0
     static let relayBurst = 10.0
     /// How often a member renews its channels (a relay forgets them after
     /// `RelayTable.idleLifetime` without a request or traffic).
     static let relayRefreshInterval: Duration = .seconds(60)
 
-    var isRelay: Bool { certificate.body.roles.contains(.relay) }
+    public var isRelay: Bool { certificate.body.roles.contains(.relay) }
 
     /// Asks `relay` (a rendezvous node of `publicKey`'s record) to join us to it.
     func requestRelay(towards publicKey: Key32, via relay: Contact, now: Moment, into actions: inout [SessionAction]) {
         let request = RelayMessage(kind: .request, peer: publicKey).encoded
-        node.manager.sendControl(request, to: relay.publicKey, endpoint: relay.endpoint, now: now, into: &actions)
+        manager.sendControl(request, to: relay.publicKey, endpoint: relay.endpoint, now: now, into: &actions)
     }
 
     /// A relay message from an authenticated peer.
@@ -45,49 +43,49 @@ extension Daemon {
         case .bound(let channel):
             // Only a node the CA made a relay may tell us where to send a peer's packets.
             guard link.certificate.body.roles.contains(.relay) else { return }
-            logger.debug("relay bound", metadata: ["towards": "\(KeyText.publicKey(message.peer))", "via": "\(link.name)",
-                                                   "channel": "\(channel)"])
-            node.manager.bindRelay(towards: message.peer, through: link.publicKey, path: Path(endpoint: path.endpoint, channel: channel), now: now, into: &actions)
+            log(.debug, "relay bound", [.towards: KeyText.publicKey(message.peer), .via: link.name, .channel: "\(channel)"])
+            manager.bindRelay(towards: message.peer, through: link.publicKey, path: Path(endpoint: path.endpoint, channel: channel),
+                              now: now, into: &actions)
         }
     }
 
     /// Joins two members that both have a working, direct session with us.
     private func bind(_ requester: Key32, to peer: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard isRelay, requester != peer, peer != certificate.publicKey,
-              node.manager.isConnected(peer, now: now.instant), node.manager.endpoint(of: peer) != nil,
-              node.manager.endpoint(of: requester) != nil else {
-            logger.debug("relay request not bound", metadata: ["from": "\(KeyText.publicKey(requester))"])
+              manager.isConnected(peer, now: now.instant), manager.endpoint(of: peer) != nil,
+              manager.endpoint(of: requester) != nil else {
+            log(.debug, "relay request not bound", [.from: KeyText.publicKey(requester)])
             return
         }
         guard let channels = relayTable.bind(requester, to: peer, now: now.instant, random: &random) else {
             drops.count(.rateLimited)
             return
         }
-        node.manager.sendControl(RelayMessage(kind: .bound(channel: channels.requester), peer: peer).encoded, to: requester,
+        manager.sendControl(RelayMessage(kind: .bound(channel: channels.requester), peer: peer).encoded, to: requester,
                             endpoint: nil, now: now, into: &actions)
-        node.manager.sendControl(RelayMessage(kind: .bound(channel: channels.peer), peer: requester).encoded, to: peer,
+        manager.sendControl(RelayMessage(kind: .bound(channel: channels.peer), peer: requester).encoded, to: peer,
                             endpoint: nil, now: now, into: &actions)
     }
 
     /// Expires idle bindings (as a relay) and renews ours (as a member).
     func relayTimers(now: Moment, into actions: inout [SessionAction]) {
         if relayTable.count > 0 {
-            relayTable.expire(now: now.instant) { node.manager.isConnected($0, now: now.instant) }
+            relayTable.expire(now: now.instant) { manager.isConnected($0, now: now.instant) }
         }
         guard now.instant >= nextRelayRefresh else { return }
         nextRelayRefresh = now.instant + Self.relayRefreshInterval
-        for (peer, relay) in node.manager.relayedPeers(now: now.instant) {
-            node.manager.sendControl(RelayMessage(kind: .request, peer: peer).encoded, to: relay, endpoint: nil, now: now, into: &actions)
+        for (peer, relay) in manager.relayedPeers(now: now.instant) {
+            manager.sendControl(RelayMessage(kind: .request, peer: peer).encoded, to: relay, endpoint: nil, now: now, into: &actions)
         }
     }
 
     /// Gives the packet threads the bindings with each member's current endpoint, when
     /// either changed.
-    func publishForwarding() {
-        let versions = (node.manager.routingVersion, relayTable.version)
-        guard versions != publishedRelayVersion else { return }
-        publishedRelayVersion = versions
-        forwarding.publish(relayTable.forwarding { node.manager.endpoint(of: $0) })
+    func publishForwarding(into actions: inout [NodeAction]) {
+        let versions = (manager.routingVersion, relayTable.version)
+        guard versions != publishedRelayVersions else { return }
+        publishedRelayVersions = versions
+        actions.append(.publishForwarding(relayTable.forwarding { manager.endpoint(of: $0) }))
     }
 
     func relayStatus() -> RelayStatus? {

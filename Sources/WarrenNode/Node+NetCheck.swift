@@ -1,32 +1,34 @@
-import FoundationEssentials
-import WarrenLinux
 import WarrenNAT
-import WarrenNode
 import WarrenSession
 import WarrenWire
 
 /// `warren netcheck`: Binding requests from the node's own socket to the configured STUN
 /// servers and to a few connected peers (every node answers STUN), then what they saw, and
 /// how the NAT filters, where a configured server supports RFC 5780.
-extension Daemon {
+extension Node {
     /// Peers asked besides the configured servers: enough at different addresses to tell
     /// the NAT's mapping behaviour, few enough to stay quiet.
     static let netCheckPeers = 4
+
+    /// The address of a configured server, or why there is none (nil: not resolved yet).
+    func address(of server: HostPort) -> STUNServerAddress? {
+        if let endpoint = server.endpoint { return .resolved(endpoint) }
+        return stunServerAddresses[server]
+    }
 
     /// Who to ask: the configured servers whose address is known, then connected peers at
     /// other addresses. `name` is the configured name of a server given by one.
     func stunTargets(now: Moment) -> [STUNTarget] {
         var servers: [STUNTarget] = []
-        for server in config.stunServers {
-            guard case .success(let endpoint)? = serverNames.endpoint(of: server) else { continue }
+        for server in settings.stunServers {
+            guard case .resolved(let endpoint)? = address(of: server) else { continue }
             servers.append(STUNTarget(endpoint: endpoint, kind: "stun", name: server.endpoint == nil ? server.description : nil,
                                       isConfigured: true))
         }
         let configured = servers.count
-        for peer in node.manager.status(now: now.instant) where peer.state == .connected {
-            guard let text = peer.endpoint, let endpoint = Endpoint(text),
-                  !servers.contains(where: { $0.endpoint.address == endpoint.address }) else { continue }
-            servers.append(STUNTarget(endpoint: endpoint, kind: peer.name ?? "peer", name: nil, isConfigured: false))
+        for peer in manager.connectedPeers(now: now.instant) {
+            guard !servers.contains(where: { $0.endpoint.address == peer.endpoint.address }) else { continue }
+            servers.append(STUNTarget(endpoint: peer.endpoint, kind: peer.name, name: nil, isConfigured: false))
             if servers.count >= configured + Self.netCheckPeers { break }
         }
         return servers
@@ -34,18 +36,18 @@ extension Daemon {
 
     /// Configured servers that could not be asked, as report lines saying why.
     func unresolvedSTUNServers() -> [NetCheckReport.Server] {
-        config.stunServers.compactMap { server in
+        settings.stunServers.compactMap { server in
             let reason: String
-            switch serverNames.endpoint(of: server) {
-            case .success?: return nil
-            case .failure(let failure)?: reason = "cannot resolve: \(failure)"
+            switch address(of: server) {
+            case .resolved?: return nil
+            case .failed(let failure)?: reason = "cannot resolve: \(failure)"
             case nil: reason = "not resolved yet"
             }
             return NetCheckReport.Server(server: server.description, kind: "stun", name: server.description, error: reason)
         }
     }
 
-    func startNetCheck(for request: ControlRequest, now: Moment, into actions: inout [SessionAction]) {
+    func startNetCheck(for request: RequestID, now: Moment, into actions: inout [SessionAction]) {
         let servers = stunTargets(now: now)
         // Plain requests to everyone, whose answers come first in the results; configured
         // servers are also asked for RFC 5780's filtering tests (peers do not support them).
@@ -59,16 +61,6 @@ extension Daemon {
         finishNetChecks(now: now)
     }
 
-    /// A STUN response: for whichever network check (or candidate probe) sent its request.
-    func netCheckAnswered(_ response: STUNMessage, from source: Endpoint, now: Moment) -> Bool {
-        if candidateProbe?.handle(response, from: source, now: now.instant) == true { return true }
-        for i in netChecks.indices where netChecks[i].probe.handle(response, from: source, now: now.instant) {
-            finishNetChecks(now: now)
-            return true
-        }
-        return false
-    }
-
     /// Retransmissions due, and answers for the checks that are done.
     func netCheckTimers(now: Moment, into actions: inout [SessionAction]) {
         for i in netChecks.indices {
@@ -77,9 +69,9 @@ extension Daemon {
         finishNetChecks(now: now)
     }
 
-    private func finishNetChecks(now: Moment) {
+    func finishNetChecks(now: Moment) {
         guard netChecks.contains(where: { $0.probe.isFinished(now: now.instant) }) else { return }
-        let local = localEndpoints()
+        let local = localEndpoints
         netChecks.removeAll { check in
             guard check.probe.isFinished(now: now.instant) else { return false }
             let results = check.probe.results
@@ -95,7 +87,7 @@ extension Daemon {
                                           mapped: r.mapped?.description,
                                           milliseconds: r.roundTrip.map { Double($0.nanosecondsValue) / 1e6 }, error: r.error)
                 } + unresolvedSTUNServers())
-            check.request.respond((try? JSONEncoder.sorted.encode(report)).map(Array.init) ?? Array("{}".utf8))
+            effects.append(.reply(check.request, .netcheck(report)))
             return true
         }
     }
@@ -106,7 +98,7 @@ struct NetCheck {
     var probe: BindingProbe
     /// Per server, what it is.
     let targets: [STUNTarget]
-    let request: ControlRequest
+    let request: RequestID
 }
 
 /// A server a Binding request goes to: its address, who it is (see

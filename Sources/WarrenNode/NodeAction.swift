@@ -1,0 +1,34 @@
+public import WarrenDHT
+public import WarrenNAT
+public import WarrenSession
+public import WarrenWire
+
+/// What a node asks its host to do, in the order given: snapshots before the sends that
+/// depend on them (a handshake response must not leave before the packet threads can decrypt
+/// what the initiator sends the moment it arrives).
+public enum NodeAction: Sendable {
+    /// A datagram from the node's UDP socket.
+    case send([UInt8], to: Endpoint)
+    /// New routes and keys for the packet threads.
+    case publishRouting(RoutingSnapshot)
+    /// New relay bindings for the inbound packet thread.
+    case publishForwarding(RelayForwarding)
+    /// An IP packet for this host (ICMP errors), written into the TUN device.
+    case writeTUN([UInt8])
+    /// Listen for LAN beacons on a link (repeated with every beacon; joining twice is a no-op).
+    case joinBeaconGroup(BeaconLink)
+    /// A signed LAN beacon to send to a link's beacon group.
+    case sendBeacon([UInt8], on: BeaconLink)
+    /// The DHT contacts to keep for the next start.
+    case saveContacts([Contact])
+    /// The answer to a control request.
+    case reply(RequestID, NodeReply)
+    case log(LogEvent)
+}
+
+/// A link LAN beacons go out on: an IPv4 network, named by this host's address on it, or an
+/// IPv6 link, named by its interface index and this host's address there.
+public enum BeaconLink: Hashable, Sendable {
+    case ipv4(IPv4Address)
+    case ipv6(interfaceIndex: UInt32, address: IPv6Address)
+}

@@ -1,0 +1,43 @@
+public import WarrenDHT
+public import WarrenWire
+
+/// What a node's decisions read from the configuration and from what the daemon set up,
+/// parsed once.
+public struct NodeSettings: Sendable {
+    /// The overlay interface and the UDP port, as the daemon opened them.
+    public var interfaceName: String
+    public var listenPort: UInt16
+    /// Whether the socket takes IPv6 too (beacons on IPv6 links need it).
+    public var dualStack: Bool
+    /// False on a host with IPv6 disabled: the overlay has its IPv4 address only.
+    public var overlayIPv6: Bool
+    /// Bootstrap nodes: the DHT's first contacts, and the rendezvous nodes a record names.
+    public var bootstrap: [Contact]
+    /// Endpoints to publish instead of those found (`listen.advertise`).
+    public var advertise: [Endpoint]
+    public var stunServers: [HostPort]
+    /// How often rendezvous nodes get a keepalive, so NATs keep this node reachable to them.
+    public var natKeepalive: Duration
+    /// Whether the daemon listens for LAN beacons; the node sends them only then.
+    public var lanBeacons: Bool
+    public var dht: DHTNode.Settings
+    /// How long a packet to an unknown address waits for its owner's lookup.
+    public var resolverPatience: Duration
+
+    public init(interfaceName: String, listenPort: UInt16, dualStack: Bool = true, overlayIPv6: Bool = true,
+                bootstrap: [Contact] = [], advertise: [Endpoint] = [], stunServers: [HostPort] = [],
+                natKeepalive: Duration = .seconds(20), lanBeacons: Bool = false, dht: DHTNode.Settings = DHTNode.Settings(),
+                resolverPatience: Duration = AddressResolver.defaultPatience) {
+        self.interfaceName = interfaceName
+        self.listenPort = listenPort
+        self.dualStack = dualStack
+        self.overlayIPv6 = overlayIPv6
+        self.bootstrap = bootstrap
+        self.advertise = advertise
+        self.stunServers = stunServers
+        self.natKeepalive = natKeepalive
+        self.lanBeacons = lanBeacons
+        self.dht = dht
+        self.resolverPatience = resolverPatience
+    }
+}

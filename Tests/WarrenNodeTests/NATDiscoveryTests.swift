@@ -1,0 +1,92 @@
+import Testing
+import WarrenNAT
+import WarrenNode
+import WarrenSession
+import WarrenWire
+
+/// STUN on the node's port, `warren netcheck`, and the reflexive candidates a record names.
+@Suite("NAT discovery")
+struct NATDiscoveryTests {
+    let stranger = Endpoint("198.51.100.7:3478")!
+
+    func connectedPair() -> (NodeNetwork, a: Int, b: Int) {
+        let net = NodeNetwork()
+        let b = net.add("b", host: 1)
+        let a = net.add("a", host: 2, staticPeers: [b])
+        net.start(b)
+        net.start(a)
+        net.run(for: .seconds(1))
+        return (net, a, b)
+    }
+
+    @Test("a Binding request from anyone is answered with where it came from; junk and stray answers are counted")
+    func answersSTUN() throws {
+        let net = NodeNetwork()
+        let a = net.add("a", host: 1)
+        let request = STUNMessage(class: .request, transactionID: TransactionID(Array(repeating: 7, count: 12)), attributes: [])
+        net.handle(.packet(.stun(request.encoded(fingerprint: true), from: stranger)), at: a)
+        let answer = try #require(net.sends(at: a, to: stranger).first)
+        #expect(try STUNMessage(parsing: answer).mappedAddress == stranger)
+        net.handle(.packet(.stun([0, 1, 0], from: stranger)), at: a)
+        #expect(net.members[a].node.drops[.malformed] == 1)
+        let stray = STUNMessage(class: .success, transactionID: TransactionID(Array(repeating: 9, count: 12)), attributes: [])
+        net.handle(.packet(.stun(stray.encoded(), from: stranger)), at: a)
+        #expect(net.members[a].node.drops[.unknownType] == 1)
+    }
+
+    @Test("netcheck asks connected peers when no server is configured, and reports what they saw")
+    func netcheckThroughPeers() throws {
+        let (net, a, b) = connectedPair()
+        net.request(.netcheck, at: a)
+        let id = net.nextRequest
+        guard case .netcheck(let report)? = net.reply(id, at: a) else {
+            Issue.record("no netcheck reply: \(net.replies(at: a))")
+            return
+        }
+        #expect(report.udp)
+        #expect(report.servers.map(\.kind) == ["b"])
+        #expect(report.servers.first?.server == net.members[b].endpoint.description)
+        #expect(report.servers.first?.mapped == net.members[a].endpoint.description)
+    }
+
+    @Test("netcheck with nobody to ask answers at once, naming the servers it could not resolve")
+    func netcheckAlone() {
+        let net = NodeNetwork()
+        let a = net.add("a", host: 1) { $0.stunServers = [HostPort("stun.example.net:3478")!, HostPort("stun2.example.net:3478")!] }
+        net.handle(.stunServerAddresses([HostPort("stun2.example.net:3478")!: .failed("no such host")]), at: a)
+        guard case .netcheck(let report)? = net.request(.netcheck, at: a) else {
+            Issue.record("no netcheck reply")
+            return
+        }
+        #expect(!report.udp)
+        #expect(report.servers.map { $0.error } == ["not resolved yet", "cannot resolve: no such host"])
+    }
+
+    @Test("a configured server's resolved address is asked, with RFC 5780's filtering tests")
+    func resolvedServer() {
+        let net = NodeNetwork()
+        let a = net.add("a", host: 1) { $0.stunServers = [HostPort("stun.example.net:3478")!] }
+        net.handle(.stunServerAddresses([HostPort("stun.example.net:3478")!: .resolved(stranger)]), at: a)
+        net.request(.netcheck, at: a)
+        // A plain request and two CHANGE-REQUESTs, all to the server.
+        #expect(net.sends(at: a, to: stranger).count == 3)
+    }
+
+    @Test("the first candidate check asks the servers three seconds after start, then every five minutes")
+    func candidateCheck() {
+        let net = NodeNetwork()
+        let a = net.add("a", host: 1) { $0.stunServers = [HostPort("198.51.100.7:3478")!] }
+        net.start(a)
+        func checks() -> Int {
+            Set(net.sends(at: a, to: stranger).compactMap { try? STUNMessage(parsing: $0) }.map(\.transactionID)).count
+        }
+        net.run(for: .seconds(2.9))
+        #expect(checks() == 0)
+        net.run(for: .seconds(0.2))
+        #expect(checks() == 1)
+        net.run(for: .seconds(299))
+        #expect(checks() == 1)
+        net.run(for: .seconds(1))
+        #expect(checks() == 2)
+    }
+}
