@@ -35,6 +35,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("STUNMessages", ["WarrenNAT", "WarrenWire"]),
     ("NATControlMessages", ["WarrenNAT", "WarrenCrypto", "WarrenWire"]),
     ("LANBeacons", ["WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
+    ("Node", ["WarrenNode", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
 ]
 
 let package = Package(

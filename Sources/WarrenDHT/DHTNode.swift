@@ -165,6 +165,17 @@ public struct DHTNode: Sendable {
         return start(key, wantsValue: false, toStore: record, reason: .publish, now: now.instant, into: &actions)
     }
 
+    /// Stores `record` under `key` at `contacts` at once, without a lookup first (a node's
+    /// own record at its rendezvous nodes: every member reaches them, so a lookup that asks
+    /// them finds the record even while the publishing lookup still waits for a closer
+    /// contact that never answers).
+    public mutating func store(_ record: PeerRecord, under key: NodeID, at contacts: [Contact], now: Instant,
+                               into actions: inout [DHTAction]) {
+        for contact in contacts where contact.id != own.id {
+            send(.store(key: key, record: record), to: contact, lookupID: nil, now: now, into: &actions)
+        }
+    }
+
     private mutating func start(_ target: NodeID, wantsValue: Bool, toStore: PeerRecord?, reason: LookupReason, now: Instant,
                                 into actions: inout [DHTAction]) -> UInt32 {
         let request = LookupAdmission.Request(id: takeRequestID(), target: target, wantsValue: wantsValue, toStore: toStore,

@@ -19,7 +19,17 @@ extension Node {
         }
         _ = dht.findNode(dht.own.id, now: now.instant, into: &dhtActions)
         perform(dhtActions, now: now, into: &actions)
-        publishRecord(now: now, into: &actions)
+        joinDeadline = now.instant + Self.joinPatience
+        recordTimers(now: now, into: &actions)
+    }
+
+    /// Every member this node has a direct session with is a DHT contact, so a node that
+    /// only ever exchanged data with another still knows it after a restart (contacts are
+    /// saved). One met only through a relay is not: the relay's address is not its own.
+    func learned(_ contact: Contact, now: Moment, into actions: inout [SessionAction]) {
+        var dhtActions: [DHTAction] = []
+        dht.learned(contact, now: now.instant, into: &dhtActions)
+        perform(dhtActions, now: now, into: &actions)
     }
 
     /// A DHT message from an authenticated peer.
@@ -109,13 +119,17 @@ extension Node {
                             closest: result.closest.prefix(5).map { "\($0.id) \($0.endpoint)" })
     }
 
-    /// Sends the handshake to where the peer's newest record says it is now.
+    /// Sends the handshake to where the peer's newest record says it is now, and asks its
+    /// rendezvous nodes to punch and relay: the record it was found by may have named none
+    /// (published while it joined), or its NAT may need them.
     func relocate(_ publicKey: Key32, from result: LookupResult, now: Moment, into actions: inout [SessionAction]) {
         guard let record = result.records.max(by: { $0.sequence < $1.sequence }),
               let certificate = try? UncheckedCertificate(parsing: record.certificate),
-              certificate.body.publicKey == publicKey,
-              let endpoint = manager.relocate(publicKey, endpoints: record.endpoints, now: now, into: &actions) else { return }
-        log(.info, "peer moved, trying its new endpoint", [.peer: certificate.body.name, .endpoint: endpoint.description])
+              certificate.body.publicKey == publicKey else { return }
+        if let endpoint = manager.relocate(publicKey, endpoints: record.endpoints, now: now, into: &actions) {
+            log(.info, "peer moved, trying its new endpoint", [.peer: certificate.body.name, .endpoint: endpoint.description])
+        }
+        requestPunches(towards: record, publicKey: publicKey, now: now, into: &actions)
     }
 
     /// Turns DHT actions into session actions: messages into control messages, finished

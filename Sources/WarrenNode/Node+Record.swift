@@ -12,9 +12,24 @@ extension Node {
     /// A record whose rendezvous nodes changed (a session to one came up or went) is
     /// published again, but not more often than this.
     static let minimumRepublishInterval: Duration = .seconds(5)
+    /// How long a joining node waits for a session to a bootstrap node before it publishes a
+    /// record that names no rendezvous node.
+    static let joinPatience: Duration = .seconds(10)
+
+    /// Whether the bootstrap nodes (other than this node) could be its rendezvous nodes.
+    var hasBootstrap: Bool { settings.bootstrap.contains { $0.publicKey != certificate.publicKey } }
 
     func recordTimers(now: Moment, into actions: inout [SessionAction]) {
-        guard let last = lastPublished else { return }
+        guard let last = lastPublished else {
+            // Joining: a record without a rendezvous node sends whoever looks it up to
+            // addresses behind our NAT with nobody to ask for a punch or a relay, and it would
+            // be what they find. Publish it once a bootstrap node is a rendezvous node, or
+            // when waiting longer would help nobody.
+            if !hasBootstrap || !rendezvousNodes(now: now).isEmpty || now.instant >= joinDeadline {
+                publishRecord(now: now, into: &actions)
+            }
+            return
+        }
         let since = now.instant.since(last)
         if since >= Self.republishInterval || (since >= Self.minimumRepublishInterval && rendezvousNodes(now: now) != publishedRendezvous) {
             publishRecord(now: now, into: &actions)
@@ -36,8 +51,12 @@ extension Node {
         publishedRecord = record
         guard case .v4(let address) = certificate.body.ipv4.address else { return }
         var dhtActions: [DHTAction] = []
-        dht.publish(record, under: RecordKey.address(address), now: now, into: &dhtActions)
-        dht.publish(record, under: RecordKey.node(dht.own.id), now: now, into: &dhtActions)
+        for key in [RecordKey.address(address), RecordKey.node(dht.own.id)] {
+            // At the rendezvous nodes at once: where the first lookups of a node that just
+            // joined go, before the k closest are known.
+            dht.store(record, under: key, at: publishedRendezvous, now: now.instant, into: &dhtActions)
+            dht.publish(record, under: key, now: now, into: &dhtActions)
+        }
         lastPublished = now.instant
         perform(dhtActions, now: now, into: &actions)
     }

@@ -41,6 +41,8 @@ public final class Node {
     // This node's record (`Node+Record`).
     var recordSequence: UInt64 = 0
     var lastPublished: Instant?
+    /// When a joining node publishes its record even if no bootstrap node answered.
+    var joinDeadline: Instant
     var lastSaved: Instant
     var publishedEndpoints: [Endpoint] = []
     var publishedRendezvous: [Contact] = []
@@ -82,6 +84,7 @@ public final class Node {
                 drops: DropCounters, random: any RandomSource, now: Instant) {
         self.settings = settings
         self.manager = manager
+        manager.configuredContacts = Set(settings.bootstrap.map(\.publicKey))
         certificate = manager.certificate
         self.recordSigner = recordSigner
         self.drops = drops
@@ -95,6 +98,7 @@ public final class Node {
         nextCandidateCheck = now + Self.firstCandidateCheck
         nextBeacon = now
         lastSaved = now
+        joinDeadline = now + Self.joinPatience
     }
 
     /// Joins the DHT through `savedContacts` (the last run's) and the bootstrap nodes, and
@@ -141,7 +145,7 @@ public final class Node {
     /// `SessionManager.tick` away (the session rules poll what the packet threads record).
     public func nextDeadline(after now: Instant) -> Instant {
         var deadline = manager.nextDeadline(after: now)
-        var others: [Instant?] = [dht.nextDeadline(), resolver.nextDeadline(), lastPublished.map { $0 + Self.republishInterval },
+        var others: [Instant?] = [dht.nextDeadline(), resolver.nextDeadline(), lastPublished.map { $0 + Self.republishInterval } ?? joinDeadline,
                                   lastSaved + Self.saveInterval, nextRelayRefresh,
                                   candidateProbe?.nextDeadline() ?? (settings.advertise.isEmpty ? nextCandidateCheck : nil),
                                   settings.lanBeacons ? nextBeacon : nil]
@@ -155,8 +159,9 @@ public final class Node {
 
     /// Turns the session manager's actions into the node's: the routing and forwarding
     /// snapshots first if they changed, then the sends and log lines, then the node's own
-    /// effects. A peer that stopped answering is looked up, which sends DHT requests: actions
-    /// of their own, finished in turn.
+    /// effects. What a session's coming up or going silent means for the DHT (a new contact,
+    /// a lookup of the silent peer's record) sends DHT requests: actions of their own,
+    /// finished in turn.
     func finish(_ sessionActions: inout [SessionAction], now: Moment, into actions: inout [NodeAction]) {
         while true {
             if manager.routingVersion != publishedRoutingVersion {
@@ -164,15 +169,17 @@ public final class Node {
                 actions.append(.publishRouting(manager.snapshot(now: now.instant)))
             }
             publishForwarding(into: &actions)
+            var met: [Contact] = []
             var silent: [Key32] = []
             for action in sessionActions {
                 switch action {
                 case .send(let bytes, let endpoint):
                     actions.append(.send(bytes, to: endpoint))
-                case .established(let peer, let path, let isRekey):
+                case .established(let peer, let publicKey, let path, let isRekey):
                     var fields: [LogField: String] = [.peer: peer, .endpoint: path.endpoint.description]
                     if path.isRelayed { fields[.channel] = "\(path.channel)" }
                     actions.append(.log(isRekey ? LogEvent(.debug, "keys renewed", fields) : LogEvent(.info, "session established", fields)))
+                    if !isRekey && !path.isRelayed { met.append(Contact(publicKey: publicKey, endpoint: path.endpoint)) }
                 case .refused(let refusal, let notLogged):
                     var fields: [LogField: String] = [.peer: refusal.name ?? refusal.publicKey ?? "unknown",
                                                       .endpoint: refusal.endpoint, .reason: refusal.reason]
@@ -185,6 +192,7 @@ public final class Node {
                 }
             }
             sessionActions.removeAll(keepingCapacity: true)
+            for contact in met { learned(contact, now: now, into: &sessionActions) }
             for publicKey in silent { lookUpWhereabouts(of: publicKey, now: now, into: &sessionActions) }
             guard !sessionActions.isEmpty else { break }
         }

@@ -5,9 +5,10 @@ public import WarrenWire
 public enum SessionAction: Sendable {
     /// Send these bytes (a handshake message, a keepalive, or a held packet) to `endpoint`.
     case send([UInt8], to: Endpoint)
-    /// A handshake completed. `isRekey` when it replaced live keys (every two minutes, so
-    /// worth a debug line only); otherwise a session came up, worth an info line.
-    case established(peer: String, path: Path, isRekey: Bool)
+    /// A handshake completed with the member `publicKey` (named `peer` in its certificate).
+    /// `isRekey` when it replaced live keys (every two minutes, so worth a debug line only);
+    /// otherwise a session came up, worth an info line.
+    case established(peer: String, publicKey: Key32, path: Path, isRekey: Bool)
     /// A peer or a message was refused for a reason not reported before: worth one log line,
     /// unless refusals come so fast that their lines are rationed (`SessionManager.refuse`);
     /// `notLogged` counts the refusals since the last line that got none.

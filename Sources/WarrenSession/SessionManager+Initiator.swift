@@ -32,12 +32,25 @@ extension SessionManager {
         protect(&message, for: peer, now: now.instant)
         let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyTimeoutJitterMilliseconds)))
         let bytes = message.encoded
-        peer.pending = PendingHandshake(initiator: initiator, localIndex: index,
-                                        retryAt: now.instant + Timing.rekeyTimeout + jitter, message: bytes)
         if peer.attemptsStartedAt == nil { peer.attemptsStartedAt = now.instant }
+        peer.pending = PendingHandshake(initiator: initiator, localIndex: index,
+                                        retryAt: now.instant + retryInterval(peer, now: now.instant, jitter: jitter), message: bytes)
         // The same initiation on every path: whichever copy arrives first is answered, the
         // others are refused as replays.
         for path in paths { transmit(bytes, on: path, into: &actions) }
+    }
+
+    /// How long an initiation waits for its answer. Until a peer the operator or a signed
+    /// certificate vouches for has answered once, the wait starts at
+    /// `Timing.firstContactRetry` and doubles: when machines boot together, the peer's socket
+    /// may open a moment after our first initiation, and WireGuard's flat `rekeyTimeout`
+    /// would cost every cold start 5 s. A prospect (a key a DHT answer named) keeps the flat
+    /// wait: whoever invents contacts must not get more initiations out of us.
+    private func retryInterval(_ peer: Peer, now: Instant, jitter: Duration) -> Duration {
+        guard peer.lastHandshakeUnix == nil, peer.isProven || configuredContacts.contains(peer.publicKey),
+              let started = peer.attemptsStartedAt else { return Timing.rekeyTimeout + jitter }
+        let waited = now.since(started)
+        return min(max(waited, Timing.firstContactRetry), Timing.rekeyTimeout) + jitter / 8
     }
 
     /// Where an initiation goes: the peer's current path while a session works (a rekey);
@@ -111,7 +124,7 @@ extension SessionManager {
         peer.lastAttemptFailedAt = nil
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil
-        actions.append(.established(peer: certificate.name, path: path, isRekey: isRekey))
+        actions.append(.established(peer: certificate.name, publicKey: certificate.publicKey, path: path, isRekey: isRekey))
         flushStaged(peer, now: now, into: &actions)
         return nil
     }

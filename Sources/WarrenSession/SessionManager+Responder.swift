@@ -90,7 +90,7 @@ extension SessionManager {
         peer.lastError = nil
         routingChanged()
         transmit(response.encoded, on: path, into: &actions)
-        actions.append(.established(peer: certificate.name, path: path, isRekey: isRekey))
+        actions.append(.established(peer: certificate.name, publicKey: certificate.publicKey, path: path, isRekey: isRekey))
         return nil
     }
 

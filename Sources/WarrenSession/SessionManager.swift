@@ -51,6 +51,11 @@ public final class SessionManager {
         didSet { precondition(rekeyAfterTime > .zero && rekeyAfterTime <= Timing.rekeyAfterTime) }
     }
 
+    /// Keys the operator's configuration names besides static peers (bootstrap nodes): until
+    /// they first answer, their handshakes are retried as fast as a proven peer's, though
+    /// no certificate proved them yet.
+    public var configuredContacts: Set<Key32> = []
+
     /// Bumped whenever the routing snapshot would change; the caller republishes then.
     public private(set) var routingVersion: UInt64 = 0
 

@@ -17,6 +17,9 @@ public enum Timing {
     public static let rekeyTimeout: Duration = .seconds(5)
     /// Up to this much random delay is added to each retransmission so peers do not sync up.
     public static let rekeyTimeoutJitterMilliseconds: UInt64 = 333
+    /// The first wait for an answer from a peer that never answered (then doubling up to
+    /// `rekeyTimeout`).
+    public static let firstContactRetry: Duration = .milliseconds(250)
     /// Handshakes unanswered this long: the peer may have moved, so its record is looked up
     /// again (`SessionAction.unanswered`). Two retransmissions, so one lost packet does not do it.
     public static let relocateAfter: Duration = .seconds(10)

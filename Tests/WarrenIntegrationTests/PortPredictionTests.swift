@@ -7,7 +7,7 @@ extension IntegrationTests {
     /// (the NAT matrix shows them relayed). Behind a symmetric NAT that numbers its ports in
     /// sequence, the port-restricted side guesses the ports after the one the rendezvous node
     /// saw, and one guess meets the mapping the other side's probes opened.
-    @Test("port prediction: a port-restricted node and one behind a sequential symmetric NAT go direct",
+    @Test("port prediction: a port-restricted node and one behind a sequential symmetric NAT go direct from a cold start",
           arguments: [false, true])
     func portPrediction(symmetricSideStarts: Bool) async throws {
         try await Lab.run { lab in
@@ -16,17 +16,12 @@ extension IntegrationTests {
             let homeA = try await lab.addNATRouter("homea", kind: .portRestricted)
             let b = try await lab.addNode("b", behind: homeB)
             let a = try await lab.addNode("a", behind: homeA)
-            try await lab.startAfterSettling(boot: boot, first: b, then: a)
+            try await lab.startTogether(boot: boot, [a, b])
             let (from, to) = symmetricSideStarts ? (b, a) : (a, b)
-            if symmetricSideStarts {
-                // Once a's record with its rendezvous node has reached boot: storing it waits
-                // for b's answer to a, which never comes.
-                try await lab.waitForRecord(of: a, at: boot, lookingUpFrom: b)
-            }
             try await Task.sleep(for: .seconds(1))
             let started = ContinuousClock.now
-            try await lab.requirePing(from: from, to: to.overlayIPv4)
-            let firstReply = ContinuousClock.now - started
+            let (reply, firstReply) = try await lab.pingOnce(from: from, to: to.overlayIPv4)
+            #expect(reply.succeeded, "the first echo was not answered: \(reply)")
             // Direct both ways: each side's probe answered directly.
             var path = "-"
             var direct: Duration?
@@ -36,6 +31,8 @@ extension IntegrationTests {
                     direct = ContinuousClock.now - started
                     break
                 }
+                // Port guesses are probed while packets flow.
+                _ = try await lab.pingOnce(from: from, to: to.overlayIPv4, waitSeconds: 1)
                 try await Task.sleep(for: .milliseconds(50))
             }
             let peer = try await lab.status(a).peer(b)

@@ -9,16 +9,6 @@ import WarrenWire
 struct NATDiscoveryTests {
     let stranger = Endpoint("198.51.100.7:3478")!
 
-    func connectedPair() -> (NodeNetwork, a: Int, b: Int) {
-        let net = NodeNetwork()
-        let b = net.add("b", host: 1)
-        let a = net.add("a", host: 2, staticPeers: [b])
-        net.start(b)
-        net.start(a)
-        net.run(for: .seconds(1))
-        return (net, a, b)
-    }
-
     @Test("a Binding request from anyone is answered with where it came from; junk and stray answers are counted")
     func answersSTUN() throws {
         let net = NodeNetwork()
@@ -36,7 +26,7 @@ struct NATDiscoveryTests {
 
     @Test("netcheck asks connected peers when no server is configured, and reports what they saw")
     func netcheckThroughPeers() throws {
-        let (net, a, b) = connectedPair()
+        let (net, a, b) = NodeNetwork.connectedPair()
         net.request(.netcheck, at: a)
         let id = net.nextRequest
         guard case .netcheck(let report)? = net.reply(id, at: a) else {

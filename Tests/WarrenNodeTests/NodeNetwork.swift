@@ -70,6 +70,23 @@ final class NodeNetwork {
         return members.count - 1
     }
 
+    /// a (10.8.0.2) with b (10.8.0.1) as its static peer, their session up for a second.
+    static func connectedPair() -> (NodeNetwork, a: Int, b: Int) {
+        let net = NodeNetwork()
+        let b = net.add("b", host: 1)
+        let a = net.add("a", host: 2, staticPeers: [b])
+        net.start(b)
+        net.start(a)
+        net.run(for: .seconds(1))
+        return (net, a, b)
+    }
+
+    /// Member `i` goes away: whatever is sent to its endpoint goes nowhere from now on.
+    func vanish(_ i: Int) {
+        members[i] = Member(name: members[i].name, node: members[i].node, endpoint: Endpoint("192.0.2.200:1")!,
+                            certificate: members[i].certificate)
+    }
+
     func advance(_ d: Duration) {
         now.instant = now.instant + d
         now.unixNanoseconds += UInt64(d.nanosecondsValue)

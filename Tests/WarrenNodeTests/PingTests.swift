@@ -6,19 +6,9 @@ import WarrenWire
 /// `warren ping`: probes at a fixed interval through the session, answered by the peer's node.
 @Suite("Ping")
 struct PingTests {
-    func connectedPair() -> (NodeNetwork, a: Int, b: Int) {
-        let net = NodeNetwork()
-        let b = net.add("b", host: 1)
-        let a = net.add("a", host: 2, staticPeers: [b])
-        net.start(b)
-        net.start(a)
-        net.run(for: .seconds(1))
-        return (net, a, b)
-    }
-
     @Test("three probes half a second apart, each answered, reported when the last comes back")
     func answered() {
-        let (net, a, _) = connectedPair()
+        let (net, a, _) = NodeNetwork.connectedPair()
         net.request(.ping("b", count: 3), at: a)
         let id = net.nextRequest
         net.run(for: .milliseconds(900))
@@ -34,7 +24,7 @@ struct PingTests {
 
     @Test("a peer is named by its name or its overlay addresses")
     func byAddress() {
-        let (net, a, b) = connectedPair()
+        let (net, a, b) = NodeNetwork.connectedPair()
         net.request(.ping(net.members[b].ipv4.description, count: 1), at: a)
         let id = net.nextRequest
         net.run(for: .milliseconds(100))
@@ -47,7 +37,7 @@ struct PingTests {
 
     @Test("an unknown peer is answered at once with what to do")
     func unknown() {
-        let (net, a, _) = connectedPair()
+        let (net, a, _) = NodeNetwork.connectedPair()
         guard case .ping(let report)? = net.request(.ping("carol", count: 3), at: a) else {
             Issue.record("no ping reply")
             return
@@ -57,10 +47,8 @@ struct PingTests {
 
     @Test("probes nobody answers are reported two seconds after the last")
     func unanswered() {
-        let (net, a, b) = connectedPair()
-        // b is gone: its endpoint now leads nowhere.
-        net.members[b] = NodeNetwork.Member(name: "gone", node: net.members[b].node, endpoint: Endpoint("192.0.2.200:1")!,
-                                            certificate: net.members[b].certificate)
+        let (net, a, b) = NodeNetwork.connectedPair()
+        net.vanish(b)
         net.request(.ping("b", count: 2), at: a)
         let id = net.nextRequest
         net.run(for: .milliseconds(2400))

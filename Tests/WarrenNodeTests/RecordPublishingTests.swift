@@ -1,5 +1,6 @@
 import Testing
 import WarrenCrypto
+import WarrenDHT
 import WarrenNode
 import WarrenPKI
 import WarrenWire
@@ -14,7 +15,7 @@ struct RecordPublishingTests {
         return report
     }
 
-    @Test("the record names the host's addresses with the listen port, then its rendezvous node once a session is up")
+    @Test("the record names the host's addresses with the listen port, and its rendezvous node")
     func endpointsAndRendezvous() {
         let net = NodeNetwork()
         let b = net.add("b", host: 1)
@@ -22,13 +23,68 @@ struct RecordPublishingTests {
         net.start(b)
         net.handle(.localAddresses(HostAddresses(addresses: [.v4(IPv4Address(192, 168, 1, 5))])), at: a)
         net.start(a)
-        let first = lookup(net, at: b, of: a)
-        #expect(first?.found == true && first?.endpoints == ["192.168.1.5:51820"])
-        // Published while the session to b was still coming up: no rendezvous yet.
-        #expect(first?.rendezvous == [])
-        net.run(for: .seconds(6))
-        let second = lookup(net, at: b, of: a)
-        #expect(second?.rendezvous == ["\(KeyText.publicKey(net.members[b].certificate.publicKey))@\(net.members[b].endpoint)"])
+        // The session to b is up once its handshake came back; the record waits for it.
+        #expect(net.status(a).dht.records == 0)
+        net.timeout(a)
+        let record = lookup(net, at: b, of: a)
+        #expect(record?.found == true && record?.endpoints == ["192.168.1.5:51820"])
+        #expect(record?.rendezvous == ["\(KeyText.publicKey(net.members[b].certificate.publicKey))@\(net.members[b].endpoint)"])
+    }
+
+    @Test("the record reaches the rendezvous node at once, while the publishing lookup waits for a contact nobody reaches")
+    func storedAtRendezvousFirst() {
+        let net = NodeNetwork()
+        let b = net.add("b", host: 1)
+        let c = net.add("c", host: 3, bootstrap: [b])
+        net.start(b)
+        net.start(c)
+        net.timeout(c)
+        // b knows c as a DHT contact; c's endpoint now leads nowhere (behind a symmetric NAT,
+        // say, it is only c's mapping towards b).
+        net.vanish(c)
+        let held = net.status(b).dht.records
+        let a = net.add("a", host: 2, bootstrap: [b])
+        net.start(a)
+        net.timeout(a)
+        // Under a's address and under its node key.
+        #expect(net.status(b).dht.records == held + 2)
+    }
+
+    @Test("a joining node whose bootstrap nodes do not answer publishes after ten seconds, not before")
+    func joinPatience() {
+        let net = NodeNetwork()
+        let a = net.add("a", host: 2) { NodeDeadlineTests.silentBootstrap(&$0) }
+        net.start(a)
+        net.run(for: .milliseconds(9900))
+        #expect(net.status(a).dht.records == 0)
+        net.run(for: .milliseconds(200))
+        // Under its address and under its node key.
+        #expect(net.status(a).dht.records == 2)
+    }
+
+    @Test("a node without bootstrap nodes publishes at once")
+    func noBootstrap() {
+        let net = NodeNetwork()
+        let a = net.add("a", host: 2)
+        net.start(a)
+        #expect(net.status(a).dht.records == 2)
+    }
+
+    @Test("a member met in a direct session becomes a DHT contact, saved at stop")
+    func sessionPeersAreContacts() {
+        let net = NodeNetwork()
+        let b = net.add("b", host: 1)
+        let a = net.add("a", host: 2, staticPeers: [b])
+        net.start(b)
+        net.start(a)
+        #expect(net.status(a).dht.contacts == 1 && net.status(b).dht.contacts == 1)
+        var actions: [NodeAction] = []
+        net.members[b].node.stop(into: &actions)
+        guard case .saveContacts(let contacts)? = actions.first else {
+            Issue.record("no contacts saved at stop: \(actions)")
+            return
+        }
+        #expect(contacts == [Contact(publicKey: net.members[a].certificate.publicKey, endpoint: net.members[a].endpoint)])
     }
 
     @Test("advertised endpoints replace what the host has")
@@ -39,6 +95,7 @@ struct RecordPublishingTests {
         net.start(b)
         net.handle(.localAddresses(HostAddresses(addresses: [.v4(IPv4Address(192, 168, 1, 5))])), at: a)
         net.start(a)
+        net.timeout(a)
         #expect(lookup(net, at: b, of: a)?.endpoints == ["203.0.113.9:4500"])
     }
 

@@ -154,6 +154,16 @@ extension Lab {
         try await start(a)
     }
 
+    /// Configures `nodes` with `boot` as their bootstrap node and starts all of them at once,
+    /// as machines boot: nobody waits for another's record. Returns when every daemon answers
+    /// on its control socket.
+    func startTogether(boot: Node, _ nodes: [Node]) async throws {
+        try configure(boot, peers: [])
+        for node in nodes { try configure(node, peers: [], bootstrap: [boot]) }
+        for node in [boot] + nodes { node.daemon = try startProcess(node.name, node.exec(warren, "up", "-c", node.configPath)) }
+        for node in [boot] + nodes { try await waitForStatus(node, "\(node.name) is up") { _ in true } }
+    }
+
     /// Waits until `node`'s record names `boot` as its rendezvous node, as a lookup from
     /// `asker` finds it.
     func waitForRecord(of node: Node, at boot: Node, lookingUpFrom asker: Node? = nil) async throws {

@@ -9,6 +9,16 @@ extension Lab {
                                      timeout: .seconds(deadlineSeconds + 5))
     }
 
+    /// One echo request, answered within `waitSeconds` or not, and how long the answer took:
+    /// a user's first ping. (A retry a second later would hide a lost first packet.)
+    func pingOnce(from node: Node, to address: String, waitSeconds: Int = 5) async throws -> (result: CommandResult, took: Duration) {
+        let family = address.contains(":") ? "-6" : "-4"
+        let started = ContinuousClock.now
+        let result = try await Command.run(node.exec("ping", family, "-n", "-c", "1", "-W", "\(waitSeconds)", address),
+                                           timeout: .seconds(waitSeconds + 5))
+        return (result, ContinuousClock.now - started)
+    }
+
     /// Pings and throws, with ping's output, unless replies came back.
     func requirePing(from node: Node, to address: String) async throws {
         let result = try await ping(from: node, to: address)
