@@ -42,7 +42,8 @@ let package = Package(
                 swiftSettings: strict),
 
         // The DHT simulator: thousands of in-process DHT nodes over a simulated network.
-        .target(name: "WarrenSimulation", dependencies: ["WarrenDHT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
+        .target(name: "WarrenSimulation",
+                dependencies: ["WarrenNode", "WarrenSession", "WarrenNAT", "WarrenDHT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
                 swiftSettings: strict),
         .executableTarget(name: "warren-sim",
                           dependencies: ["WarrenSimulation", "WarrenDHT", "WarrenPKI", "WarrenCrypto", "WarrenWire",

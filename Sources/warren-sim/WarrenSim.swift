@@ -2,12 +2,21 @@ import ArgumentParser
 import WarrenDHT
 import WarrenSimulation
 
-/// `warren-sim`: runs thousands of real DHT nodes in one process over a simulated network and
-/// prints what their lookups achieved. See "DHT simulator" in the README.
+/// `warren-sim`: runs thousands of real nodes in one process over a simulated network: DHT
+/// nodes alone (`dht`, the default), or whole nodes behind NATs (`mesh`). See "Simulator"
+/// in the README.
 @main
 struct WarrenSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warren-sim",
+        abstract: "Simulate a Warren network: thousands of in-process nodes on a simulated clock.",
+        subcommands: [DHTSim.self, MeshSim.self], defaultSubcommand: DHTSim.self)
+}
+
+/// `warren-sim dht`: DHT nodes and their lookups.
+struct DHTSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dht",
         abstract: "Simulate a Warren DHT: thousands of in-process nodes over a network with latency, loss and churn.",
         discussion: """
             Nodes join over --join seconds, publish their records and republish them; after --settle seconds \

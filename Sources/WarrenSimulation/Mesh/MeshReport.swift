@@ -1,0 +1,113 @@
+import FoundationEssentials
+
+/// What the pings of a mesh simulation met.
+public struct MeshReport: Codable, Equatable, Sendable {
+    public struct Latency: Codable, Equatable, Sendable {
+        public var count: Int
+        public var medianMilliseconds: Double?
+        public var p99Milliseconds: Double?
+
+        init(_ nanoseconds: [UInt64]) {
+            let sorted = nanoseconds.sorted()
+            count = sorted.count
+            func at(_ q: Double) -> Double? {
+                sorted.isEmpty ? nil : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) / 1e6
+            }
+            medianMilliseconds = at(0.5)
+            p99Milliseconds = at(0.99)
+        }
+    }
+
+    /// Pings between sites that can go direct, and those only a relay joins.
+    public struct Group: Codable, Equatable, Sendable {
+        public var pings: Int
+        public var answered: Int
+        public var directWithin2s: Int
+        public var firstReply: Latency
+        public var direct: Latency
+    }
+
+    public var seed: UInt64
+    public var nodes: Int
+    public var relays: Int
+    /// Members per site.
+    public var sites: [String: Int]
+    public var punchable: Group
+    public var relayOnly: Group
+    /// The pings that were never answered, and the punchable ones not direct within 2 s, by
+    /// the sender's and the target's sites ("port-restricted → symmetric-sequential").
+    public var unansweredBySites: [String: Int]
+    public var notDirectBySites: [String: Int]
+    public var datagrams: Int
+    /// Simulated seconds.
+    public var seconds: Double
+    public var wallSeconds: Double?
+    public var peakResidentMegabytes: Double?
+
+    public var all: Group {
+        Group(pings: punchable.pings + relayOnly.pings, answered: punchable.answered + relayOnly.answered,
+              directWithin2s: punchable.directWithin2s + relayOnly.directWithin2s,
+              firstReply: Latency([]), direct: Latency([]))
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    public var text: String {
+        func share(_ n: Int, _ of: Int) -> String { of == 0 ? "-" : String(format: "%.2f%%", 100 * Double(n) / Double(of)) }
+        func ms(_ v: Double?) -> String { v.map { String(format: "%.1f ms", $0) } ?? "-" }
+        var lines = ["mesh of \(nodes) members and \(relays) relays (seed \(seed)): "
+                         + sites.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")]
+        lines.append("  pings between pairs that never met: \(all.pings), answered \(share(all.answered, all.pings))")
+        for (name, g) in [("punchable pairs", punchable), ("relay-only pairs", relayOnly)] {
+            lines.append("  \(name): \(g.pings), answered \(share(g.answered, g.pings)), direct within 2 s \(share(g.directWithin2s, g.pings))")
+            lines.append("    first reply median \(ms(g.firstReply.medianMilliseconds)), p99 \(ms(g.firstReply.p99Milliseconds));"
+                         + " direct (\(g.direct.count)) median \(ms(g.direct.medianMilliseconds)), p99 \(ms(g.direct.p99Milliseconds))")
+        }
+        for (name, bySites) in [("unanswered", unansweredBySites), ("punchable but not direct within 2 s", notDirectBySites)]
+        where !bySites.isEmpty {
+            lines.append("  \(name): " + bySites.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }
+                .joined(separator: ", "))
+        }
+        lines.append("  \(datagrams) datagrams in \(String(format: "%.0f", seconds)) simulated seconds"
+                     + (wallSeconds.map { String(format: "; %.1f s wall", $0) } ?? "")
+                     + (peakResidentMegabytes.map { String(format: ", peak RSS %.0f MiB", $0) } ?? ""))
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension MeshSimulation {
+    func report() -> MeshReport {
+        var groups: [Bool: (pings: Int, answered: Int, direct2: Int, replies: [UInt64], direct: [UInt64])] = [:]
+        var unanswered: [String: Int] = [:], notDirect: [String: Int] = [:]
+        for ping in pings where ping.from >= 0 {
+            let (from, to) = (hosts[Int(ping.from)].site, hosts[Int(ping.to)].site)
+            let relayOnly = MeshScenario.Site.needsRelay(from, to)
+            if ping.firstReply == nil { unanswered["\(from) → \(to)", default: 0] += 1 }
+            if !relayOnly, (ping.direct ?? .max) > 2_000_000_000 { notDirect["\(from) → \(to)", default: 0] += 1 }
+            var g = groups[relayOnly] ?? (0, 0, 0, [], [])
+            g.pings += 1
+            if let reply = ping.firstReply {
+                g.answered += 1
+                g.replies.append(reply)
+            }
+            if let direct = ping.direct {
+                g.direct.append(direct)
+                if direct <= 2_000_000_000 { g.direct2 += 1 }
+            }
+            groups[relayOnly] = g
+        }
+        func group(_ relayOnly: Bool) -> MeshReport.Group {
+            let g = groups[relayOnly] ?? (0, 0, 0, [], [])
+            return .init(pings: g.pings, answered: g.answered, directWithin2s: g.direct2, firstReply: .init(g.replies), direct: .init(g.direct))
+        }
+        var sites: [String: Int] = [:]
+        for host in hosts.dropFirst(scenario.relays) { sites[host.site.description, default: 0] += 1 }
+        return MeshReport(seed: scenario.seed, nodes: scenario.nodes, relays: scenario.relays, sites: sites, punchable: group(false),
+                          relayOnly: group(true), unansweredBySites: unanswered, notDirectBySites: notDirect, datagrams: datagrams,
+                          seconds: Double(now) / 1e9)
+    }
+}
