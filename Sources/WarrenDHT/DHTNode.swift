@@ -154,7 +154,20 @@ public struct DHTNode: Sendable {
 
     /// Starts a lookup for the records under `key`, for `reason`.
     public mutating func findValue(_ key: NodeID, for reason: LookupReason, now: Instant, into actions: inout [DHTAction]) -> UInt32 {
-        start(key, wantsValue: true, toStore: nil, reason: reason, now: now, into: &actions)
+        findValue(key, for: reason, alsoAsking: [], now: now, into: &actions)
+    }
+
+    /// The same, also asking `contacts` at once, wherever they are from the key: a node's
+    /// rendezvous nodes hold the records of every member that uses them
+    /// (`store(_:under:at:)`), even when the nodes closest to the key cannot be reached.
+    public mutating func findValue(_ key: NodeID, for reason: LookupReason, alsoAsking contacts: [Contact], now: Instant,
+                                   into actions: inout [DHTAction]) -> UInt32 {
+        let id = start(key, wantsValue: true, toStore: nil, reason: reason, now: now, into: &actions)
+        guard lookups[id] != nil else { return id }
+        for contact in contacts where contact.id != own.id && !pending.values.contains(where: { $0.lookupID == id && $0.contact.id == contact.id }) {
+            send(.findValue(key: key), to: contact, lookupID: id, now: now, into: &actions)
+        }
+        return id
     }
 
     /// Stores `record` at the k nodes closest to `key` (found by a lookup first), and here if

@@ -51,7 +51,7 @@ extension Node {
         switch resolver.miss(address, packet: packet, now: now.instant) {
         case .lookUp(let key):
             var dhtActions: [DHTAction] = []
-            let id = dht.findValue(key, for: .address, now: now.instant, into: &dhtActions)
+            let id = dht.findValue(key, for: .address, alsoAsking: settings.bootstrap, now: now.instant, into: &dhtActions)
             resolver.started(address, lookupID: id)
             perform(dhtActions, now: now, into: &actions)
         case .queued:
@@ -95,7 +95,8 @@ extension Node {
     func lookUpWhereabouts(of publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard !whereabouts.values.contains(publicKey) else { return }
         var dhtActions: [DHTAction] = []
-        let id = dht.findValue(RecordKey.node(NodeID(publicKey: publicKey)), for: .whereabouts, now: now.instant, into: &dhtActions)
+        let id = dht.findValue(RecordKey.node(NodeID(publicKey: publicKey)), for: .whereabouts, alsoAsking: settings.bootstrap,
+                               now: now.instant, into: &dhtActions)
         whereabouts[id] = publicKey
         perform(dhtActions, now: now, into: &actions)
     }
@@ -103,7 +104,8 @@ extension Node {
     /// Runs a lookup for `warren lookup`, answered when it ends.
     func startLookup(_ address: IPv4Address, for request: RequestID, now: Moment, into actions: inout [SessionAction]) {
         var dhtActions: [DHTAction] = []
-        let id = dht.findValue(RecordKey.address(address), for: .request, now: now.instant, into: &dhtActions)
+        let id = dht.findValue(RecordKey.address(address), for: .request, alsoAsking: settings.bootstrap, now: now.instant,
+                               into: &dhtActions)
         lookupRequests[id] = (address, request)
         perform(dhtActions, now: now, into: &actions)
     }

@@ -51,9 +51,9 @@ final class MiniNetwork {
         }
     }
 
-    /// Every node knows node 0 and looks itself up, as a bootstrap does.
-    func bootstrap() {
-        for i in 1..<nodes.count {
+    /// Every node (but `loners`) knows node 0 and looks itself up, as a bootstrap does.
+    func bootstrap(except loners: Set<Int> = []) {
+        for i in 1..<nodes.count where !loners.contains(i) {
             var actions: [DHTAction] = []
             nodes[i].learned(nodes[0].own, now: now.instant, into: &actions)
             _ = nodes[i].findNode(nodes[i].own.id, now: now.instant, into: &actions)
@@ -115,6 +115,29 @@ struct DHTNodeTests {
         let holders = net.nodes.indices.filter { !net.nodes[$0].store.lookup(key, now: net.now.unixSeconds).isEmpty }
         let closest = net.nodes.indices.sorted { net.nodes[$0].own.id.distance(to: key) < net.nodes[$1].own.id.distance(to: key) }.prefix(5)
         #expect(Set(closest).isSubset(of: Set(holders)))
+    }
+
+    @Test("a lookup also asks the nodes it is told to, wherever they are from the key, and their answer ends it",
+          arguments: [false, true])
+    func alsoAsking(asksHolder: Bool) {
+        let net = MiniNetwork(count: 30)
+        net.bootstrap(except: [29])
+        // Node 29 joined nobody: only whoever is told of it asks it. Node 20's record is there alone.
+        var actions: [DHTAction] = []
+        net.nodes[20].store(net.record(of: 20), under: net.addressKey(of: 20), at: [net.nodes[29].own], now: net.now.instant, into: &actions)
+        net.run(actions, from: 20)
+        // Behind its NAT, node 20 answers nobody else: nobody learns of 29 from it.
+        net.offline = [20]
+        actions = []
+        let id = net.nodes[10].findValue(net.addressKey(of: 20), for: .address, alsoAsking: asksHolder ? [net.nodes[29].own] : [],
+                                         now: net.now.instant, into: &actions)
+        net.run(actions, from: 10)
+        for _ in 0..<3 {
+            net.now.instant = net.now.instant + .seconds(2)
+            net.tick()
+        }
+        let result = net.finished[10]?.first { $0.id == id }
+        #expect(result?.records == (asksHolder ? [net.record(of: 20)] : []))
     }
 
     @Test("queries to a node that went away time out and the lookup still completes")

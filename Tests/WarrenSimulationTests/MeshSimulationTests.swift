@@ -16,16 +16,18 @@ struct MeshSimulationTests {
     /// The bounds are today's figures with a margin (see the README's simulator section for
     /// what keeps the rest from going direct); a change that loses pings or direct paths
     /// fails here.
-    @Test("pings between members that never met are answered; most punchable pairs go direct within 2 s")
+    @Test("pings between members that never met are answered; punchable pairs go direct within 2 s")
     func pings() {
         let report = MeshSimulation(Self.scenario(seed: 3)).run()
         print(report.text)
-        #expect(report.punchable.pings > 50 && report.relayOnly.pings > 25)
-        #expect(Double(report.punchable.answered) >= 0.99 * Double(report.punchable.pings))
-        #expect(report.relayOnly.answered == report.relayOnly.pings)
-        #expect(Double(report.punchable.directWithin2s) >= 0.8 * Double(report.punchable.pings))
-        #expect(report.relayOnly.directWithin2s == 0)
-        #expect((report.punchable.firstReply.p99Milliseconds ?? .infinity) < 1000)
+        let (punched, predicted, relayed) = (report.group(.punched), report.group(.predicted), report.group(.relayed))
+        #expect(punched.pings > 40 && predicted.pings > 5 && relayed.pings > 20)
+        #expect(punched.answered == punched.pings && predicted.answered == predicted.pings && relayed.answered == relayed.pings)
+        #expect(Double(punched.directWithin2s) >= 0.97 * Double(punched.pings))
+        // Port guesses often miss in a mesh (see the README): today's share with a margin.
+        #expect(Double(predicted.directWithin2s) >= 0.2 * Double(predicted.pings))
+        #expect(relayed.directWithin2s == 0)
+        #expect((punched.firstReply.p99Milliseconds ?? .infinity) < 1000)
     }
 
     /// Dictionary order decides some of a node's action order, and Swift seeds it per process

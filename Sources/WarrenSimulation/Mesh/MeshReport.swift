@@ -18,7 +18,7 @@ public struct MeshReport: Codable, Equatable, Sendable {
         }
     }
 
-    /// Pings between sites that can go direct, and those only a relay joins.
+    /// Pings between sites of one traversal kind (`MeshScenario.Traversal`).
     public struct Group: Codable, Equatable, Sendable {
         public var pings: Int
         public var answered: Int
@@ -32,9 +32,10 @@ public struct MeshReport: Codable, Equatable, Sendable {
     public var relays: Int
     /// Members per site.
     public var sites: [String: Int]
-    public var punchable: Group
-    public var relayOnly: Group
-    /// The pings that were never answered, and the punchable ones not direct within 2 s, by
+    /// By how the two sites can be joined: punched, predicted (port guesses), relayed.
+    public var groups: [String: Group]
+    /// The pings that were never answered, and the ones that could go direct but were not
+    /// within 2 s, by
     /// the sender's and the target's sites ("port-restricted → symmetric-sequential").
     public var unansweredBySites: [String: Int]
     public var notDirectBySites: [String: Int]
@@ -44,10 +45,8 @@ public struct MeshReport: Codable, Equatable, Sendable {
     public var wallSeconds: Double?
     public var peakResidentMegabytes: Double?
 
-    public var all: Group {
-        Group(pings: punchable.pings + relayOnly.pings, answered: punchable.answered + relayOnly.answered,
-              directWithin2s: punchable.directWithin2s + relayOnly.directWithin2s,
-              firstReply: Latency([]), direct: Latency([]))
+    public func group(_ traversal: MeshScenario.Traversal) -> Group {
+        groups[traversal.rawValue] ?? Group(pings: 0, answered: 0, directWithin2s: 0, firstReply: Latency([]), direct: Latency([]))
     }
 
     public var json: String {
@@ -61,13 +60,15 @@ public struct MeshReport: Codable, Equatable, Sendable {
         func ms(_ v: Double?) -> String { v.map { String(format: "%.1f ms", $0) } ?? "-" }
         var lines = ["mesh of \(nodes) members and \(relays) relays (seed \(seed)): "
                          + sites.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")]
-        lines.append("  pings between pairs that never met: \(all.pings), answered \(share(all.answered, all.pings))")
-        for (name, g) in [("punchable pairs", punchable), ("relay-only pairs", relayOnly)] {
+        let pings = groups.values.map(\.pings).reduce(0, +), answered = groups.values.map(\.answered).reduce(0, +)
+        lines.append("  pings between pairs that never met: \(pings), answered \(share(answered, pings))")
+        for traversal in MeshScenario.Traversal.allCases {
+            let g = group(traversal), name = "\(traversal.rawValue) pairs"
             lines.append("  \(name): \(g.pings), answered \(share(g.answered, g.pings)), direct within 2 s \(share(g.directWithin2s, g.pings))")
             lines.append("    first reply median \(ms(g.firstReply.medianMilliseconds)), p99 \(ms(g.firstReply.p99Milliseconds));"
                          + " direct (\(g.direct.count)) median \(ms(g.direct.medianMilliseconds)), p99 \(ms(g.direct.p99Milliseconds))")
         }
-        for (name, bySites) in [("unanswered", unansweredBySites), ("punchable but not direct within 2 s", notDirectBySites)]
+        for (name, bySites) in [("unanswered", unansweredBySites), ("could go direct but did not within 2 s", notDirectBySites)]
         where !bySites.isEmpty {
             lines.append("  \(name): " + bySites.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }
                 .joined(separator: ", "))
@@ -81,14 +82,14 @@ public struct MeshReport: Codable, Equatable, Sendable {
 
 extension MeshSimulation {
     func report() -> MeshReport {
-        var groups: [Bool: (pings: Int, answered: Int, direct2: Int, replies: [UInt64], direct: [UInt64])] = [:]
+        var collected: [MeshScenario.Traversal: (pings: Int, answered: Int, direct2: Int, replies: [UInt64], direct: [UInt64])] = [:]
         var unanswered: [String: Int] = [:], notDirect: [String: Int] = [:]
         for ping in pings where ping.from >= 0 {
             let (from, to) = (hosts[Int(ping.from)].site, hosts[Int(ping.to)].site)
-            let relayOnly = MeshScenario.Site.needsRelay(from, to)
+            let traversal = MeshScenario.Site.traversal(from, to)
             if ping.firstReply == nil { unanswered["\(from) → \(to)", default: 0] += 1 }
-            if !relayOnly, (ping.direct ?? .max) > 2_000_000_000 { notDirect["\(from) → \(to)", default: 0] += 1 }
-            var g = groups[relayOnly] ?? (0, 0, 0, [], [])
+            if traversal != .relayed, (ping.direct ?? .max) > 2_000_000_000 { notDirect["\(from) → \(to)", default: 0] += 1 }
+            var g = collected[traversal] ?? (0, 0, 0, [], [])
             g.pings += 1
             if let reply = ping.firstReply {
                 g.answered += 1
@@ -98,16 +99,16 @@ extension MeshSimulation {
                 g.direct.append(direct)
                 if direct <= 2_000_000_000 { g.direct2 += 1 }
             }
-            groups[relayOnly] = g
+            collected[traversal] = g
         }
-        func group(_ relayOnly: Bool) -> MeshReport.Group {
-            let g = groups[relayOnly] ?? (0, 0, 0, [], [])
-            return .init(pings: g.pings, answered: g.answered, directWithin2s: g.direct2, firstReply: .init(g.replies), direct: .init(g.direct))
+        var groups: [String: MeshReport.Group] = [:]
+        for (traversal, g) in collected {
+            groups[traversal.rawValue] = .init(pings: g.pings, answered: g.answered, directWithin2s: g.direct2, firstReply: .init(g.replies),
+                                               direct: .init(g.direct))
         }
         var sites: [String: Int] = [:]
         for host in hosts.dropFirst(scenario.relays) { sites[host.site.description, default: 0] += 1 }
-        return MeshReport(seed: scenario.seed, nodes: scenario.nodes, relays: scenario.relays, sites: sites, punchable: group(false),
-                          relayOnly: group(true), unansweredBySites: unanswered, notDirectBySites: notDirect, datagrams: datagrams,
+        return MeshReport(seed: scenario.seed, nodes: scenario.nodes, relays: scenario.relays, sites: sites, groups: groups, unansweredBySites: unanswered, notDirectBySites: notDirect, datagrams: datagrams,
                           seconds: Double(now) / 1e9)
     }
 }

@@ -13,15 +13,20 @@ public struct MeshScenario: Sendable {
             }
         }
 
-        /// Whether hole punching (or guessing a sequential NAT's ports) can join the two, or
-        /// only a relay: a random symmetric NAT against one that filters by port, or two
-        /// symmetric NATs.
-        public static func needsRelay(_ a: Site, _ b: Site) -> Bool {
-            func symmetric(_ s: Site) -> Bool { s == .nat(.symmetric) || s == .nat(.symmetricSequential) }
-            if symmetric(a) && symmetric(b) { return true }
-            let pair = [a, b]
-            return pair.contains(.nat(.symmetric)) && pair.contains(.nat(.portRestricted))
+        /// How two sites can be joined: directly by punching, directly once a port guess meets
+        /// a sequential symmetric NAT's next port, or only through a relay (a symmetric NAT
+        /// against one that filters by port, or two symmetric NATs).
+        public static func traversal(_ a: Site, _ b: Site) -> Traversal {
+            let symmetric: Set<Site> = [.nat(.symmetric), .nat(.symmetricSequential)]
+            let pair: Set<Site> = [a, b]
+            if pair.isSubset(of: symmetric) { return .relayed }
+            guard !pair.isDisjoint(with: symmetric), pair.contains(.nat(.portRestricted)) else { return .punched }
+            return pair.contains(.nat(.symmetricSequential)) ? .predicted : .relayed
         }
+    }
+
+    public enum Traversal: String, CaseIterable, Sendable, Codable {
+        case punched, predicted, relayed
     }
 
     public var seed: UInt64
