@@ -1,3 +1,4 @@
+import WarrenCrypto
 import WarrenNAT
 import WarrenSession
 import WarrenWire
@@ -33,6 +34,17 @@ extension Node {
         case RelayMessage.controlKind: handleRelay(bytes, from: link, path: path, now: now, into: &actions)
         default: handleDHT(bytes, from: link, path: path, now: now, into: &actions)
         }
+    }
+
+    /// Whether a punch or relay message that decoded is acted on: only over a direct path,
+    /// and within the member's rate (a message beyond it is counted).
+    func admitsDirect(from link: PeerLink, path: Path, limits: inout KeyedRateLimiter<Key32>, now: Moment) -> Bool {
+        guard !path.isRelayed else { return false }
+        guard limits.allow(link.publicKey, now: now.instant) else {
+            drops.count(.rateLimited)
+            return false
+        }
+        return true
     }
 
     /// Answers packets whose destination could not be found with ICMP "unreachable", so the

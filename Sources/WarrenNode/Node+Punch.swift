@@ -35,11 +35,7 @@ extension Node {
         }
         // Punching is coordinated over direct sessions: through a relay, the source seen
         // here would be the relay's.
-        guard !path.isRelayed else { return }
-        guard punchLimits.allow(link.publicKey, now: now.instant) else {
-            drops.count(.rateLimited)
-            return
-        }
+        guard admitsDirect(from: link, path: path, limits: &punchLimits, now: now) else { return }
         switch message.kind {
         case .request:
             passOn(message, from: link, seenAt: path.endpoint, now: now, into: &actions)

@@ -32,11 +32,7 @@ extension Node {
             return
         }
         // Relays are reached directly: a relay behind a relay is no use.
-        guard !path.isRelayed else { return }
-        guard relayLimits.allow(link.publicKey, now: now.instant) else {
-            drops.count(.rateLimited)
-            return
-        }
+        guard admitsDirect(from: link, path: path, limits: &relayLimits, now: now) else { return }
         switch message.kind {
         case .request:
             bind(link.publicKey, to: message.peer, now: now, into: &actions)
