@@ -36,19 +36,8 @@ public enum FoundBy: String, Codable, Sendable {
     case relay
 }
 
-/// A handshake this side started and is waiting to hear back about.
-struct PendingHandshake: ~Copyable {
-    let initiator: IKInitiator
-    let localIndex: UInt32
-    let retryAt: Instant
-    /// The initiation as sent, to send once more on a path found while it is pending (a
-    /// relay): a new initiation would make the answer to this one unknown_index.
-    let message: [UInt8]
-}
-
-/// The control thread's state for one peer: its identity, where to reach it, its keypairs
-/// (the previous one still decrypts late packets, the next one awaits confirmation) and the
-/// handshake in flight.
+/// The control thread's state for one peer: its identity, where to reach it, its keys
+/// (`KeyRing`) and the handshake in flight.
 final class Peer {
     let publicKey: Key32
     let handshakeKey: Key32
@@ -80,20 +69,9 @@ final class Peer {
 
     /// Set once a certificate verified; routing uses it.
     var link: PeerLink?
-    var current: Keypair?
-    var previous: Keypair?
-    var next: Keypair?
-    /// Keypairs superseded while the peer may still be sending on them (crossing
-    /// handshakes): they decrypt until they expire, and are never sent with.
-    var retired: [Keypair] = []
-    static let maxRetired = 3
+    var keys = KeyRing()
 
-    var pending: PendingHandshake?
-    /// When the current run of handshake attempts began (for giving up), nil when none.
-    var attemptsStartedAt: Instant?
-    var lastAttemptFailedAt: Instant?
-    /// Whether this run of attempts already asked for the peer's endpoints to be looked up.
-    var askedWhereabouts = false
+    var handshake: HandshakeAttempt = .idle
 
     /// The newest initiation timestamp accepted from this peer (replay protection).
     var newestInitiation: HandshakePayload?
@@ -122,8 +100,6 @@ final class Peer {
         self.persistentKeepalive = persistentKeepalive
     }
 
-    var keypairs: [Keypair] { [current, previous, next].compactMap { $0 } + retired }
-
     /// Every address the peer may be at directly, its endpoint first, each once.
     var directAddresses: [Endpoint] {
         var addresses: [Endpoint] = []
@@ -151,14 +127,5 @@ final class Peer {
         }
         staged.append(packet)
         return !dropped
-    }
-
-    /// Reads a reply to the pending handshake, leaving it pending whatever the outcome; nil
-    /// when none is pending.
-    func readResponse(_ message: [UInt8], staticKey: borrowing X25519PrivateKey) throws(NoiseError) -> NoiseIKResult? {
-        switch pending {
-        case .some(let handshake): try handshake.initiator.readResponse(message, staticKey: staticKey)
-        case .none: nil
-        }
     }
 }

@@ -20,7 +20,7 @@ extension SessionManager {
         peer.cookie = ReceivedCookie(bytes: cookie, receivedAt: now.instant)
         // The refused initiation goes again at once, with mac2, rather than after the 5 s
         // retry; only for a first cookie, so that replies cannot make this node loop.
-        if isFirst, peer.pending != nil { initiate(peer, now: now, into: &actions) }
+        if isFirst, peer.handshake.isAwaiting { initiate(peer, now: now, into: &actions) }
         return nil
     }
 

@@ -6,13 +6,15 @@ import WarrenWire
 extension SessionManager {
     /// Sends a fresh initiation to `peer` (a new ephemeral key and index each time, so a
     /// retransmission is indistinguishable from a new attempt).
-    func initiate(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
+    /// `newRun` starts a new run of attempts, with the whole attempt time ahead of it.
+    func initiate(_ peer: Peer, now: Moment, into actions: inout [SessionAction], newRun: Bool = false) {
         let paths = initiationPaths(peer, now: now.instant)
         guard !paths.isEmpty else {
             peer.lastError = "no endpoint known"
             return
         }
-        if let old = peer.pending.take() { release(old.localIndex) }
+        let run = (newRun ? nil : peer.handshake.run) ?? AttemptRun(startedAt: now.instant)
+        if let old = peer.handshake.take() { release(old.localIndex) }
         let index = allocateIndex(for: peer.publicKey)
         // Timestamps must grow strictly even if the wall clock stands still or steps back.
         lastTimestampNanoseconds = max(now.unixNanoseconds, lastTimestampNanoseconds + 1)
@@ -32,9 +34,8 @@ extension SessionManager {
         protect(&message, for: peer, now: now.instant)
         let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyTimeoutJitterMilliseconds)))
         let bytes = message.encoded
-        if peer.attemptsStartedAt == nil { peer.attemptsStartedAt = now.instant }
-        peer.pending = PendingHandshake(initiator: initiator, localIndex: index,
-                                        retryAt: now.instant + retryInterval(peer, now: now.instant, jitter: jitter), message: bytes)
+        let retryAt = now.instant + retryInterval(peer, since: run.startedAt, now: now.instant, jitter: jitter)
+        peer.handshake = .awaiting(PendingHandshake(initiator: initiator, localIndex: index, retryAt: retryAt, message: bytes, run: run))
         // The same initiation on every path: whichever copy arrives first is answered, the
         // others are refused as replays.
         for path in paths { transmit(bytes, on: path, into: &actions) }
@@ -46,9 +47,10 @@ extension SessionManager {
     /// may open a moment after our first initiation, and WireGuard's flat `rekeyTimeout`
     /// would cost every cold start 5 s. A prospect (a key a DHT answer named) keeps the flat
     /// wait: whoever invents contacts must not get more initiations out of us.
-    private func retryInterval(_ peer: Peer, now: Instant, jitter: Duration) -> Duration {
-        guard peer.lastHandshakeUnix == nil, peer.isProven || configuredContacts.contains(peer.publicKey),
-              let started = peer.attemptsStartedAt else { return Timing.rekeyTimeout + jitter }
+    private func retryInterval(_ peer: Peer, since started: Instant, now: Instant, jitter: Duration) -> Duration {
+        guard peer.lastHandshakeUnix == nil, peer.isProven || configuredContacts.contains(peer.publicKey) else {
+            return Timing.rekeyTimeout + jitter
+        }
         let waited = now.since(started)
         return min(max(waited, Timing.firstContactRetry), Timing.rekeyTimeout) + jitter / 8
     }
@@ -57,7 +59,7 @@ extension SessionManager {
     /// otherwise every address it may be at, then its relay. Direct paths first: the copy
     /// that arrives first is answered, and where both work the direct one usually wins.
     private func initiationPaths(_ peer: Peer, now: Instant) -> [Path] {
-        if peer.current?.isUsable(at: now) == true, let path = peer.path { return [path] }
+        if peer.keys.hasSession(at: now), let path = peer.path { return [path] }
         return affordable(peer.directAddresses.map(Path.direct) + [peer.relay].compactMap { $0 }, for: peer, now: now)
     }
 
@@ -69,19 +71,19 @@ extension SessionManager {
             return .authenticationFailed
         }
         guard let key = indices[message.receiverIndex], let peer = peers[key],
-              peer.pending?.localIndex == message.receiverIndex else {
+              peer.handshake.localIndex == message.receiverIndex else {
             return .unknownIndex
         }
         // The handshake stays pending until a reply authenticates: a forged one (the index
         // and mac1 are no secret) is dropped and the genuine reply still completes it.
         let result: NoiseIKResult
         do {
-            guard let read = try peer.readResponse(message.noise, staticKey: handshakeKey) else { return .unknownIndex }
+            guard let read = try peer.handshake.readResponse(message.noise, staticKey: handshakeKey) else { return .unknownIndex }
             result = read
         } catch {
             return .authenticationFailed
         }
-        guard let pending = peer.pending.take() else { return .unknownIndex }
+        guard let pending = peer.handshake.take() else { return .unknownIndex }
         // The responder addresses this handshake's keypair by the index we offered.
         let index = pending.localIndex
         let certificate: Certificate
@@ -105,12 +107,12 @@ extension SessionManager {
                    reason: CertificateError.keyMismatch.description, now: now, into: &actions)
             return nil
         }
-        let isRekey = peer.current?.isUsable(at: now.instant) ?? false
+        let isRekey = peer.keys.hasSession(at: now.instant)
         let link = adopt(certificate, for: peer)
         let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyJitterMilliseconds(for: rekeyAfterTime))))
         let keypair = Keypair(keys: result.takeKeys(), isInitiator: true, localIndex: index, remoteIndex: message.senderIndex,
                               link: link, now: now.instant, rekeyAfter: rekeyAfterTime + jitter)
-        install(current: keypair, for: peer)
+        rekeyed(freeing: peer.keys.installInitiated(keypair))
         // A response is an authenticated packet: it ends the "sent but heard nothing" timer.
         link.heard(now: now.instant)
         heard(peer, on: path, now: now.instant)
@@ -119,9 +121,6 @@ extension SessionManager {
             peer.directConfirmedAt = now.instant
         }
         choosePath(peer, now: now.instant)
-        peer.attemptsStartedAt = nil
-        peer.askedWhereabouts = false
-        peer.lastAttemptFailedAt = nil
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil
         actions.append(.established(peer: certificate.name, publicKey: certificate.publicKey, path: path, isRekey: isRekey))
@@ -140,30 +139,9 @@ extension SessionManager {
         }
     }
 
-    /// Moves a superseded keypair to the retired list instead of forgetting it. Unlike
-    /// WireGuard, which frees it at once, a keypair stays receivable until it expires: after
-    /// crossing handshakes under load the peer keeps sending on it for a round trip, and
-    /// freeing it would drop those packets as unknown_index.
-    func retire(_ keypair: Keypair?, of peer: Peer) {
-        guard let keypair else { return }
-        peer.retired.append(keypair)
-        if peer.retired.count > Peer.maxRetired { release(peer.retired.removeFirst().localIndex) }
-    }
-
-    func install(current keypair: Keypair, for peer: Peer) {
-        if let answered = peer.next {
-            // Both sides started a handshake at once and we answered the peer's too: it will
-            // send on the keypair from our answer, so that one must stay receivable
-            // (WireGuard's rule, noise.c add_new_keypair).
-            retire(peer.previous, of: peer)
-            retire(peer.current, of: peer)
-            peer.previous = answered
-            peer.next = nil
-        } else {
-            retire(peer.previous, of: peer)
-            peer.previous = peer.current
-        }
-        peer.current = keypair
+    /// Frees the indices a key ring change let go of; routing changes with the keys.
+    func rekeyed(freeing indices: [UInt32]) {
+        for index in indices { release(index) }
         routingChanged()
     }
 }

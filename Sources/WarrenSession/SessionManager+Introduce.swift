@@ -15,9 +15,9 @@ extension SessionManager {
         let endpoints = endpointPolicy.admitted(endpoints)
         guard let (peer, certificate) = verifiedPeer(unchecked, foundBy: .record, now: now) else { return nil }
         // A session that works keeps its endpoint; a record may be older than what we saw.
-        if peer.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
+        if peer.keys.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
         peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
-        if !peer.isStatic, peer.current?.isUsable(at: now.instant) != true { peer.foundBy = .record }
+        if !peer.isStatic, !peer.keys.hasSession(at: now.instant) { peer.foundBy = .record }
         return adopt(certificate, for: peer)
     }
 
@@ -44,9 +44,7 @@ extension SessionManager {
               peer.endpoint.map({ !endpoints.contains($0) }) ?? true else { return nil }
         peer.endpoint = endpoint
         peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
-        peer.attemptsStartedAt = nil
-        peer.askedWhereabouts = false
-        if peer.pending != nil || !peer.staged.isEmpty { initiate(peer, now: now, into: &actions) }
+        if peer.handshake.isAwaiting || !peer.staged.isEmpty { initiate(peer, now: now, into: &actions, newRun: true) }
         return endpoint
     }
 
@@ -59,7 +57,7 @@ extension SessionManager {
     @discardableResult
     public func seenOnLAN(certificate unchecked: UncheckedCertificate, at endpoint: Endpoint, now: Moment) -> PeerLink? {
         guard endpointPolicy.admits(endpoint) else { return nil }
-        if let known = peers[unchecked.body.publicKey], known.current?.isUsable(at: now.instant) == true { return known.link }
+        if let known = peers[unchecked.body.publicKey], known.keys.hasSession(at: now.instant) { return known.link }
         guard let (peer, certificate) = verifiedPeer(unchecked, foundBy: .lan, now: now) else { return nil }
         peer.candidates = Array(([endpoint] + peer.candidates.filter { $0 != endpoint }).prefix(Self.maxCandidates))
         if peer.endpoint == nil {
@@ -77,7 +75,7 @@ extension SessionManager {
         let candidates = endpointPolicy.admitted(candidates)
         guard publicKey != certificate.publicKey, let first = candidates.first else { return }
         guard let peer = prospect(for: publicKey, foundBy: .punch, now: now.instant),
-              peer.current?.isUsable(at: now.instant) != true else { return }
+              !peer.keys.hasSession(at: now.instant) else { return }
         // New candidates first; those already known (from its record, say) still count.
         peer.candidates = Array((candidates + peer.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
         // The endpoint stays: it may be where the peer's own handshake just came from, and
@@ -86,7 +84,7 @@ extension SessionManager {
         // A handshake in flight goes to the new candidates as it is: a fresh initiation would
         // turn the answer to the first one into unknown_index, and the peer would refuse the
         // second as too soon after the first.
-        guard let message = peer.pending?.message else {
+        guard let message = peer.handshake.message else {
             initiate(peer, now: now, into: &actions)
             return
         }
@@ -102,7 +100,7 @@ extension SessionManager {
 
     /// Whether a session with `publicKey` can carry packets now.
     public func isConnected(_ publicKey: Key32, now: Instant) -> Bool {
-        peers[publicKey]?.current?.isUsable(at: now) == true
+        peers[publicKey]?.keys.hasSession(at: now) == true
     }
 
     /// Keeps the NAT mapping towards a peer open with a keepalive every `interval` (a

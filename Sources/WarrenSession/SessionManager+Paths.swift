@@ -16,8 +16,8 @@ extension SessionManager {
         heard(peer, on: path, now: now.instant)
         peer.relayNode = relay
         choosePath(peer, now: now.instant)
-        guard peer.current?.isUsable(at: now.instant) != true else { return }
-        if let message = peer.pending?.message {
+        guard !peer.keys.hasSession(at: now.instant) else { return }
+        if let message = peer.handshake.message {
             transmit(message, on: path, into: &actions)
         } else if !peer.staged.isEmpty {
             initiate(peer, now: now, into: &actions)
@@ -72,7 +72,7 @@ extension SessionManager {
     /// before its trust runs out, if nothing came that way lately.
     func probeDirectPaths(_ peer: Peer, link: PeerLink, now: Moment, into actions: inout [SessionAction]) {
         choosePath(peer, now: now.instant)
-        guard peer.relay != nil, peer.current?.isUsable(at: now.instant) == true,
+        guard peer.relay != nil, peer.keys.hasSession(at: now.instant),
               now.instant.since(Instant(nanoseconds: link.lastSent.load(ordering: .relaxed))) < Timing.directTrust else { return }
         let interval: Duration
         var guesses: [Endpoint] = []
@@ -107,7 +107,7 @@ extension SessionManager {
     /// channels to renew.
     public func relayedPeers(now: Instant) -> [(peer: Key32, relay: Key32)] {
         peers.values.compactMap { peer in
-            guard let relay = peer.relayNode, peer.relay != nil, peer.current?.isUsable(at: now) == true else { return nil }
+            guard let relay = peer.relayNode, peer.relay != nil, peer.keys.hasSession(at: now) else { return nil }
             return (peer.publicKey, relay)
         }
     }

@@ -65,8 +65,8 @@ extension SessionManager {
 
     /// Removes `peer` and frees the indices its handshake and keypairs held.
     func forget(_ peer: Peer) {
-        if let pending = peer.pending.take() { release(pending.localIndex) }
-        for keypair in peer.keypairs { release(keypair.localIndex) }
+        if let pending = peer.handshake.take() { release(pending.localIndex) }
+        for index in peer.keys.removeAll() { release(index) }
         peers[peer.publicKey] = nil
         prospects.remove(peer.publicKey)
         if peer.link != nil { routingChanged() }
@@ -105,7 +105,7 @@ extension Peer {
     /// another peer is checked by the caller). Packets staged with no handshake under way
     /// (none could be sent, or it was abandoned) wait for nothing and do not count.
     func isIdle(at now: Instant) -> Bool {
-        guard !isStatic, keypairs.isEmpty, pending == nil, persistentKeepalive == nil else { return false }
+        guard !isStatic, keys.all.isEmpty, !handshake.isAwaiting, persistentKeepalive == nil else { return false }
         let traffic = max(link?.lastSent.load(ordering: .relaxed) ?? 0, link?.lastReceived.load(ordering: .relaxed) ?? 0)
         return now.since(max(lastWantedAt, Instant(nanoseconds: traffic))) >= Timing.idlePeerLifetime
     }

@@ -65,7 +65,7 @@ extension SessionManager {
         peer.newestInitiation = payload
         peer.lastInitiationAcceptedAt = now.instant
 
-        let isRekey = peer.current?.isUsable(at: now.instant) ?? false
+        let isRekey = peer.keys.hasSession(at: now.instant)
         let link = adopt(certificate, for: peer)
         let index = allocateIndex(for: peer.publicKey)
         let reply = HandshakePayload(timestampSeconds: 0, timestampNanoseconds: 0, certificate: self.certificate.encoded)
@@ -81,14 +81,12 @@ extension SessionManager {
         protect(&response, for: peer, now: now.instant)
         let keypair = Keypair(keys: result.takeKeys(), isInitiator: false, localIndex: index, remoteIndex: message.senderIndex,
                               link: link, now: now.instant)
-        // An earlier answer the peer may already be using (its retransmission crossed ours).
-        retire(peer.next, of: peer)
-        peer.next = keypair
+        let freed = peer.keys.installAnswered(keypair)
         heard(peer, on: path, now: now.instant)
         choosePath(peer, now: now.instant)
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil
-        routingChanged()
+        rekeyed(freeing: freed)
         transmit(response.encoded, on: path, into: &actions)
         actions.append(.established(peer: certificate.name, publicKey: certificate.publicKey, path: path, isRekey: isRekey))
         return nil

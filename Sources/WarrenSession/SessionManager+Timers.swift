@@ -10,7 +10,7 @@ extension SessionManager {
     public func nextDeadline(after now: Instant) -> Instant {
         var deadline = now + Self.tick
         for peer in peers.values {
-            if let retry = peer.pending?.retryAt, retry < deadline { deadline = retry }
+            if let retry = peer.handshake.retryAt, retry < deadline { deadline = retry }
         }
         return deadline
     }
@@ -22,7 +22,7 @@ extension SessionManager {
             expireKeypairs(peer, now: now.instant)
             driveHandshake(peer, now: now, into: &actions)
             guard let link = peer.link else { continue }
-            if link.handshakeWanted.exchange(false, ordering: .relaxed), peer.pending == nil {
+            if link.handshakeWanted.exchange(false, ordering: .relaxed), !peer.handshake.isAwaiting {
                 initiate(peer, now: now, into: &actions)
             }
             keepAlive(peer, link: link, now: now, into: &actions)
@@ -32,48 +32,34 @@ extension SessionManager {
     }
 
     private func expireKeypairs(_ peer: Peer, now: Instant) {
-        var changed = false
-        if let k = peer.previous, !k.isUsable(at: now) { release(k.localIndex); peer.previous = nil; changed = true }
-        if let k = peer.next, !k.isUsable(at: now) { release(k.localIndex); peer.next = nil; changed = true }
-        if let k = peer.current, !k.isUsable(at: now) { release(k.localIndex); peer.current = nil; changed = true }
-        let expired = peer.retired.filter { !$0.isUsable(at: now) }
-        if !expired.isEmpty {
-            for k in expired { release(k.localIndex) }
-            peer.retired.removeAll { !$0.isUsable(at: now) }
-            changed = true
-        }
-        if changed { routingChanged() }
+        let freed = peer.keys.expire(at: now)
+        if !freed.isEmpty { rekeyed(freeing: freed) }
     }
 
     private func driveHandshake(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
-        let retryDue: Bool
-        if let retryAt = peer.pending?.retryAt { retryDue = now.instant >= retryAt } else { retryDue = peer.lastAttemptFailedAt != nil }
         let neverReached = peer.isStatic && peer.link == nil
+        guard let retryAt = peer.handshake.retryAt, let run = peer.handshake.run else {
+            if neverReached, peer.path != nil { initiate(peer, now: now, into: &actions) }
+            return
+        }
+        guard now.instant >= retryAt else { return }
+        let waited = now.instant.since(run.startedAt)
         // A prospect's key may be invented: looking up its whereabouts would let a member
         // turn each invented contact into a lookup that asks it for more.
-        if retryDue, peer.isProven, !peer.askedWhereabouts, let started = peer.attemptsStartedAt,
-           now.instant.since(started) >= Timing.relocateAfter {
-            peer.askedWhereabouts = true
+        if peer.isProven, !run.askedWhereabouts, waited >= Timing.relocateAfter {
+            peer.handshake.noteAskedWhereabouts()
             actions.append(.unanswered(publicKey: peer.publicKey))
         }
-        if retryDue {
-            // A static peer never reached is retried for as long as we run: it may start later.
-            if let started = peer.attemptsStartedAt, now.instant.since(started) >= peer.attemptTime, !neverReached {
-                giveUp(peer, into: &actions)
-            } else {
-                peer.lastAttemptFailedAt = nil
-                initiate(peer, now: now, into: &actions)
-            }
-        } else if neverReached, peer.pending == nil, peer.path != nil {
+        // A static peer never reached is retried for as long as we run: it may start later.
+        if waited >= peer.attemptTime, !neverReached {
+            giveUp(peer, into: &actions)
+        } else {
             initiate(peer, now: now, into: &actions)
         }
     }
 
     private func giveUp(_ peer: Peer, into actions: inout [SessionAction]) {
-        if let pending = peer.pending.take() { release(pending.localIndex) }
-        peer.attemptsStartedAt = nil
-        peer.askedWhereabouts = false
-        peer.lastAttemptFailedAt = nil
+        if let pending = peer.handshake.take() { release(pending.localIndex) }
         peer.staged.removeAll()
         peer.lastError = "no handshake response for \(Int(peer.attemptTime.secondsValue)) s"
         // A prospect's key may be invented: its silence is no news for the operator's log.
@@ -88,11 +74,11 @@ extension SessionManager {
         let lastSent = link.lastSent.load(ordering: .relaxed)
         let lastDataReceived = link.lastDataReceived.load(ordering: .relaxed)
         let unansweredSince = link.unansweredSince.load(ordering: .relaxed)
-        let hasSession = peer.current.map { $0.isUsable(at: now.instant) } ?? false
+        let hasSession = peer.keys.hasSession(at: now.instant)
 
         // Sent data but heard nothing back for a while: the peer may have restarted or moved.
         if unansweredSince != 0, age(unansweredSince) >= Timing.keepaliveTimeout + Timing.rekeyTimeout,
-           peer.pending == nil {
+           !peer.handshake.isAwaiting {
             initiate(peer, now: now, into: &actions)
             return
         }
@@ -100,7 +86,7 @@ extension SessionManager {
         // Passive keepalive: the peer sent data and we had nothing to say back.
         if lastDataReceived > lastSent, age(lastDataReceived) >= Timing.keepaliveTimeout { wantKeepalive = true }
         if let interval = peer.persistentKeepalive, age(lastSent) >= interval {
-            if !hasSession && peer.pending == nil {
+            if !hasSession && !peer.handshake.isAwaiting {
                 initiate(peer, now: now, into: &actions)
                 return
             }

@@ -93,14 +93,14 @@ public final class SessionManager {
         // oldest first and each overwrites what it shares with an older one.
         let linked = peers.values.compactMap { peer in peer.link.map { (peer, $0) } }
         for (peer, link) in linked.sorted(by: { $1.1.certificate.supersedes($0.1.certificate) }) {
-            let sendable = peer.current.flatMap { $0.isUsable(at: now) && $0.isConfirmed.load(ordering: .relaxed) ? $0 : nil }
+            let sendable = peer.keys.sendable(at: now)
             let route = RoutingSnapshot.Route(link: link, keypair: sendable, path: peer.path)
             let body = link.certificate.body
             if case .v4(let a) = body.ipv4.address { s.hosts4[a.value] = route }
             if case .v6(let a) = body.ipv6.address { s.hosts6[a] = route }
             // Verification refuses such subnets already; routing must not depend on it.
             for prefix in body.subnets where (try? authority.checkSubnet(prefix)) != nil { subnets[prefix] = route }
-            for keypair in peer.keypairs {
+            for keypair in peer.keys.all {
                 s.byIndex[keypair.localIndex] = .init(keypair: keypair, endpoint: peer.endpoint)
             }
         }
@@ -134,24 +134,20 @@ public final class SessionManager {
             return
         }
         _ = peer.stage(plaintext)
-        if peer.pending == nil { initiate(peer, now: now, into: &actions) }
+        if !peer.handshake.isAwaiting { initiate(peer, now: now, into: &actions) }
     }
 
     /// A responder keypair saw its first packet: promote it to current.
     public func confirmed(_ keypair: Keypair) {
-        guard let peer = peers[keypair.link.publicKey], peer.next === keypair else { return }
-        retire(peer.previous, of: peer)
-        peer.previous = peer.current
-        peer.current = keypair
-        peer.next = nil
-        routingChanged()
+        guard let peer = peers[keypair.link.publicKey], let freed = peer.keys.confirm(keypair) else { return }
+        rekeyed(freeing: freed)
     }
 
     /// The same, then sends what waited for a session: after crossing handshakes (a punch,
     /// say) the packets held for the peer go out on the first keypair that works.
     public func confirmed(_ keypair: Keypair, now: Moment, into actions: inout [SessionAction]) {
         confirmed(keypair)
-        guard let peer = peers[keypair.link.publicKey], peer.current === keypair, !peer.staged.isEmpty else { return }
+        guard let peer = peers[keypair.link.publicKey], peer.keys.current === keypair, !peer.staged.isEmpty else { return }
         flushStaged(peer, now: now, into: &actions)
     }
 
@@ -211,7 +207,7 @@ public final class SessionManager {
 
     /// Seals `payload` (empty for a keepalive) with the peer's current keypair.
     func sealed(_ payload: [UInt8], for peer: Peer, now: Moment) -> [UInt8]? {
-        guard let keypair = peer.current, keypair.isConfirmed.load(ordering: .relaxed) else { return nil }
+        guard let keypair = peer.keys.sendable(at: now.instant) else { return nil }
         var buffer = [UInt8](repeating: 0, count: TransportHeader.overhead + payload.count)
         buffer.replaceSubrange(TransportHeader.byteCount..<TransportHeader.byteCount + payload.count, with: payload)
         let length = buffer.withUnsafeMutableBytes { keypair.seal($0, payloadCount: payload.count, now: now.instant) }

@@ -61,7 +61,7 @@ extension SessionManager {
     /// a network check may ask.
     public func connectedPeers(now: Instant) -> [(name: String, endpoint: Endpoint)] {
         peers.values.compactMap { peer -> (name: String, endpoint: Endpoint)? in
-            guard peer.current?.isUsable(at: now) == true, let endpoint = peer.endpoint else { return nil }
+            guard peer.keys.hasSession(at: now), let endpoint = peer.endpoint else { return nil }
             return (peer.link?.name ?? KeyText.publicKey(peer.publicKey), endpoint)
         }.sorted { $0.name < $1.name }
     }
@@ -69,8 +69,8 @@ extension SessionManager {
     private func status(of peer: Peer, now: Instant, localNetworks: [IPPrefix]?) -> PeerStatus {
         let link = peer.link
         let body = link?.certificate.body
-        let connected = peer.current.map { $0.isUsable(at: now) } ?? false
-        let state: PeerState = connected ? .connected : peer.pending != nil ? .handshaking : link != nil ? .idle : .unreachable
+        let connected = peer.keys.hasSession(at: now)
+        let state: PeerState = connected ? .connected : peer.handshake.isAwaiting ? .handshaking : link != nil ? .idle : .unreachable
         var path = relayDescription(peer)
         if path == nil, let localNetworks, let endpoint = peer.endpoint {
             path = localNetworks.contains { $0.contains(endpoint.address) } ? "LAN" : "direct"
