@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "WarrenNoise", dependencies: ["WarrenCrypto"], swiftSettings: strict),
         .target(name: "WarrenPKI", dependencies: ["WarrenCrypto", "WarrenWire"], swiftSettings: strict),
         .target(name: "WarrenSession",
-                dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI"],
+                dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI", "WarrenNAT"],
                 swiftSettings: strict),
 
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),

@@ -1,5 +1,6 @@
 public import WarrenCrypto
 import WarrenNoise
+import WarrenNAT
 import WarrenPKI
 public import WarrenWire
 
@@ -42,30 +43,10 @@ final class Peer {
     let publicKey: Key32
     let handshakeKey: Key32
     let isStatic: Bool
-    var endpoint: Endpoint?
-    /// Other addresses its DHT record lists (local, public): while no session works, each
-    /// initiation goes to all of them, and the first to answer becomes `endpoint`.
-    var candidates: [Endpoint] = []
+    /// Where it is, and whether packets go there directly or through a relay.
+    var paths: PathSelector
     var persistentKeepalive: Duration?
     var foundBy: FoundBy
-
-    /// The relay channel a relay bound for us towards this peer, if any. Packets take it
-    /// while the direct path has not shown that it works both ways (`usesRelay`).
-    var relay: Path?
-    /// The relay node that bound `relay`, once its `bound` message came (a relayed
-    /// handshake can arrive first); channels are renewed with it.
-    var relayNode: Key32?
-    /// When an answer came back directly: the echo of a path probe, or a handshake response.
-    /// Either proves that packets get through both ways.
-    var directConfirmedAt: Instant?
-    var lastProbeAt: Instant?
-    /// Guessed addresses of a peer behind an endpoint-dependent NAT (`PortPrediction`): they
-    /// get probes too while probing is eager, until a direct path is confirmed.
-    var predicted: [Endpoint] = []
-    /// Since when the current relay channel is bound: probes go often at first, then rarely.
-    var relayBoundAt: Instant?
-    /// Whether packets go on `relay` (published in the routing snapshot).
-    var usesRelay = false
 
     /// Set once a certificate verified; routing uses it.
     var link: PeerLink?
@@ -96,27 +77,13 @@ final class Peer {
         self.handshakeKey = handshakeKey
         self.isStatic = isStatic
         self.foundBy = foundBy
-        self.endpoint = endpoint
+        self.paths = PathSelector(endpoint: endpoint)
         self.persistentKeepalive = persistentKeepalive
     }
 
-    /// Every address the peer may be at directly, its endpoint first, each once.
-    var directAddresses: [Endpoint] {
-        var addresses: [Endpoint] = []
-        for e in [endpoint].compactMap({ $0 }) + candidates where !addresses.contains(e) { addresses.append(e) }
-        return addresses
-    }
-
-    /// Where packets to the peer go now.
-    var path: Path? { usesRelay ? relay : endpoint.map(Path.direct) }
-
-    /// Whether the direct path has worked both ways recently: confirmed by an answer, and
-    /// used since (any authenticated packet that came directly renews it).
-    func trustsDirectPath(at now: Instant) -> Bool {
-        guard endpoint != nil, let confirmed = directConfirmedAt else { return false }
-        let heard = max(confirmed, Instant(nanoseconds: link?.lastDirectReceived.load(ordering: .relaxed) ?? 0))
-        return now.since(heard) < Timing.directTrust
-    }
+    /// When an authenticated packet last came from the peer directly (the packet threads
+    /// record it).
+    var lastDirectReceived: Instant { Instant(nanoseconds: link?.lastDirectReceived.load(ordering: .relaxed) ?? 0) }
 
     /// Holds a packet until a session exists, dropping the oldest beyond the bound.
     func stage(_ packet: [UInt8]) -> Bool {

@@ -59,8 +59,8 @@ extension SessionManager {
     /// otherwise every address it may be at, then its relay. Direct paths first: the copy
     /// that arrives first is answered, and where both work the direct one usually wins.
     private func initiationPaths(_ peer: Peer, now: Instant) -> [Path] {
-        if peer.keys.hasSession(at: now), let path = peer.path { return [path] }
-        return affordable(peer.directAddresses.map(Path.direct) + [peer.relay].compactMap { $0 }, for: peer, now: now)
+        if peer.keys.hasSession(at: now), let path = peer.paths.current { return [path] }
+        return affordable(peer.paths.directAddresses.map(Path.direct) + [peer.paths.relay].compactMap { $0 }, for: peer, now: now)
     }
 
     /// Completes a handshake this side started.
@@ -116,10 +116,8 @@ extension SessionManager {
         // A response is an authenticated packet: it ends the "sent but heard nothing" timer.
         link.heard(now: now.instant)
         heard(peer, on: path, now: now.instant)
-        if !path.isRelayed, peer.relay != nil {
-            // Our initiation got there directly and its answer came back directly.
-            peer.directConfirmedAt = now.instant
-        }
+        // An answer that came back directly to an initiation that went directly.
+        if !path.isRelayed, peer.paths.confirmDirect(from: path.endpoint, now: now.instant) { routingChanged() }
         choosePath(peer, now: now.instant)
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil
@@ -131,7 +129,7 @@ extension SessionManager {
     /// Sends the packets held during the handshake, or a keepalive so a responder can
     /// confirm the new keypair at once.
     func flushStaged(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
-        guard let path = peer.path else { return }
+        guard let path = peer.paths.current else { return }
         let packets = peer.staged.isEmpty ? [[]] : peer.staged
         peer.staged.removeAll()
         for packet in packets {

@@ -15,8 +15,8 @@ extension SessionManager {
         let endpoints = endpointPolicy.admitted(endpoints)
         guard let (peer, certificate) = verifiedPeer(unchecked, foundBy: .record, now: now) else { return nil }
         // A session that works keeps its endpoint; a record may be older than what we saw.
-        if peer.keys.current == nil || peer.endpoint == nil, let endpoint = endpoints.first { peer.endpoint = endpoint }
-        peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
+        if peer.keys.current == nil || peer.paths.endpoint == nil, let endpoint = endpoints.first { peer.paths.move(to: endpoint) }
+        peer.paths.candidates = Array(endpoints.prefix(Self.maxCandidates))
         if !peer.isStatic, !peer.keys.hasSession(at: now.instant) { peer.foundBy = .record }
         return adopt(certificate, for: peer)
     }
@@ -41,9 +41,9 @@ extension SessionManager {
     public func relocate(_ publicKey: Key32, endpoints: [Endpoint], now: Moment, into actions: inout [SessionAction]) -> Endpoint? {
         let endpoints = endpointPolicy.admitted(endpoints)
         guard let peer = peers[publicKey], let endpoint = endpoints.first,
-              peer.endpoint.map({ !endpoints.contains($0) }) ?? true else { return nil }
-        peer.endpoint = endpoint
-        peer.candidates = Array(endpoints.prefix(Self.maxCandidates))
+              peer.paths.endpoint.map({ !endpoints.contains($0) }) ?? true else { return nil }
+        peer.paths.move(to: endpoint)
+        peer.paths.candidates = Array(endpoints.prefix(Self.maxCandidates))
         if peer.handshake.isAwaiting || !peer.staged.isEmpty { initiate(peer, now: now, into: &actions, newRun: true) }
         return endpoint
     }
@@ -59,9 +59,9 @@ extension SessionManager {
         guard endpointPolicy.admits(endpoint) else { return nil }
         if let known = peers[unchecked.body.publicKey], known.keys.hasSession(at: now.instant) { return known.link }
         guard let (peer, certificate) = verifiedPeer(unchecked, foundBy: .lan, now: now) else { return nil }
-        peer.candidates = Array(([endpoint] + peer.candidates.filter { $0 != endpoint }).prefix(Self.maxCandidates))
-        if peer.endpoint == nil {
-            peer.endpoint = endpoint
+        peer.paths.candidates = Array(([endpoint] + peer.paths.candidates.filter { $0 != endpoint }).prefix(Self.maxCandidates))
+        if peer.paths.endpoint == nil {
+            peer.paths.move(to: endpoint)
             if !peer.isStatic { peer.foundBy = .lan }
         }
         return adopt(certificate, for: peer)
@@ -77,10 +77,10 @@ extension SessionManager {
         guard let peer = prospect(for: publicKey, foundBy: .punch, now: now.instant),
               !peer.keys.hasSession(at: now.instant) else { return }
         // New candidates first; those already known (from its record, say) still count.
-        peer.candidates = Array((candidates + peer.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
+        peer.paths.candidates = Array((candidates + peer.paths.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
         // The endpoint stays: it may be where the peer's own handshake just came from, and
         // the initiation goes to every candidate anyway.
-        if peer.endpoint == nil { peer.endpoint = first }
+        if peer.paths.endpoint == nil { peer.paths.move(to: first) }
         // A handshake in flight goes to the new candidates as it is: a fresh initiation would
         // turn the answer to the first one into unknown_index, and the peer would refuse the
         // second as too soon after the first.
@@ -94,8 +94,8 @@ extension SessionManager {
     /// Where packets to `publicKey` go, if they go there directly: the source of its last
     /// authenticated packet. Nil for a peer reached through a relay.
     public func endpoint(of publicKey: Key32) -> Endpoint? {
-        guard let peer = peers[publicKey], !peer.usesRelay else { return nil }
-        return peer.endpoint
+        guard let peer = peers[publicKey], !peer.paths.usesRelay else { return nil }
+        return peer.paths.endpoint
     }
 
     /// Whether a session with `publicKey` can carry packets now.

@@ -74,7 +74,7 @@ extension SessionManager {
 
     /// Removes the peers that have had no purpose for `Timing.idlePeerLifetime`.
     func pruneIdlePeers(now: Instant) {
-        let relays = Set(peers.values.compactMap(\.relayNode))
+        let relays = Set(peers.values.compactMap(\.paths.relayNode))
         for peer in peers.values where !relays.contains(peer.publicKey) && peer.isIdle(at: now) { forget(peer) }
     }
 

@@ -39,7 +39,7 @@ extension SessionManager {
     private func driveHandshake(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
         let neverReached = peer.isStatic && peer.link == nil
         guard let retryAt = peer.handshake.retryAt, let run = peer.handshake.run else {
-            if neverReached, peer.path != nil { initiate(peer, now: now, into: &actions) }
+            if neverReached, peer.paths.current != nil { initiate(peer, now: now, into: &actions) }
             return
         }
         guard now.instant >= retryAt else { return }
@@ -92,7 +92,7 @@ extension SessionManager {
             }
             wantKeepalive = true
         }
-        if wantKeepalive, hasSession, let path = peer.path, let bytes = sealed([], for: peer, now: now) {
+        if wantKeepalive, hasSession, let path = peer.paths.current, let bytes = sealed([], for: peer, now: now) {
             transmit(bytes, on: path, into: &actions)
         }
     }

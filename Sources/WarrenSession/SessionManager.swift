@@ -78,7 +78,7 @@ public final class SessionManager {
 
     /// Starts handshakes with every static peer that has an endpoint.
     public func start(now: Moment, into actions: inout [SessionAction]) {
-        for peer in peers.values where peer.isStatic && peer.endpoint != nil {
+        for peer in peers.values where peer.isStatic && peer.paths.endpoint != nil {
             initiate(peer, now: now, into: &actions)
         }
     }
@@ -94,14 +94,14 @@ public final class SessionManager {
         let linked = peers.values.compactMap { peer in peer.link.map { (peer, $0) } }
         for (peer, link) in linked.sorted(by: { $1.1.certificate.supersedes($0.1.certificate) }) {
             let sendable = peer.keys.sendable(at: now)
-            let route = RoutingSnapshot.Route(link: link, keypair: sendable, path: peer.path)
+            let route = RoutingSnapshot.Route(link: link, keypair: sendable, path: peer.paths.current)
             let body = link.certificate.body
             if case .v4(let a) = body.ipv4.address { s.hosts4[a.value] = route }
             if case .v6(let a) = body.ipv6.address { s.hosts6[a] = route }
             // Verification refuses such subnets already; routing must not depend on it.
             for prefix in body.subnets where (try? authority.checkSubnet(prefix)) != nil { subnets[prefix] = route }
             for keypair in peer.keys.all {
-                s.byIndex[keypair.localIndex] = .init(keypair: keypair, endpoint: peer.endpoint)
+                s.byIndex[keypair.localIndex] = .init(keypair: keypair, endpoint: peer.paths.endpoint)
             }
         }
         s.subnets = subnets.map { .init(prefix: $0.key, route: $0.value) }.sorted { $0.prefix.length > $1.prefix.length }
@@ -129,7 +129,7 @@ public final class SessionManager {
     /// otherwise holds it and starts a handshake, unless one is under way.
     func sendOrStage(_ plaintext: [UInt8], to peer: Peer, now: Moment, into actions: inout [SessionAction]) {
         peer.lastWantedAt = now.instant
-        if let path = peer.path, let bytes = sealed(plaintext, for: peer, now: now) {
+        if let path = peer.paths.current, let bytes = sealed(plaintext, for: peer, now: now) {
             transmit(bytes, on: path, into: &actions)
             return
         }
@@ -155,9 +155,7 @@ public final class SessionManager {
     /// keeps the relay until a probe to the new endpoint is answered (at the next tick).
     public func roamed(_ link: PeerLink, to endpoint: Endpoint) {
         link.roamReported.store(false, ordering: .relaxed)
-        guard let peer = peers[link.publicKey], peer.endpoint != endpoint else { return }
-        peer.endpoint = endpoint
-        peer.lastProbeAt = nil
+        guard let peer = peers[link.publicKey], peer.paths.move(to: endpoint) else { return }
         routingChanged()
     }
 

@@ -61,7 +61,7 @@ extension SessionManager {
     /// a network check may ask.
     public func connectedPeers(now: Instant) -> [(name: String, endpoint: Endpoint)] {
         peers.values.compactMap { peer -> (name: String, endpoint: Endpoint)? in
-            guard peer.keys.hasSession(at: now), let endpoint = peer.endpoint else { return nil }
+            guard peer.keys.hasSession(at: now), let endpoint = peer.paths.endpoint else { return nil }
             return (peer.link?.name ?? KeyText.publicKey(peer.publicKey), endpoint)
         }.sorted { $0.name < $1.name }
     }
@@ -72,11 +72,11 @@ extension SessionManager {
         let connected = peer.keys.hasSession(at: now)
         let state: PeerState = connected ? .connected : peer.handshake.isAwaiting ? .handshaking : link != nil ? .idle : .unreachable
         var path = relayDescription(peer)
-        if path == nil, let localNetworks, let endpoint = peer.endpoint {
+        if path == nil, let localNetworks, let endpoint = peer.paths.endpoint {
             path = localNetworks.contains { $0.contains(endpoint.address) } ? "LAN" : "direct"
         }
         return PeerStatus(
-            name: link?.name, publicKey: KeyText.publicKey(peer.publicKey), endpoint: peer.endpoint?.description,
+            name: link?.name, publicKey: KeyText.publicKey(peer.publicKey), endpoint: peer.paths.endpoint?.description,
             addresses: body.map { [$0.ipv4.address.description, $0.ipv6.address.description] } ?? [],
             subnets: body?.subnets.map(\.description) ?? [], roles: body?.roles.names ?? [],
             state: state, foundBy: peer.foundBy.rawValue, path: path, isStatic: peer.isStatic, lastHandshakeUnix: peer.lastHandshakeUnix,

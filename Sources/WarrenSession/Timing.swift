@@ -32,14 +32,6 @@ public enum Timing {
     /// Messages under one keypair before rekeying, and the hard limit (nonce wear).
     public static let rekeyAfterMessages: UInt64 = 1 << 60
     public static let rejectAfterMessages: UInt64 = UInt64.max - (1 << 13)
-    /// A direct path stays trusted this long after the last answer or packet that came by it;
-    /// a relayed peer's packets then go through the relay again until a probe is answered.
-    public static let directTrust: Duration = .seconds(15)
-    /// A relayed peer's addresses are probed this often for a direct path, for the first
-    /// `eagerProbing` after the relay was bound, then every `directRecheck`.
-    public static let directProbeInterval: Duration = .seconds(1)
-    public static let eagerProbing: Duration = .seconds(10)
-    public static let directRecheck: Duration = .seconds(15)
     /// A handshake to a prospect (a key no certificate vouched for yet) is abandoned after
     /// this: three initiations, enough for a DHT query or a punch, and no more for a key a
     /// member may have invented.
