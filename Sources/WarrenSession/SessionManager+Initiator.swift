@@ -93,18 +93,17 @@ extension SessionManager {
             certificate = try verifyPeer(unchecked, handshakeKey: peer.handshakeKey, now: now)
         } catch let error as CertificateError {
             release(index)
-            refuse(name: nil, publicKey: peer.publicKey, endpoint: path.endpoint, reason: error.description, now: now, into: &actions)
+            refuse(name: nil, publicKey: peer.publicKey, endpoint: path.endpoint, reason: .certificate(error), now: now, into: &actions)
             return nil
         } catch {
             release(index)
-            refuse(name: nil, publicKey: peer.publicKey, endpoint: path.endpoint, reason: "malformed handshake payload", now: now,
-                   into: &actions)
+            refuse(name: nil, publicKey: peer.publicKey, endpoint: path.endpoint, reason: .malformedPayload, now: now, into: &actions)
             return nil
         }
         guard certificate.publicKey == peer.publicKey else {
             release(index)
             refuse(name: certificate.name, publicKey: peer.publicKey, endpoint: path.endpoint,
-                   reason: CertificateError.keyMismatch.description, now: now, into: &actions)
+                   reason: .certificate(.keyMismatch), now: now, into: &actions)
             return nil
         }
         let isRekey = peer.keys.hasSession(at: now.instant)

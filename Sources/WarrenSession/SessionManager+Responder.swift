@@ -36,10 +36,10 @@ extension SessionManager {
         do {
             payload = try HandshakePayload(parsing: responder.payload)
         } catch {
-            refuse(name: nil, publicKey: nil, endpoint: source, reason: "malformed handshake payload", now: now, into: &actions)
+            refuse(name: nil, publicKey: nil, endpoint: source, reason: .malformedPayload, now: now, into: &actions)
             return nil
         }
-        do {
+        do throws(CertificateError) {
             let unchecked = try UncheckedCertificate(parsing: payload.certificate)
             do {
                 certificate = try verifyPeer(unchecked, handshakeKey: responder.remoteStatic, now: now)
@@ -48,11 +48,11 @@ extension SessionManager {
                 // if the handshake proved the sender holds its key and our CA signed it.
                 let proven = provenIdentity(unchecked, handshakeKey: responder.remoteStatic)
                 refuse(name: proven?.name, publicKey: proven?.publicKey, endpoint: source,
-                       reason: error.description, now: now, into: &actions)
+                       reason: .certificate(error), now: now, into: &actions)
                 return nil
             }
         } catch {
-            refuse(name: nil, publicKey: nil, endpoint: source, reason: error.description, now: now, into: &actions)
+            refuse(name: nil, publicKey: nil, endpoint: source, reason: .certificate(error), now: now, into: &actions)
             return nil
         }
         guard certificate.publicKey != self.certificate.publicKey else { return .authenticationFailed }

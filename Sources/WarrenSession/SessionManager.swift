@@ -39,7 +39,8 @@ public final class SessionManager {
     var handshakeBudget = HandshakeBudget()
     /// Local index → the peer whose pending handshake or keypair uses it.
     var indices: [UInt32: Key32] = [:]
-    var refusals: [Refusal] = []
+    /// Refusals with their typed reasons, oldest first (`refuse`).
+    var refusals: [(reason: RefusalReason, refusal: Refusal)] = []
     var refusalLines = TokenBucket(capacity: refusalLinesBurst, perSecond: refusalLinesPerSecond, now: Instant(nanoseconds: 0))
     /// Refusals since the last one that got a log line.
     var unloggedRefusals = 0
@@ -177,19 +178,22 @@ public final class SessionManager {
     /// source, so a misbehaving peer costs one log line, not one per packet, and only while
     /// the line budget lasts. `publicKey` must be one the message proved its sender holds:
     /// it names the refusal and marks that peer's status.
-    func refuse(name: String?, publicKey: Key32?, endpoint: Endpoint, reason: String, now: Moment,
+    func refuse(name: String?, publicKey: Key32?, endpoint: Endpoint, reason: RefusalReason, now: Moment,
                 into actions: inout [SessionAction]) {
         let key = publicKey.map { KeyText.publicKey($0) }
-        if let i = refusals.firstIndex(where: { $0.endpoint == endpoint.description && $0.reason == reason && $0.publicKey == key }) {
-            refusals[i].count += 1
-            refusals[i].lastUnixSeconds = now.unixSeconds
+        if let publicKey, let peer = peers[publicKey] { peer.lastError = reason.description }
+        if let i = refusals.firstIndex(where: {
+            $0.refusal.endpoint == endpoint.description && $0.refusal.publicKey == key && $0.reason.hasSameCause(as: reason)
+        }) {
+            refusals[i].refusal.count += 1
+            refusals[i].refusal.reason = reason.description
+            refusals[i].refusal.lastUnixSeconds = now.unixSeconds
             return
         }
-        let refusal = Refusal(name: name, publicKey: key, endpoint: endpoint.description, reason: reason, count: 1,
+        let refusal = Refusal(name: name, publicKey: key, endpoint: endpoint.description, reason: reason.description, count: 1,
                               lastUnixSeconds: now.unixSeconds)
         if refusals.count >= Self.maxRefusals { refusals.removeFirst() }
-        refusals.append(refusal)
-        if let publicKey, let peer = peers[publicKey] { peer.lastError = reason }
+        refusals.append((reason, refusal))
         guard refusalLines.take(now: now.instant) else {
             unloggedRefusals += 1
             return

@@ -87,5 +87,5 @@ extension SessionManager {
             lastError: peer.lastError)
     }
 
-    public var recentRefusals: [Refusal] { refusals }
+    public var recentRefusals: [Refusal] { refusals.map(\.refusal) }
 }

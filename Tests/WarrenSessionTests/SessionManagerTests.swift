@@ -123,6 +123,22 @@ struct SessionManagerTests {
         #expect(h.log.filter { if case .refused = $0 { true } else { false } }.count == 1)
     }
 
+    @Test("a certificate not yet valid is one refusal however its text counts down, and one log line")
+    func notYetValidCountedOnce() {
+        let h = SessionHarness()
+        h.addNode("bob", host: 2)
+        // Valid 3,000 s from now: "50 minutes", then "49 minutes" at the retry 6 s later.
+        h.addNode("early", host: 3, staticPeers: [0], notBefore: h.now.unixSeconds + 3_000)
+        h.start(1)
+        #expect(h.nodes[0].manager.recentRefusals.first?.reason == "certificate is not valid for another 50 minutes")
+        h.advance(.seconds(6))
+        h.tick(1)
+        let refusals = h.nodes[0].manager.recentRefusals
+        #expect(refusals.count == 1 && refusals.first?.count == 2)
+        #expect(refusals.first?.reason == "certificate is not valid for another 49 minutes", "the newest text is shown")
+        #expect(h.log.filter { if case .refused = $0 { true } else { false } }.count == 1)
+    }
+
     @Test("a blocklisted certificate is refused")
     func blocklisted() {
         let h = SessionHarness()
