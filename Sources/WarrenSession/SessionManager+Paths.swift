@@ -79,10 +79,10 @@ extension SessionManager {
         }
     }
 
-    /// How `warren status` names a relayed peer's path: "relayed via" the relay's name.
-    func relayDescription(_ peer: Peer) -> String? {
-        guard case .relayed(let relay, _) = peer.paths.state else { return nil }
-        let node = peers.values.first { !$0.paths.usesRelay && $0.paths.endpoint == relay.endpoint }
-        return "relayed via \(node?.link?.name ?? relay.endpoint.description)"
+    /// A relayed peer's path, named by the relay's certificate once the relay said it bound
+    /// the channel, by its endpoint before.
+    func relayedPath(_ peer: Peer) -> PeerPath? {
+        guard case .relayed(let relay, let node) = peer.paths.state else { return nil }
+        return .relayed(via: node.flatMap { peers[$0]?.link?.name } ?? relay.endpoint.description)
     }
 }

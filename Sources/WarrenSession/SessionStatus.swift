@@ -25,9 +25,9 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     public var state: PeerState
     /// How its endpoint came to be known (`FoundBy`).
     public var foundBy: String
-    /// "relayed via NAME" when packets go through a relay; otherwise "LAN" when the endpoint is
-    /// on one of this host's own networks, "direct" if not (when the caller gave the networks).
-    public var path: String?
+    /// Through a relay, or directly to an endpoint on one of this host's networks or not
+    /// (when the caller gave the networks).
+    public var path: PeerPath?
     public var isStatic: Bool
     public var lastHandshakeUnix: UInt64?
     public var receivedBytes: UInt64
@@ -71,9 +71,9 @@ extension SessionManager {
         let body = link?.certificate.body
         let connected = peer.keys.hasSession(at: now)
         let state: PeerState = connected ? .connected : peer.handshake.isAwaiting ? .handshaking : link != nil ? .idle : .unreachable
-        var path = relayDescription(peer)
+        var path = relayedPath(peer)
         if path == nil, let localNetworks, let endpoint = peer.paths.endpoint {
-            path = localNetworks.contains { $0.contains(endpoint.address) } ? "LAN" : "direct"
+            path = localNetworks.contains { $0.contains(endpoint.address) } ? .lan : .direct
         }
         return PeerStatus(
             name: link?.name, publicKey: KeyText.publicKey(peer.publicKey), endpoint: peer.paths.endpoint?.description,

@@ -26,7 +26,7 @@ struct PingCommand: ParsableCommand {
             guard let r = try daemon.reply(to: "ping \(peer) \(count)", as: PingReport.self, what: "a ping report",
                                            timeoutMilliseconds: Int32(count) * 500 + 5000) else { return }
             if let error = r.error { throw Failure.runtime(error) }
-            let path = [r.path, r.foundBy].compactMap { $0 }.joined(separator: ", ")
+            let path = [r.path?.description, r.foundBy].compactMap { $0 }.joined(separator: ", ")
             print("PING \(r.peer) (\(r.address)) over \(r.endpoint ?? "no endpoint yet")\(path.isEmpty ? "" : " (\(path))")".terminalSafe)
             for reply in r.replies { print("probe \(reply.sequence): \(Self.ms(reply.milliseconds))") }
             let times = r.replies.map(\.milliseconds)

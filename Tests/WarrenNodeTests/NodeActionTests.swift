@@ -28,9 +28,9 @@ struct NodeActionTests {
         let a = net.add("a", host: 2, staticPeers: [b])
         net.start(b)
         net.start(a)
-        #expect(net.status(a).peers.first?.path == "direct")
+        #expect(net.status(a).peers.first?.path == .direct)
         net.handle(.localAddresses(HostAddresses(networks: [IPPrefix("192.0.2.0/24")!])), at: a)
-        #expect(net.status(a).peers.first?.path == "LAN")
+        #expect(net.status(a).peers.first?.path == .lan)
     }
 
     @Test("a refused handshake is one warning with the fixed fields")

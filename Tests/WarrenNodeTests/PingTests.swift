@@ -19,7 +19,7 @@ struct PingTests {
             return
         }
         #expect(report.sent == 3 && report.replies.map(\.sequence) == [1, 2, 3] && report.error == nil)
-        #expect(report.peer == "b" && report.endpoint == "192.0.2.1:51820" && report.path == "direct")
+        #expect(report.peer == "b" && report.endpoint == "192.0.2.1:51820" && report.path == .direct)
     }
 
     @Test("a peer is named by its name or its overlay addresses")

@@ -1,4 +1,5 @@
 import Testing
+import FoundationEssentials
 import WarrenCrypto
 import WarrenPKI
 import WarrenSession
@@ -24,7 +25,7 @@ struct RelayPathTests {
 
     static let relayKey = Key32(bytes: [UInt8](repeating: 7, count: 32))!
 
-    func path(_ h: SessionHarness, at node: Int) -> String? { h.nodes[node].manager.status(now: h.now.instant).first?.path }
+    func path(_ h: SessionHarness, at node: Int) -> String? { h.nodes[node].manager.status(now: h.now.instant).first?.path?.description }
 
     @Test("a relay's channels carry the pending handshake and the held packet at once")
     func relayedAtOnce() throws {
@@ -147,5 +148,16 @@ struct RelayPathTests {
         #expect([5, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0].withUnsafeBytes { RelayEnvelope.channel($0) } == nil, "too short")
         #expect(RelayEnvelope.wrap([4, 0, 0, 0], channel: 0).withUnsafeBytes { RelayEnvelope.channel($0) } == nil, "channel 0")
         #expect([4, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0].withUnsafeBytes { RelayEnvelope.channel($0) } == nil, "not an envelope")
+    }
+}
+
+@Suite("Peer path words")
+struct PeerPathTests {
+    @Test("a path keeps its words through JSON, which scripts match", arguments: [PeerPath.direct, .lan, .relayed(via: "boot")])
+    func roundTrip(_ path: PeerPath) throws {
+        let encoded = try JSONEncoder().encode([path])
+        #expect(String(decoding: encoded, as: UTF8.self) == "[\"\(path)\"]")
+        #expect(try JSONDecoder().decode([PeerPath].self, from: encoded) == [path])
+        #expect(PeerPath("relayed via ") == nil && PeerPath("lan") == nil)
     }
 }

@@ -1,3 +1,5 @@
+public import WarrenSession
+
 /// What `warren ping` receives over the control socket, as JSON.
 public struct PingReport: Codable, Sendable {
     public struct Reply: Codable, Sendable {
@@ -7,9 +9,9 @@ public struct PingReport: Codable, Sendable {
 
     public var peer: String
     public var address: String
-    /// Where the probes went, and whether that is on a LAN of ours or not ("LAN", "direct").
+    /// Where the probes went, and how.
     public var endpoint: String?
-    public var path: String?
+    public var path: PeerPath?
     public var foundBy: String?
     public var sent: Int
     public var replies: [Reply]
