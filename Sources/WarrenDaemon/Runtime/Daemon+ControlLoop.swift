@@ -4,7 +4,6 @@ import WarrenLinux
 import WarrenNode
 import WarrenSession
 import WarrenWire
-import FoundationEssentials
 
 extension Daemon {
     enum Token: UInt64 { case queue, signals, control, beacons }
@@ -71,12 +70,7 @@ extension Daemon {
     func noticeHostChanges(now: Moment, force: Bool = false, into actions: inout [NodeAction]) {
         if force || now.instant >= nextHostCheck {
             nextHostCheck = now.instant + Self.hostCheckInterval
-            let addresses = HostAddresses(
-                addresses: LocalAddresses.list(excludingInterface: tun.name),
-                networks: LocalAddresses.networks(excludingInterface: tun.name),
-                ipv6Links: LocalAddresses.ipv6Interfaces(excludingInterface: tun.name).map {
-                    HostAddresses.IPv6Link(interfaceIndex: $0.index, address: $0.address)
-                })
+            let addresses = HostAddresses.read(excludingInterface: tun.name)
             if addresses != hostAddresses {
                 hostAddresses = addresses
                 node.handle(.localAddresses(addresses), now: now, into: &actions)
@@ -93,7 +87,7 @@ extension Daemon {
     func answer(_ request: ControlRequest, into actions: inout [NodeAction]) {
         switch NodeRequest.parse(request.line) {
         case .failure(let error):
-            request.respond((try? JSONEncoder.sorted.encode(["error": error.message])).map(Array.init) ?? Array("{}".utf8))
+            request.respond(error.json)
         case .success(let parsed):
             let now = Self.moment()
             noticeHostChanges(now: now, force: true, into: &actions)
@@ -131,7 +125,7 @@ extension Daemon {
                     logger.warning("cannot save DHT contacts", metadata: .init([.reason: "\(error)"]))
                 }
             case .reply(let id, let reply):
-                requests.removeValue(forKey: id)?.respond(Self.encoded(reply))
+                requests.removeValue(forKey: id)?.respond(reply.json)
             case .log(let event):
                 logger.log(level: event.level.loggerLevel, "\(event.message)", metadata: Logger.Metadata(event.fields))
             }
@@ -140,41 +134,4 @@ extension Daemon {
     }
 
     var tableFile: RoutingTableFile { RoutingTableFile(directory: config.stateDirectory, interface: tun.name) }
-
-    static func encoded(_ reply: NodeReply) -> [UInt8] {
-        let encoder = JSONEncoder.sorted
-        let data: Data? = switch reply {
-        case .status(let report): try? encoder.encode(report)
-        case .lookup(let report): try? encoder.encode(report)
-        case .ping(let report): try? encoder.encode(report)
-        case .netcheck(let report): try? encoder.encode(report)
-        }
-        return data.map(Array.init) ?? Array("{}".utf8)
-    }
-}
-
-extension Logger.Metadata {
-    /// Log fields under the names LOGGING.md fixes.
-    init(_ fields: [LogField: String]) {
-        self.init(uniqueKeysWithValues: fields.map { ($0.key.rawValue, .string($0.value)) })
-    }
-}
-
-extension WarrenNode.LogEvent.Level {
-    var loggerLevel: Logger.Level {
-        switch self {
-        case .debug: .debug
-        case .info: .info
-        case .notice: .notice
-        case .warning: .warning
-        }
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return e
-    }
 }

@@ -73,7 +73,7 @@ public final class Daemon {
         }
         let overlayIPv6: Bool
         do {
-            overlayIPv6 = try Self.configureInterface(tun.name, certificate: certificate, mtu: config.mtu)
+            overlayIPv6 = try OverlayInterface.configure(tun.name, certificate: certificate, mtu: config.mtu)
         } catch {
             tun.close()
             socket.close()
@@ -112,24 +112,6 @@ public final class Daemon {
             logger.warning("IPv6 is disabled on this host: running IPv4-only, without the overlay address \(certificate.body.ipv6)",
                            metadata: .init([.interface: tun.name]))
         }
-    }
-
-    /// Addresses (IPv4 and the derived IPv6, each with the overlay prefix, which also
-    /// installs the overlay routes), MTU, link up, and routes for nothing else: peers' routed
-    /// subnets are the kernel's to reach through us only if the operator routes them.
-    /// Returns whether the IPv6 address is there: a host with IPv6 disabled refuses it
-    /// (EACCES for `disable_ipv6`, EAFNOSUPPORT without the IPv6 stack), and runs IPv4-only.
-    static func configureInterface(_ name: String, certificate: Certificate, mtu: Int) throws(SystemError) -> Bool {
-        let netlink = try Netlink()
-        let index = try netlink.interfaceIndex(name: name)
-        try netlink.setLinkUp(index: index, mtu: UInt32(mtu))
-        try netlink.addAddress(certificate.body.ipv4, index: index)
-        do {
-            try netlink.addAddress(certificate.body.ipv6, index: index)
-        } catch where Netlink.isFamilyDisabled(error) {
-            return false
-        }
-        return true
     }
 
     public func run() throws(StartupError) {
@@ -191,17 +173,5 @@ public final class Daemon {
         tun.close()
         socket.close()
         beaconSocket?.close()
-    }
-}
-
-/// Why the daemon could not start: one line for the operator. Configuration problems exit
-/// with status 2, everything else with 1.
-public struct StartupError: Error, CustomStringConvertible {
-    public let description: String
-    public let isConfig: Bool
-
-    init(_ description: String, isConfig: Bool = false) {
-        self.description = description
-        self.isConfig = isConfig
     }
 }
