@@ -25,9 +25,11 @@ extension IntegrationTests {
             #expect(try await lab.status(a).peer(b)?.path == "relayed via boot")
             #expect(try await lab.status(b).peer(a)?.path == "relayed via boot")
 
-            // Twenty lines over ten seconds; the block goes after the first two.
+            // Twenty lines over ten seconds; the block goes once the second has come back
+            // over the relay, so the session is open and running on it.
             let session = try lab.startSSH(from: a, to: server, "for i in $(seq 1 20); do echo line$i; sleep 0.5; done")
-            try await Task.sleep(for: .seconds(1))
+            try await session.waitForLine("line2", timeout: .seconds(10))
+            #expect(try await lab.status(a).peer(b)?.path == "relayed via boot", "the session must start on the relay")
             try await Router.apply(["delete table ip wit_block"], in: homeB.namespace)
             let unblocked = ContinuousClock.now
             try await lab.waitForStatus(a, timeout: .seconds(20), "a's packets to b go directly") { $0.peer(b)?.path == "direct" }

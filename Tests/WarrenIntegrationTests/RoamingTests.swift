@@ -8,9 +8,10 @@ extension IntegrationTests {
             let nodes = try await lab.mesh(["a", "b"])
             let (client, host) = (nodes[0], nodes[1])
             let server = try await lab.startSSHServer(in: host, address: host.overlayIPv4)
-            // Ten lines over five seconds; the address changes after the first second.
+            // Ten lines over five seconds; the address changes once the second line came
+            // back, so the session is open and running when the node moves.
             let session = try lab.startSSH(from: client, to: server, "for i in 1 2 3 4 5 6 7 8 9 10; do echo line$i; sleep 0.5; done")
-            try await Task.sleep(for: .seconds(1))
+            try await session.waitForLine("line2", timeout: .seconds(10))
             let moved = "192.168.77.123"
             // As with a new DHCP lease: the old address goes, a new one comes. (Added first, the
             // new one would be a secondary address that the kernel removes with the old.)

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 extension IntegrationTests {
+    /// The debug build the tests run moves about 600 Mbit/s here (the README's release
+    /// figures are five times that); a third of it is the floor.
     @Test("iperf3 moves data over the overlay for 3 seconds")
     func iperf3ReportsThroughput() async throws {
         try Prerequisites.requireTools(["iperf3"])
@@ -9,13 +11,14 @@ extension IntegrationTests {
             let nodes = try await lab.mesh(["a", "b"])
             let bitsPerSecond = try await iperf3(lab, from: nodes[0], to: nodes[1], seconds: 3)
             print("iperf3 over warren (debug build, TCP, 3 s): \(String(format: "%.1f", bitsPerSecond / 1e6)) Mbit/s received")
-            #expect(bitsPerSecond > 0)
+            #expect(bitsPerSecond > 200e6)
         }
     }
 
     /// Tunnel datagrams (up to 1452 bytes) longer than the underlay's MTU: the kernel refuses
     /// a joined run of them (a segment must fit the path), so each is sent again on its own
-    /// and fragmented by IP, as a run without segmentation offload would be.
+    /// and fragmented by IP, as a run without segmentation offload would be. About 400 Mbit/s
+    /// in the debug build; a third of it is the floor.
     @Test("iperf3 runs over an underlay whose MTU is below the tunnel's datagrams")
     func iperf3OverSmallUnderlayMTU() async throws {
         try Prerequisites.requireTools(["iperf3"])
@@ -24,7 +27,7 @@ extension IntegrationTests {
             for node in nodes { try await Command.check(node.namespace.ip("link", "set", "eth0", "mtu", "1280")) }
             let bitsPerSecond = try await iperf3(lab, from: nodes[0], to: nodes[1], seconds: 2)
             print("iperf3 over warren, underlay MTU 1280 (debug build, TCP, 2 s): \(String(format: "%.1f", bitsPerSecond / 1e6)) Mbit/s received")
-            #expect(bitsPerSecond > 10e6)
+            #expect(bitsPerSecond > 130e6)
         }
     }
 

@@ -53,6 +53,17 @@ final class BackgroundProcess {
         return true
     }
 
+    /// Waits up to `timeout` for a line of output that is exactly `line` (proof that the
+    /// program got that far), failing with its log if the line never comes or it exits first.
+    func waitForLine(_ line: String, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !log.split(separator: "\n").contains(Substring(line)) {
+            guard child.isRunning else { throw LabError("\(name) \(state) before printing \(line): \(log)") }
+            guard ContinuousClock.now < deadline else { throw LabError("\(name) printed no \(line) in \(timeout): \(log)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// Teardown's stop: SIGTERM, up to 3 s of grace, then SIGKILL. Blocking, for `defer`.
     func terminateBlocking() {
         guard child.isRunning else { return }
