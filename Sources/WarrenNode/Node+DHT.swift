@@ -158,7 +158,7 @@ extension Node {
     private func introduce(_ address: IPv4Address, packets: [[UInt8]], found result: LookupResult, now: Moment,
                            into actions: inout [SessionAction]) {
         guard let record = result.records.first, let unchecked = try? UncheckedCertificate(parsing: record.certificate),
-              let link = manager.introduce(certificate: unchecked, endpoints: record.endpoints, now: now) else {
+              let link = manager.introduce(certificate: unchecked, endpoints: lanFirst(record.endpoints), now: now) else {
             log(.debug, "no record found", [.address: address.description, .reason: "lookup found nothing"])
             unreachable(packets)
             return

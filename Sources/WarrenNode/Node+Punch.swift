@@ -14,17 +14,28 @@ extension Node {
     static let punchBurst = 10.0
 
     /// About to reach a node found in the DHT: ask its rendezvous nodes to tell it, so that
-    /// its NAT opens for us while ours opens for it, and to join us through them if they are
-    /// relays, so the first packets get through at once whatever the NATs do.
+    /// its NAT opens for us while ours opens for it, and one of them at a time to join us if
+    /// it is a relay (`RelayRequests`), so the first packets get through at once whatever
+    /// the NATs do.
     func requestPunches(towards record: PeerRecord, publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard !manager.isConnected(publicKey, now: now.instant), let own = publishedRecord else { return }
         let request = PunchMessage(kind: .request, peer: publicKey, record: own.encoded).encoded
         let nodes = record.rendezvous.map { PunchCoordinator.Node(publicKey: $0.publicKey, endpoint: $0.endpoint) }
-        for rendezvous in punches.request(towards: publicKey, endpoints: record.endpoints, via: nodes, now: now.instant) {
+        let asked = punches.request(towards: publicKey, endpoints: record.endpoints, via: nodes, now: now.instant)
+        for rendezvous in asked {
             manager.sendControl(request, to: rendezvous.publicKey, endpoint: rendezvous.endpoint, now: now, into: &actions)
-            requestRelay(towards: publicKey, via: Contact(publicKey: rendezvous.publicKey, endpoint: rendezvous.endpoint), now: now,
-                         into: &actions)
         }
+        if let relay = relayRequests.start(towards: publicKey, relays: asked, now: now.instant) {
+            requestRelay(towards: publicKey, via: relay, now: now, into: &actions)
+        }
+    }
+
+    /// `endpoints` with those on this host's own networks first. Two members behind one NAT
+    /// that hairpins can also meet at its public address, but the LAN is the shorter way,
+    /// and the address an initiation goes to first is usually where the session lands.
+    func lanFirst(_ endpoints: [Endpoint]) -> [Endpoint] {
+        let onLAN = endpoints.filter { endpoint in hostAddresses.networks.contains { $0.contains(endpoint.address) } }
+        return onLAN + endpoints.filter { !onLAN.contains($0) }
     }
 
     /// A punch message from an authenticated peer.
@@ -43,7 +54,7 @@ extension Node {
             do {
                 let punch = try punches.admit(message, from: link.publicKey, now: now.instant, verifyRecord: { verifiedRecord($0, now: now) })
                 log(.debug, "punching", [.towards: KeyText.publicKey(punch.peer), .via: link.name])
-                manager.punch(towards: punch.peer, candidates: punch.candidates, now: now, into: &actions)
+                manager.punch(towards: punch.peer, candidates: lanFirst(punch.candidates), now: now, into: &actions)
                 // Where the rendezvous node sees the peer: if a symmetric NAT keeps the peer
                 // from being met there, its next ports are worth a try.
                 if let seen = punch.seen {

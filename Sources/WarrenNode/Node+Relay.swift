@@ -7,9 +7,9 @@ import WarrenWire
 
 /// Relaying (see `RelayMessage`). As a relay (its certificate has the relay role) this node
 /// binds channels between members that each have a session with it, and its inbound packet
-/// thread forwards their envelopes. As a member it asks the rendezvous nodes of a peer it
-/// looked up to join it to that peer, and keeps asking while it talks to a relayed peer, so
-/// the channels stay bound as a fallback.
+/// thread forwards their envelopes. As a member it asks a rendezvous node of a peer it
+/// looked up to join it to that peer (one at a time, `RelayRequests`), and keeps asking the
+/// one that did while it talks to a relayed peer, so the channels stay bound as a fallback.
 extension Node {
     static let relayRequestsPerSecond = 2.0
     static let relayBurst = 10.0
@@ -20,7 +20,7 @@ extension Node {
     public var isRelay: Bool { certificate.body.roles.contains(.relay) }
 
     /// Asks `relay` (a rendezvous node of `publicKey`'s record) to join us to it.
-    func requestRelay(towards publicKey: Key32, via relay: Contact, now: Moment, into actions: inout [SessionAction]) {
+    func requestRelay(towards publicKey: Key32, via relay: PunchCoordinator.Node, now: Moment, into actions: inout [SessionAction]) {
         let request = RelayMessage(kind: .request, peer: publicKey).encoded
         manager.sendControl(request, to: relay.publicKey, endpoint: relay.endpoint, now: now, into: &actions)
     }
@@ -40,6 +40,7 @@ extension Node {
             // Only a node the CA made a relay may tell us where to send a peer's packets.
             guard link.certificate.body.roles.contains(.relay) else { return }
             log(.debug, "relay bound", [.towards: KeyText.publicKey(message.peer), .via: link.name, .channel: "\(channel)"])
+            relayRequests.bound(towards: message.peer)
             manager.bindRelay(towards: message.peer, through: link.publicKey, path: Path(endpoint: path.endpoint, channel: channel),
                               now: now, into: &actions)
         }
@@ -63,11 +64,13 @@ extension Node {
                             endpoint: nil, now: now, into: &actions)
     }
 
-    /// Expires idle bindings (as a relay) and renews ours (as a member).
+    /// Expires idle bindings (as a relay); asks the next relay where one did not answer,
+    /// and renews our channels (as a member).
     func relayTimers(now: Moment, into actions: inout [SessionAction]) {
         if relayTable.count > 0 {
             relayTable.expire(now: now.instant) { manager.isConnected($0, now: now.instant) }
         }
+        for (peer, relay) in relayRequests.due(now: now.instant) { requestRelay(towards: peer, via: relay, now: now, into: &actions) }
         guard now.instant >= nextRelayRefresh else { return }
         nextRelayRefresh = now.instant + Self.relayRefreshInterval
         for (peer, relay) in manager.relayedPeers(now: now.instant) {

@@ -37,6 +37,8 @@ public final class Node {
     var publishedRelayVersions: (routing: UInt64, table: UInt64) = (.max, .max)
     var relayLimits = KeyedRateLimiter<Key32>(capacity: Node.relayBurst, perSecond: Node.relayRequestsPerSecond, maxKeys: 1024)
     var nextRelayRefresh: Instant = .zero
+    /// Which relay is asked next to join us to a peer (as a member).
+    var relayRequests: RelayRequests
 
     // This node's record (`Node+Record`).
     var recordSequence: UInt64 = 0
@@ -94,6 +96,7 @@ public final class Node {
         self.random = random
         resolver = AddressResolver(patience: settings.resolverPatience)
         punches = PunchCoordinator(own: certificate.publicKey, policy: manager.endpointPolicy)
+        relayRequests = RelayRequests(own: certificate.publicKey)
         beaconGate = LANBeaconGate(authority: authority, ownKey: certificate.publicKey)
         nextCandidateCheck = now + Self.firstCandidateCheck
         nextBeacon = now
@@ -146,7 +149,7 @@ public final class Node {
     public func nextDeadline(after now: Instant) -> Instant {
         var deadline = manager.nextDeadline(after: now)
         var others: [Instant?] = [dht.nextDeadline(), resolver.nextDeadline(), lastPublished.map { $0 + Self.republishInterval } ?? joinDeadline,
-                                  lastSaved + Self.saveInterval, nextRelayRefresh,
+                                  lastSaved + Self.saveInterval, nextRelayRefresh, relayRequests.nextDeadline(),
                                   candidateProbe?.nextDeadline() ?? (settings.advertise.isEmpty ? nextCandidateCheck : nil),
                                   settings.lanBeacons ? nextBeacon : nil]
         others += netChecks.map { $0.probe.nextDeadline() }

@@ -29,6 +29,9 @@ final class NodeNetwork {
     var performed: [[NodeAction]] = []
     /// IP packets that reached each member's TUN device: from peers, and written by the node.
     var delivered: [[[UInt8]]] = []
+    /// Pairs of members (by index, in sending order) whose datagrams are lost, as between
+    /// two NATs no punch opens.
+    var blocked: Set<[Int]> = []
     var rng = SeededRandom(seed: 21)
     var nextRequest: RequestID = 0
     let ca: CertificateAuthority
@@ -169,7 +172,7 @@ final class NodeNetwork {
             performed[i].append(action)
             switch action {
             case .send(let bytes, let endpoint):
-                guard let to = members.firstIndex(where: { $0.endpoint == endpoint }) else { continue }
+                guard let to = members.firstIndex(where: { $0.endpoint == endpoint }), !blocked.contains([i, to]) else { continue }
                 receive(bytes, at: to, from: members[i].endpoint)
             case .publishRouting(let snapshot):
                 members[i].snapshot = snapshot
@@ -215,7 +218,7 @@ final class NodeNetwork {
         }
         switch verdict {
         case .send(let offset, let length, let endpoint, _):
-            guard let to = members.firstIndex(where: { $0.endpoint == endpoint }) else { return }
+            guard let to = members.firstIndex(where: { $0.endpoint == endpoint }), !blocked.contains([from, to]) else { return }
             receive(Array(buffer[offset..<offset + length]), at: to, from: members[from].endpoint)
         case .needsSession(let link):
             handle(.packet(.hold(packet, link: link)), at: from)

@@ -60,3 +60,33 @@ struct PunchAcceptanceTests {
         #expect(net.members[r].node.drops[.rateLimited] == 1)
     }
 }
+
+/// Two members behind one NAT: where their punches go first.
+@Suite("Punching on a shared LAN")
+struct SharedLANPunchTests {
+    @Test("a punch goes first to the peer's address on a LAN of ours, then to where the rendezvous node saw it")
+    func lanFirst() {
+        let net = NodeNetwork()
+        let r = net.add("r", host: 1)
+        let a = net.add("a", host: 2, bootstrap: [r])
+        let b = net.add("b", host: 3, bootstrap: [r])
+        let lan = Endpoint("192.168.1.5:51820")!
+        net.handle(.localAddresses(HostAddresses(addresses: [.v4(IPv4Address(192, 168, 1, 5))])), at: a)
+        net.handle(.localAddresses(HostAddresses(addresses: [.v4(IPv4Address(192, 168, 1, 6))],
+                                                 networks: [IPPrefix("192.168.1.0/24")!])), at: b)
+        // They meet only through r until a punch: what each sends the other is lost.
+        net.blocked = [[a, b], [b, a]]
+        for i in [r, a, b] { net.start(i) }
+        net.run(for: .seconds(1))
+        let before = net.performed[b].count
+        // a wants b: it looks b up and asks b's rendezvous node, r, to pass on its request.
+        net.handle(.packet(.unroutable(net.members[b].ipv4, packet: [])), at: a)
+        net.run(for: .milliseconds(500))
+        #expect(net.logs(at: b).contains { $0.message == "punching" })
+        let initiations = net.performed[b][before...].compactMap { action -> Endpoint? in
+            guard case .send(let bytes, let endpoint) = action, bytes.first == 1, endpoint != net.members[r].endpoint else { return nil }
+            return endpoint
+        }
+        #expect(initiations.prefix(2) == [lan, net.members[a].endpoint], "\(initiations)")
+    }
+}
