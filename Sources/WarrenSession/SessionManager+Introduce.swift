@@ -53,11 +53,15 @@ extension SessionManager {
     /// tries it too, and it is the endpoint only of a peer that had none. A beacon replaces
     /// nothing: not a configured endpoint, nor one a handshake or an authenticated packet
     /// proved; the handshake's answer decides where the peer is (security issue #11, finding
-    /// 6). A working session is left alone. Nil when the certificate is refused.
+    /// 6). A working session keeps its endpoint until a probe to the LAN address is
+    /// answered inside it (`PathSelector`). Nil when the certificate is refused.
     @discardableResult
     public func seenOnLAN(certificate unchecked: UncheckedCertificate, at endpoint: Endpoint, now: Moment) -> PeerLink? {
         guard endpointPolicy.admits(endpoint) else { return nil }
-        if let known = peers[unchecked.body.publicKey], known.keys.hasSession(at: now.instant) { return known.link }
+        if let known = peers[unchecked.body.publicKey], known.keys.hasSession(at: now.instant) {
+            known.paths.heardOnLAN(at: endpoint, now: now.instant)
+            return known.link
+        }
         guard let (peer, certificate) = verifiedPeer(unchecked, foundBy: .lan, now: now) else { return nil }
         peer.paths.candidates = Array(([endpoint] + peer.paths.candidates.filter { $0 != endpoint }).prefix(Self.maxCandidates))
         if peer.paths.endpoint == nil {

@@ -40,23 +40,37 @@ extension IntegrationTests {
 }
 
 extension IntegrationTests {
-    /// The router does not hairpin: packets to its public address from its own LAN are lost.
-    /// The LAN addresses in b's record are what a reaches b at, from a cold start.
-    @Test("two nodes behind one NAT reach each other over their LAN, without hairpinning")
-    func twoNodesBehindOneNAT() async throws {
+    /// Without hairpinning, packets to the router's public address from its own LAN are
+    /// lost, and the LAN addresses in b's record are what a reaches b at. With it, a and b
+    /// first meet at its public address (where boot saw them, and named them to each other
+    /// as DHT contacts); their LAN beacons must then move them to the LAN within seconds.
+    /// From a cold start either way.
+    @Test("two nodes behind one NAT reach each other over their LAN, with hairpinning or without", arguments: [false, true])
+    func twoNodesBehindOneNAT(hairpin: Bool) async throws {
         try await Lab.run { lab in
             let boot = try await lab.addNode("boot")
-            let home = try await lab.addNATRouter("home", kind: .portRestricted, sharedLAN: true)
+            let home = try await lab.addNATRouter("home", kind: .portRestricted, sharedLAN: true, hairpin: hairpin)
             let b = try await lab.addNode("b", behind: home)
             let a = try await lab.addNode("a", behind: home)
-            try await lab.startTogether(boot: boot, [a, b])
+            try await lab.startTogether(boot: boot, [a, b], lanBeacons: hairpin)
             try await Task.sleep(for: .seconds(1))
             let (reply, took) = try await lab.pingOnce(from: a, to: b.overlayIPv4)
             #expect(reply.succeeded, "the first echo was not answered: \(reply)")
             #expect(took < .milliseconds(60), "the first echo took \(took)")
+            if hairpin {
+                // Traffic keeps the session's probes going while the paths move.
+                let traffic = try lab.startProcess("ping-a", a.exec("ping", "-q", "-i", "0.2", "-w", "10", b.overlayIPv4))
+                defer { traffic.terminateBlocking() }
+                let started = ContinuousClock.now
+                try await lab.waitForStatus(a, timeout: .seconds(6), "a's path to b is the LAN") { $0.peer(b)?.path == "LAN" }
+                try await lab.waitForStatus(b, timeout: .seconds(6), "b's path to a is the LAN") { $0.peer(a)?.path == "LAN" }
+                print("hairpinning NAT: both paths on the LAN \(ContinuousClock.now - started) after the first echo")
+            }
             let peer = try await lab.status(a).peer(b)
             #expect(peer?.endpoint == b.endpoint, "a reaches b at \(peer?.endpoint ?? "-"), not its LAN address \(b.endpoint)")
             #expect(peer?.path == "LAN", "\(String(describing: peer))")
+            let back = try await lab.status(b).peer(a)
+            #expect(back?.endpoint == a.endpoint && back?.path == "LAN", "\(String(describing: back))")
         }
     }
 }

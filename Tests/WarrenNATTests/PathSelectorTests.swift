@@ -110,3 +110,30 @@ struct PathSelectorTests {
         #expect(paths.state == .direct(home))
     }
 }
+
+@Suite("Path selector on a shared LAN")
+struct LANPathTests {
+    let hairpin = Endpoint("198.51.100.7:40001")!
+    let lan = Endpoint("192.168.1.7:51820")!
+    let t0 = Instant(nanoseconds: 1_000_000_000)
+
+    @Test("a peer met at a public address is probed at the LAN address its beacon came from, and moves there when it answers")
+    func lanUpgrade() {
+        var paths = PathSelector(endpoint: hairpin)
+        let unheard = paths.probeTargets(at: t0, lastDirectReceived: t0)
+        #expect(unheard.isEmpty, "no relay, no LAN address: nothing to probe")
+        paths.heardOnLAN(at: lan, now: t0)
+        let first = paths.probeTargets(at: t0, lastDirectReceived: t0)
+        let tooSoon = paths.probeTargets(at: t0 + .milliseconds(500), lastDirectReceived: t0)
+        let second = paths.probeTargets(at: t0 + .seconds(1), lastDirectReceived: t0)
+        #expect(first == [lan] && tooSoon.isEmpty && second == [lan])
+        let calm = paths.probeTargets(at: t0 + .seconds(11), lastDirectReceived: t0)
+        #expect(calm.isEmpty, "after eager probing, every 15 s")
+        let elsewhere = paths.confirmDirect(from: Endpoint("203.0.113.9:51820")!, now: t0)
+        #expect(!elsewhere, "only the LAN address's answer moves a peer that has no relay")
+        let moved = paths.confirmDirect(from: lan, now: t0 + .seconds(2))
+        #expect(moved && paths.state == .direct(lan))
+        let done = paths.probeTargets(at: t0 + .seconds(30), lastDirectReceived: t0)
+        #expect(done.isEmpty, "the endpoint is the LAN address: nothing more to probe")
+    }
+}

@@ -8,6 +8,11 @@ public import WarrenWire
 /// direct path falls silent, so a session (and a TCP connection inside it) survives every
 /// change of path.
 ///
+/// A direct path that is not on the LAN gives way to one that is: two members behind one
+/// NAT that hairpins meet first at its public address (that is where the DHT saw them), but
+/// when one hears the other's LAN beacon, it probes the LAN address, and an answer from there
+/// moves the endpoint.
+///
 /// Times of packets that came directly are the packet threads' to record; callers pass in
 /// the newest (`lastDirectReceived`). Each change that moves packets returns true, for the
 /// caller to republish its routing.
@@ -49,6 +54,10 @@ public struct PathSelector: Sendable {
     public private(set) var relayNode: Key32?
     /// Whether packets go on `relay`.
     public private(set) var usesRelay = false
+    /// Where the peer's LAN beacon says it is on one of our LANs.
+    public private(set) var lan: Endpoint?
+    private var lanHeardAt: Instant?
+    private var lastLANProbeAt: Instant?
     private var relayBoundAt: Instant?
     private var directConfirmedAt: Instant?
     private var lastProbeAt: Instant?
@@ -96,13 +105,23 @@ public struct PathSelector: Sendable {
         return true
     }
 
+    /// The peer's beacon came from `endpoint` on one of our LANs: it is probed until it
+    /// answers (then it becomes the endpoint) while the endpoint is elsewhere.
+    public mutating func heardOnLAN(at endpoint: Endpoint, now: Instant) {
+        guard lan != endpoint else { return }
+        lan = endpoint
+        lanHeardAt = now
+        lastLANProbeAt = nil
+    }
+
     /// The relay node `node` said it bound the relay channel.
     public mutating func boundBy(_ node: Key32) { relayNode = node }
 
     /// An answer came back directly from `endpoint` (a probe's echo, a handshake
-    /// response): the direct path works both ways. Only a relayed peer keeps count.
+    /// response): the direct path works both ways. Only a relayed peer keeps count, and a
+    /// peer whose LAN address answered.
     public mutating func confirmDirect(from endpoint: Endpoint, now: Instant) -> Bool {
-        guard relay != nil else { return false }
+        guard relay != nil || endpoint == lan else { return false }
         let moved = self.endpoint != endpoint
         self.endpoint = endpoint
         directConfirmedAt = now
@@ -134,7 +153,7 @@ public struct PathSelector: Sendable {
     /// on a trusted direct path, every `probeInterval` once a third of its trust ran out
     /// with nothing come that way, to renew it before it lapses.
     public mutating func probeTargets(at now: Instant, lastDirectReceived: Instant) -> [Endpoint] {
-        guard relay != nil else { return [] }
+        guard relay != nil else { return lanProbeTargets(at: now) }
         let interval: Duration
         var guesses: [Endpoint] = []
         if usesRelay {
@@ -150,5 +169,15 @@ public struct PathSelector: Sendable {
         lastProbeAt = now
         let addresses = directAddresses
         return addresses + guesses.filter { !addresses.contains($0) }
+    }
+
+    /// A LAN address heard of while the endpoint is elsewhere: probed every `probeInterval`
+    /// for `eagerProbing` after its beacon, then every `directRecheck`.
+    private mutating func lanProbeTargets(at now: Instant) -> [Endpoint] {
+        guard let lan, lan != endpoint, let heard = lanHeardAt else { return [] }
+        let interval = now.since(heard) < Self.eagerProbing ? Self.probeInterval : Self.directRecheck
+        if let last = lastLANProbeAt, now.since(last) < interval { return [] }
+        lastLANProbeAt = now
+        return [lan]
     }
 }

@@ -3,8 +3,9 @@ import Foundation
 /// A home router for the lab: a namespace cabled to the switch with a "public" address
 /// 192.168.77.(200+R), forwarding for nodes on LANs of their own (172.20.(10R+K).0/24), or
 /// all on one LAN (172.20.(10R).0/24, a bridge), and translating their addresses with
-/// nftables, as the kernel's NAT does in real routers. There is no hairpinning: a node's
-/// packets to the router's public address do not come back in to the LAN.
+/// nftables, as the kernel's NAT does in real routers. There is no hairpinning unless asked
+/// for (on a shared LAN): then a node's packets to another's mapping at the router's public
+/// address come back in to the LAN, from its own mapping, as many home routers do.
 ///
 /// Node K's port 51820 is mapped to the router's port 40000+K for every destination, except
 /// under `symmetric`, which picks a random port per destination, and `symmetricSequential`,
@@ -38,15 +39,17 @@ final class NATRouter {
     let index: Int
     /// Every node on one bridged LAN instead of one LAN each.
     let sharedLAN: Bool
+    let hairpin: Bool
     private var lans = 0
 
-    init(name: String, kind: Kind, namespace: NetworkNamespace, publicAddress: String, index: Int, sharedLAN: Bool) {
+    init(name: String, kind: Kind, namespace: NetworkNamespace, publicAddress: String, index: Int, sharedLAN: Bool, hairpin: Bool) {
         self.name = name
         self.kind = kind
         self.namespace = namespace
         self.publicAddress = publicAddress
         self.index = index
         self.sharedLAN = sharedLAN
+        self.hairpin = hairpin
     }
 
     /// Cables `node` to a LAN of its own behind the router, with a default route through it,
@@ -81,6 +84,11 @@ final class NATRouter {
         case .portRestricted, .symmetric, .symmetricSequential:
             break
         }
+        if hairpin {
+            precondition(sharedLAN && !kind.mapsPerDestination, "hairpinning is for nodes with fixed mappings on one LAN")
+            rules.append("add rule ip wit_nat prerouting iifname lanbr ip daddr \(publicAddress) udp dport \(mapped) dnat to \(inside):\(Lab.port)")
+            rules.append("add rule ip wit_nat postrouting oifname lanbr ip saddr \(inside) udp sport \(Lab.port) ct status dnat snat to \(publicAddress):\(mapped)")
+        }
         try await Router.apply(rules, in: namespace)
         return inside
     }
@@ -102,7 +110,7 @@ extension Lab {
     static let sequentialPorts = 1024
 
     /// Adds a NAT router of `kind` on the switch.
-    func addNATRouter(_ name: String, kind: NATRouter.Kind, sharedLAN: Bool = false) async throws -> NATRouter {
+    func addNATRouter(_ name: String, kind: NATRouter.Kind, sharedLAN: Bool = false, hairpin: Bool = false) async throws -> NATRouter {
         precondition(name.utf8.count <= 12 && name.allSatisfy { $0.isLetter || $0.isNumber }, "short alphanumeric router names")
         routers += 1
         let switchBoard = try await switchBoard()
@@ -140,7 +148,7 @@ extension Lab {
         rules.append("add rule ip wit_nat postrouting oifname eth0 masquerade" + (kind == .symmetric ? " fully-random" : ""))
         try await Router.apply(rules, in: namespace)
         return NATRouter(name: name, kind: kind, namespace: namespace, publicAddress: publicAddress, index: routers,
-                         sharedLAN: sharedLAN)
+                         sharedLAN: sharedLAN, hairpin: hairpin)
     }
 
     /// Configures `b` and `a` to join through `boot`, and starts them so that b has settled
@@ -157,9 +165,9 @@ extension Lab {
     /// Configures `nodes` with `boot` as their bootstrap node and starts all of them at once,
     /// as machines boot: nobody waits for another's record. Returns when every daemon answers
     /// on its control socket.
-    func startTogether(boot: Node, _ nodes: [Node]) async throws {
+    func startTogether(boot: Node, _ nodes: [Node], lanBeacons: Bool = false) async throws {
         try configure(boot, peers: [])
-        for node in nodes { try configure(node, peers: [], bootstrap: [boot]) }
+        for node in nodes { try configure(node, peers: [], bootstrap: [boot], lanBeacons: lanBeacons) }
         for node in [boot] + nodes { node.daemon = try startProcess(node.name, node.exec(warren, "up", "-c", node.configPath)) }
         for node in [boot] + nodes { try await waitForStatus(node, "\(node.name) is up") { _ in true } }
     }
