@@ -13,6 +13,9 @@ extension Node {
     /// How often the addresses are checked, and how soon again when nobody could be asked.
     static let candidateCheckInterval: Duration = .seconds(300)
     static let candidateRetryInterval: Duration = .seconds(2)
+    /// How soon the check runs again when only one server address answered: sessions to
+    /// peers made since give it others to ask.
+    static let unknownMappingRecheck: Duration = .seconds(30)
 
     /// The socket's endpoints on this host's own addresses.
     var localEndpoints: [Endpoint] {
@@ -49,11 +52,14 @@ extension Node {
         candidateProbe = nil
         let local = localEndpoints
         var found: [Endpoint] = []
-        // Behind an endpoint-dependent NAT what one server saw is no use to anyone else.
+        // Only a mapping servers at two addresses agree on is of use to others: behind an
+        // endpoint-dependent NAT what one server saw is for that server alone, and with one
+        // server nobody can tell (peers still meet us where a rendezvous node sees us).
         mapping = MappingBehaviour.classify(probe.results, local: local)
-        if mapping != .endpointDependent {
+        if mapping == .endpointIndependent {
             for e in probe.results.compactMap(\.mapped) where !local.contains(e) && !found.contains(e) { found.append(e) }
         }
+        if mapping == .unknown { nextCandidateCheck = now.instant + Self.unknownMappingRecheck }
         if found != reflexive {
             log(.info, "public address changed", [.reflexive: found.map(\.description).joined(separator: ", ")])
             reflexive = found

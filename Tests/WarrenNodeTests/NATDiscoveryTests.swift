@@ -62,6 +62,30 @@ struct NATDiscoveryTests {
         #expect(net.sends(at: a, to: stranger).count == 3)
     }
 
+    @Test("a public address one server saw is not published, and is asked again in 30 s; one two servers agree on is", arguments: [1, 2])
+    func reflexiveNeedsTwoServers(servers count: Int) throws {
+        let servers = [stranger, Endpoint("203.0.113.9:3478")!].prefix(count)
+        let mapped = Endpoint("192.0.2.200:40001")!
+        let net = NodeNetwork()
+        let a = net.add("a", host: 1) { $0.stunServers = servers.map { HostPort($0.description)! } }
+        net.start(a)
+        net.run(for: .seconds(3.1))
+        for server in servers {
+            for bytes in net.sends(at: a, to: server) {
+                let request = try STUNMessage(parsing: bytes)
+                var answer = STUNMessage(class: .success, transactionID: request.transactionID, attributes: [])
+                answer.append(mappedAddress: mapped)
+                net.handle(.packet(.stun(answer.encoded(fingerprint: true), from: server)), at: a)
+            }
+        }
+        net.run(for: .seconds(1))
+        let published = net.logs(at: a).first { $0.message == "public address changed" }?.fields[.reflexive]
+        #expect(published == (count == 2 ? mapped.description : nil))
+        let asked = net.sends(at: a, to: stranger).count
+        net.run(for: .seconds(30))
+        #expect(net.sends(at: a, to: stranger).count > asked || count == 2, "one server: asked again within 30 s")
+    }
+
     @Test("the first candidate check asks the servers three seconds after start, then every five minutes")
     func candidateCheck() {
         let net = NodeNetwork()
