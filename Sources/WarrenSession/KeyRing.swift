@@ -68,6 +68,11 @@ struct KeyRing {
 
     /// Drops every keypair past its lifetime; empty when none was.
     mutating func expire(at now: Instant) -> [UInt32] {
+        // Called for every peer on every tick: the common case allocates nothing.
+        func expired(_ keypair: Keypair?) -> Bool { keypair.map { !$0.isUsable(at: now) } ?? false }
+        guard expired(current) || expired(previous) || expired(next) || retired.contains(where: { !$0.isUsable(at: now) }) else {
+            return []
+        }
         var freed: [UInt32] = []
         func drop(_ slot: inout Keypair?) {
             guard let keypair = slot, !keypair.isUsable(at: now) else { return }

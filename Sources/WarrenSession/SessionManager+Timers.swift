@@ -3,32 +3,37 @@ import WarrenPKI
 public import WarrenWire
 
 extension SessionManager {
-    /// How often timers are evaluated when no handshake retry is due sooner. The keepalive and
-    /// rekey rules read activity times that the packet threads store, so they are polled.
+    /// How often every peer's timers are evaluated (keepalives, rekeys, key expiry, path
+    /// probes, pruning): they read activity times the packet threads store, so they are
+    /// polled. A handshake's retry is handled when it is due, between sweeps too.
     public static let tick: Duration = .milliseconds(500)
 
     public func nextDeadline(after now: Instant) -> Instant {
-        var deadline = now + Self.tick
+        var deadline = max(nextSweep, now)
         for peer in peers.values {
             if let retry = peer.handshake.retryAt, retry < deadline { deadline = retry }
         }
         return deadline
     }
 
-    /// Applies WireGuard's timer rules to every peer: retransmit or abandon handshakes, rekey,
-    /// send keepalives, and drop keys past their lifetime.
+    /// Applies WireGuard's timer rules: retransmits or abandons handshakes that are due,
+    /// and, once a tick, rekeys, sends keepalives and drops keys past their lifetime for
+    /// every peer. (A node with thousands of peers wakes for each one's retry; a full sweep
+    /// each time would cost it thousands of peers' work per wakeup.)
     public func handleTimers(now: Moment, into actions: inout [SessionAction]) {
+        let sweep = now.instant >= nextSweep
+        if sweep { nextSweep = now.instant + Self.tick }
         for peer in peers.values {
-            expireKeypairs(peer, now: now.instant)
+            if sweep { expireKeypairs(peer, now: now.instant) }
             driveHandshake(peer, now: now, into: &actions)
-            guard let link = peer.link else { continue }
+            guard sweep, let link = peer.link else { continue }
             if link.handshakeWanted.exchange(false, ordering: .relaxed), !peer.handshake.isAwaiting {
                 initiate(peer, now: now, into: &actions)
             }
             keepAlive(peer, link: link, now: now, into: &actions)
             probeDirectPaths(peer, link: link, now: now, into: &actions)
         }
-        pruneIdlePeers(now: now.instant)
+        if sweep { pruneIdlePeers(now: now.instant) }
     }
 
     private func expireKeypairs(_ peer: Peer, now: Instant) {

@@ -44,6 +44,8 @@ public final class SessionManager {
     var refusalLines = TokenBucket(capacity: refusalLinesBurst, perSecond: refusalLinesPerSecond, now: Instant(nanoseconds: 0))
     /// Refusals since the last one that got a log line.
     var unloggedRefusals = 0
+    /// When every peer's timers are next evaluated (`handleTimers`).
+    var nextSweep: Instant = .zero
     var lastTimestampNanoseconds: UInt64 = 0
     /// How old an initiator's keys get before it renews them: `Timing.rekeyAfterTime`, or less
     /// when a benchmark forces frequent rekeys (`WARREN_BENCH_REKEY_SECONDS`). Never more: the
@@ -90,17 +92,19 @@ public final class SessionManager {
         var s = RoutingSnapshot()
         var subnets: [IPPrefix: RoutingSnapshot.Route] = [:]
         // Two certificates may claim one address or subnet (a node re-keyed, or the CA signed
-        // it twice): the newer certificate owns it, whichever handshook first, so peers go
-        // oldest first and each overwrites what it shares with an older one.
-        let linked = peers.values.compactMap { peer in peer.link.map { (peer, $0) } }
-        for (peer, link) in linked.sorted(by: { $1.1.certificate.supersedes($0.1.certificate) }) {
-            let sendable = peer.keys.sendable(at: now)
-            let route = RoutingSnapshot.Route(link: link, keypair: sendable, path: peer.paths.current)
+        // it twice): the newer certificate owns it, whichever handshook first.
+        func claim<Key: Hashable>(_ key: Key, in table: inout [Key: RoutingSnapshot.Route], for route: RoutingSnapshot.Route) {
+            if let held = table[key], held.link.certificate.supersedes(route.link.certificate) { return }
+            table[key] = route
+        }
+        for peer in peers.values {
+            guard let link = peer.link else { continue }
+            let route = RoutingSnapshot.Route(link: link, keypair: peer.keys.sendable(at: now), path: peer.paths.current)
             let body = link.certificate.body
-            if case .v4(let a) = body.ipv4.address { s.hosts4[a.value] = route }
-            if case .v6(let a) = body.ipv6.address { s.hosts6[a] = route }
+            if case .v4(let a) = body.ipv4.address { claim(a.value, in: &s.hosts4, for: route) }
+            if case .v6(let a) = body.ipv6.address { claim(a, in: &s.hosts6, for: route) }
             // Verification refuses such subnets already; routing must not depend on it.
-            for prefix in body.subnets where (try? authority.checkSubnet(prefix)) != nil { subnets[prefix] = route }
+            for prefix in body.subnets where (try? authority.checkSubnet(prefix)) != nil { claim(prefix, in: &subnets, for: route) }
             for keypair in peer.keys.all {
                 s.byIndex[keypair.localIndex] = .init(keypair: keypair, endpoint: peer.paths.endpoint)
             }
