@@ -25,6 +25,7 @@ struct MeshSim: ParsableCommand {
     @Option(help: "Seconds after the first start when the pings begin.") var pingAt = 15.0
     @Option(help: "Seconds over which the pings are spread.") var spread = 60.0
     @Option(help: "Probability that a datagram is lost.") var loss = 0.0
+    @Option(help: "Share of members that restart once while the pings run (down 5–20 s).") var churn = 0.0
     @Option(help: "Random seed: the same seed gives the same run.") var seed: UInt64 = 1
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "Run twice and fail unless both runs report the same.") var checkDeterminism = false
@@ -33,6 +34,7 @@ struct MeshSim: ParsableCommand {
         guard nodes >= 2, relays >= 1 else { throw ValidationError("--nodes must be at least 2 and --relays at least 1") }
         guard nodes + relays < 1 << 16 else { throw ValidationError("at most 65,535 nodes in all (one /16 overlay)") }
         guard (0..<1).contains(loss) else { throw ValidationError("--loss must be in [0, 1)") }
+        guard (0...1).contains(churn) else { throw ValidationError("--churn must be in [0, 1]") }
         guard pings < 1 << 16 else { throw ValidationError("--pings must be below 65,536 (an echo's identifier)") }
     }
 
@@ -53,6 +55,7 @@ struct MeshSim: ParsableCommand {
         scenario.pingStartSeconds = pingAt
         scenario.pingSpreadSeconds = spread
         scenario.loss = loss
+        scenario.churn = churn
         let clock = ContinuousClock()
         let started = clock.now
         var report = MeshSimulation(scenario).run()

@@ -30,6 +30,23 @@ struct MeshSimulationTests {
         #expect((punched.firstReply.p99Milliseconds ?? .infinity) < 1000)
     }
 
+    /// A restarted member comes back cold with only its saved contacts: pings to and from it
+    /// must still be answered, its peers finding its new record and sessions.
+    @Test("with members restarting while the pings run, pings to and from restarted members are answered")
+    func churn() {
+        var scenario = Self.scenario(seed: 5)
+        scenario.churn = 0.3
+        scenario.pingSpreadSeconds = 30
+        scenario.downSeconds = 3...6
+        let report = MeshSimulation(scenario).run()
+        print(report.text)
+        #expect(report.restartedMembers >= 6)
+        #expect(report.pingsWithRestarted >= 10, "the run must exercise restarted members")
+        #expect(report.answeredWithRestarted == report.pingsWithRestarted)
+        let answered = report.groups.values.map(\.answered).reduce(0, +), pings = report.groups.values.map(\.pings).reduce(0, +)
+        #expect(answered == pings)
+    }
+
     /// Dictionary order decides some of a node's action order, and Swift seeds it per process
     /// and per table unless hashing is deterministic (scripts/test sets it).
     @Test("the same seed gives the same report",

@@ -39,6 +39,13 @@ public struct MeshReport: Codable, Equatable, Sendable {
     /// the sender's and the target's sites ("port-restricted → symmetric-sequential").
     public var unansweredBySites: [String: Int]
     public var notDirectBySites: [String: Int]
+    /// With churn: members that restarted, pings left out of the groups because one end
+    /// stopped while it ran, and the pings (in the groups) to or from a member that had
+    /// restarted before they began, with how many were answered.
+    public var restartedMembers: Int
+    public var pingsCutByAStop: Int
+    public var pingsWithRestarted: Int
+    public var answeredWithRestarted: Int
     public var datagrams: Int
     /// Simulated seconds.
     public var seconds: Double
@@ -73,6 +80,10 @@ public struct MeshReport: Codable, Equatable, Sendable {
             lines.append("  \(name): " + bySites.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }
                 .joined(separator: ", "))
         }
+        if restartedMembers > 0 {
+            lines.append("  churn: \(restartedMembers) members restarted; \(pingsCutByAStop) pings left out (an end stopped while they ran);"
+                         + " pings to or from a restarted member: \(pingsWithRestarted), answered \(share(answeredWithRestarted, pingsWithRestarted))")
+        }
         lines.append("  \(datagrams) datagrams in \(String(format: "%.0f", seconds)) simulated seconds"
                      + (wallSeconds.map { String(format: "; %.1f s wall", $0) } ?? "")
                      + (peakResidentMegabytes.map { String(format: ", peak RSS %.0f MiB", $0) } ?? ""))
@@ -84,7 +95,18 @@ extension MeshSimulation {
     func report() -> MeshReport {
         var collected: [MeshScenario.Traversal: (pings: Int, answered: Int, direct2: Int, replies: [UInt64], direct: [UInt64])] = [:]
         var unanswered: [String: Int] = [:], notDirect: [String: Int] = [:]
+        var cut = 0, withRestarted = 0, answeredWithRestarted = 0
+        let window = UInt64(MeshScenario.watchSeconds * 1e9)
         for ping in pings where ping.from >= 0 {
+            let ends = [hosts[Int(ping.from)], hosts[Int(ping.to)]]
+            if ends.contains(where: { host in host.stoppedAt.map { $0 >= ping.startedAt && $0 < ping.startedAt + window } ?? false }) {
+                cut += 1
+                continue
+            }
+            if ends.contains(where: { host in host.restartedAt.map { $0 <= ping.startedAt } ?? false }) {
+                withRestarted += 1
+                if ping.firstReply != nil { answeredWithRestarted += 1 }
+            }
             let (from, to) = (hosts[Int(ping.from)].site, hosts[Int(ping.to)].site)
             let traversal = MeshScenario.Site.traversal(from, to)
             if ping.firstReply == nil { unanswered["\(from) → \(to)", default: 0] += 1 }
@@ -108,7 +130,10 @@ extension MeshSimulation {
         }
         var sites: [String: Int] = [:]
         for host in hosts.dropFirst(scenario.relays) { sites[host.site.description, default: 0] += 1 }
-        return MeshReport(seed: scenario.seed, nodes: scenario.nodes, relays: scenario.relays, sites: sites, groups: groups, unansweredBySites: unanswered, notDirectBySites: notDirect, datagrams: datagrams,
+        return MeshReport(seed: scenario.seed, nodes: scenario.nodes, relays: scenario.relays, sites: sites, groups: groups,
+                          unansweredBySites: unanswered, notDirectBySites: notDirect,
+                          restartedMembers: hosts.count(where: { $0.stoppedAt != nil }), pingsCutByAStop: cut,
+                          pingsWithRestarted: withRestarted, answeredWithRestarted: answeredWithRestarted, datagrams: datagrams,
                           seconds: Double(now) / 1e9)
     }
 }

@@ -49,6 +49,12 @@ public struct MeshScenario: Sendable {
     /// datagram between two hosts takes the sum of theirs).
     public var accessMilliseconds = 2.0...40.0
     public var loss = 0.0
+    /// The share of members that restart once while the pings run: each stops at a random
+    /// moment of the ping window and starts again, cold, after a pause drawn from
+    /// `downSeconds`, with the DHT contacts it saved when it stopped (as a restarted daemon
+    /// has its state file).
+    public var churn = 0.0
+    public var downSeconds = 5.0...20.0
 
     public init(seed: UInt64) {
         self.seed = seed

@@ -3,14 +3,15 @@ import WarrenWire
 /// The workload: pings between members that never met, each watched until its path is
 /// direct.
 extension MeshSimulation {
-    /// Starts ping `k` between two members (not relays) that have not met yet.
+    /// Starts ping `k` between two running members (not relays) that have not met yet.
     func ping(_ k: Int32) {
         let members = hosts.count - scenario.relays
         guard members >= 2 else { return }
         for _ in 0..<32 {
             let a = Int32(scenario.relays + random.index(below: members))
             let b = Int32(scenario.relays + random.index(below: members))
-            guard a != b, hosts[Int(a)].node.manager.status(of: hosts[Int(b)].publicKey, now: moment.instant) == nil else { continue }
+            guard a != b, hosts[Int(a)].started, hosts[Int(b)].started,
+                  hosts[Int(a)].node.manager.status(of: hosts[Int(b)].publicKey, now: moment.instant) == nil else { continue }
             pings[Int(k)] = Ping(from: a, to: b, startedAt: now)
             echo(k, attempt: 0)
             queue.push(.watch(k), at: now + 100_000_000)

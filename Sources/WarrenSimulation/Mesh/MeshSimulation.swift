@@ -14,6 +14,7 @@ import WarrenWire
 public final class MeshSimulation {
     enum Event {
         case start(Int32)
+        case stop(Int32)
         case timer(Int32)
         /// A datagram arriving at host `to`'s socket from `source` (as its NAT or the network
         /// shows it).
@@ -25,7 +26,15 @@ public final class MeshSimulation {
 
     /// A host: its node, where it sits, and what its packet threads hold.
     final class Host {
-        let node: Node
+        /// Replaced by a fresh one when the host restarts.
+        var node: Node
+        /// Builds the node this host runs, the same identity each time.
+        let makeNode: () -> Node
+        /// What its node saved when it last stopped, for the next start.
+        var savedContacts: [Contact] = []
+        /// When it stopped and when it started again, if it restarted.
+        var stoppedAt: UInt64?
+        var restartedAt: UInt64?
         let site: MeshScenario.Site
         let overlay: IPv4Address
         let publicKey: Key32
@@ -39,8 +48,10 @@ public final class MeshSimulation {
         /// The time of the timer event that counts (later ones replace it).
         var timerAt: UInt64 = .max
 
-        init(node: Node, site: MeshScenario.Site, overlay: IPv4Address, local: Endpoint, nat: NATBox?, accessNanoseconds: UInt64) {
-            self.node = node
+        init(makeNode: @escaping () -> Node, site: MeshScenario.Site, overlay: IPv4Address, local: Endpoint, nat: NATBox?,
+             accessNanoseconds: UInt64) {
+            self.makeNode = makeNode
+            node = makeNode()
             self.site = site
             self.overlay = overlay
             publicKey = node.manager.certificate.publicKey
@@ -109,20 +120,28 @@ public final class MeshSimulation {
                 nat = NATBox(kind: kind, publicAddress: publicAddress, host: local)
             }
             let settings = NodeSettings(interfaceName: "warren0", listenPort: Self.port, bootstrap: isRelay ? [] : bootstrap)
-            let signer = SigningKey(seed: key.seed())
-            let manager = SessionManager(identity: key, certificate: certificate, authority: ca.certificate, peers: [], blocklist: [],
-                                         random: keys.split())
-            let node = Node(settings: settings, manager: manager, recordSigner: signer, authority: ca.certificate, drops: DropCounters(),
-                            random: keys.split(), now: Instant(nanoseconds: Self.originInstant))
+            let seed = key.seed().withUnsafeBytes { Array($0) }
+            var nodeRandom = keys.split()
+            let authority = ca.certificate
+            let makeNode = { [unowned self] in
+                let manager = SessionManager(identity: SigningKey(seed: SecretBytes(copying: seed)), certificate: certificate,
+                                             authority: authority, peers: [], blocklist: [], random: nodeRandom.split())
+                return Node(settings: settings, manager: manager, recordSigner: SigningKey(seed: SecretBytes(copying: seed)), authority: authority,
+                            drops: DropCounters(), random: nodeRandom.split(), now: moment.instant)
+            }
             let access = scenario.accessMilliseconds
             let delay = UInt64((access.lowerBound + random.unit() * (access.upperBound - access.lowerBound)) * 1e6)
-            hosts.append(Host(node: node, site: site, overlay: overlay, local: local, nat: nat, accessNanoseconds: delay))
+            hosts.append(Host(makeNode: makeNode, site: site, overlay: overlay, local: local, nat: nat, accessNanoseconds: delay))
             byAddress[publicAddress] = Int32(i)
             if isRelay { bootstrap.append(Contact(publicKey: publicKey, endpoint: local)) }
         }
         for i in 0..<total {
             let at = i < scenario.relays ? 0 : UInt64(random.unit() * scenario.startSeconds * 1e9)
             queue.push(.start(Int32(i)), at: at)
+        }
+        for i in scenario.relays..<total where random.unit() < scenario.churn {
+            let stop = (scenario.pingStartSeconds + random.unit() * scenario.pingSpreadSeconds) * 1e9
+            queue.push(.stop(Int32(i)), at: UInt64(stop))
         }
         for k in 0..<scenario.pings {
             let at = (scenario.pingStartSeconds + Double(k) * scenario.pingSpreadSeconds / Double(max(scenario.pings, 1))) * 1e9
@@ -141,6 +160,7 @@ public final class MeshSimulation {
             now = entry.time
             switch entry.payload {
             case .start(let h): start(h)
+            case .stop(let h): stop(h)
             case .timer(let h): timer(h, at: entry.time)
             case .datagram(let h, let bytes, let source): receive(bytes, at: h, from: source)
             case .ping(let k): ping(k)
@@ -153,15 +173,35 @@ public final class MeshSimulation {
 
     private func start(_ h: Int32) {
         let host = hosts[Int(h)]
+        if host.stoppedAt != nil {
+            // A restarted daemon: nothing of the old one but its identity and saved contacts.
+            host.node = host.makeNode()
+            host.snapshot = .empty
+            host.forwarding = .empty
+            host.restartedAt = now
+        }
         host.started = true
         host.node.handle(.localAddresses(HostAddresses(addresses: [host.local.address])), now: moment, into: &actions)
-        host.node.start(savedContacts: [], now: moment, into: &actions)
+        host.node.start(savedContacts: host.savedContacts, now: moment, into: &actions)
         perform(at: h)
+    }
+
+    /// Host `h`'s daemon stops (its contacts saved), and starts again after a pause.
+    private func stop(_ h: Int32) {
+        let host = hosts[Int(h)]
+        guard host.started else { return }
+        host.node.stop(into: &actions)
+        perform(at: h)
+        host.started = false
+        host.stoppedAt = now
+        host.timerAt = .max
+        let down = scenario.downSeconds
+        queue.push(.start(h), at: now + UInt64((down.lowerBound + random.unit() * (down.upperBound - down.lowerBound)) * 1e9))
     }
 
     private func timer(_ h: Int32, at time: UInt64) {
         let host = hosts[Int(h)]
-        guard host.timerAt == time else { return }
+        guard host.timerAt == time, host.started else { return }
         host.timerAt = .max
         host.node.handleTimeout(now: moment, into: &actions)
         perform(at: h)
@@ -187,7 +227,8 @@ public final class MeshSimulation {
             case .publishRouting(let snapshot): host.snapshot = snapshot
             case .publishForwarding(let forwarding): host.forwarding = forwarding
             case .writeTUN(let packet): delivered(packet, at: h)
-            case .joinBeaconGroup, .sendBeacon, .saveContacts, .reply, .log: break
+            case .saveContacts(let contacts): host.savedContacts = contacts
+            case .joinBeaconGroup, .sendBeacon, .reply, .log: break
             }
         }
         let deadline = host.node.nextDeadline(after: moment.instant).nanoseconds
