@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "WarrenNoise", dependencies: ["WarrenCrypto"], path: "Modules/WarrenNoise", swiftSettings: strict),
         .target(name: "WarrenPKI", dependencies: ["WarrenCrypto", "WarrenWire"], path: "Modules/WarrenPKI",
                 swiftSettings: strict),
-        .target(name: "WarrenSession", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI"],
+        .target(name: "WarrenSession", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI", "WarrenNAT"],
                 path: "Modules/WarrenSession", swiftSettings: strict),
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenDHT",
                 swiftSettings: strict),
