@@ -15,8 +15,9 @@ extension Node {
         case .confirmed(let keypair):
             manager.confirmed(keypair, now: now, into: &actions)
         case .roamed(let link, let endpoint):
-            manager.roamed(link, to: endpoint)
-            log(.info, "peer moved", [.peer: link.name, .endpoint: endpoint.description])
+            if manager.roamed(link, to: endpoint, now: now.instant) {
+                log(.info, "peer moved", [.peer: link.name, .endpoint: endpoint.description])
+            }
         case .control(let bytes, let link, let path):
             handleControl(bytes, from: link, path: path, now: now, into: &actions)
         case .unroutable(let address, let packet):

@@ -63,6 +63,7 @@ extension SessionManager {
             return known.link
         }
         guard let (peer, certificate) = verifiedPeer(unchecked, foundBy: .lan, now: now) else { return nil }
+        peer.paths.heardOnLAN(at: endpoint, now: now.instant)
         peer.paths.candidates = Array(([endpoint] + peer.paths.candidates.filter { $0 != endpoint }).prefix(Self.maxCandidates))
         if peer.paths.endpoint == nil {
             peer.paths.move(to: endpoint)

@@ -158,10 +158,13 @@ public final class SessionManager {
 
     /// Authenticated packets from `link` now come directly from `endpoint`. A relayed peer
     /// keeps the relay until a probe to the new endpoint is answered (at the next tick).
-    public func roamed(_ link: PeerLink, to endpoint: Endpoint) {
+    /// Returns whether the endpoint moved (`PathSelector.roam` may hold it).
+    @discardableResult
+    public func roamed(_ link: PeerLink, to endpoint: Endpoint, now: Instant) -> Bool {
         link.roamReported.store(false, ordering: .relaxed)
-        guard let peer = peers[link.publicKey], peer.paths.move(to: endpoint) else { return }
+        guard let peer = peers[link.publicKey], peer.paths.roam(to: endpoint, now: now) else { return false }
         routingChanged()
+        return true
     }
 
     // MARK: Helpers shared by the handshake and timer code

@@ -135,5 +135,14 @@ struct LANPathTests {
         #expect(moved && paths.state == .direct(lan))
         let done = paths.probeTargets(at: t0 + .seconds(30), lastDirectReceived: t0)
         #expect(done.isEmpty, "the endpoint is the LAN address: nothing more to probe")
+        // The peer's packets sent through the NAT before it followed do not roam it back…
+        let late = paths.roam(to: hairpin, now: t0 + .seconds(3))
+        #expect(!late && paths.state == .direct(lan))
+        // …but after the hold, roaming follows the peer wherever it goes.
+        let away = paths.roam(to: hairpin, now: t0 + .seconds(4))
+        #expect(away && paths.state == .direct(hairpin))
+        let back = paths.roam(to: lan, now: t0 + .seconds(5))
+        let held = paths.roam(to: hairpin, now: t0 + .seconds(6))
+        #expect(back && !held && paths.state == .direct(lan), "a roam back to the LAN holds too")
     }
 }

@@ -171,7 +171,7 @@ final class SessionHarness {
             DataPath.inbound($0, from: endpoint, snapshot: snapshot, now: now.instant, notices: &notices)
         }
         var actions: [SessionAction] = []
-        if let (link, e) = notices.roamed { manager.roamed(link, to: e) }
+        if let (link, e) = notices.roamed { manager.roamed(link, to: e, now: now.instant) }
         if let k = notices.confirmed { manager.confirmed(k, now: now, into: &actions) }
         switch verdict {
         case .handshake(let offset, let path):

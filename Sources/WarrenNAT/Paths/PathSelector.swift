@@ -11,7 +11,8 @@ public import WarrenWire
 /// A direct path that is not on the LAN gives way to one that is: two members behind one
 /// NAT that hairpins meet first at its public address (that is where the DHT saw them), but
 /// when one hears the other's LAN beacon, it probes the LAN address, and an answer from there
-/// moves the endpoint.
+/// moves the endpoint. For `lanHold` after a move to the LAN, packets the peer sent through
+/// the NAT before it moved too do not roam the endpoint back.
 ///
 /// Times of packets that came directly are the packet threads' to record; callers pass in
 /// the newest (`lastDirectReceived`). Each change that moves packets returns true, for the
@@ -26,6 +27,8 @@ public struct PathSelector: Sendable {
     public static let probeInterval: Duration = .seconds(1)
     public static let eagerProbing: Duration = .seconds(10)
     public static let directRecheck: Duration = .seconds(15)
+    /// How long a move to the LAN address holds against roaming to another source.
+    public static let lanHold: Duration = .seconds(2)
 
     /// Where packets go now.
     public enum State: Equatable, Sendable {
@@ -58,6 +61,7 @@ public struct PathSelector: Sendable {
     public private(set) var lan: Endpoint?
     private var lanHeardAt: Instant?
     private var lastLANProbeAt: Instant?
+    private var movedToLANAt: Instant?
     private var relayBoundAt: Instant?
     private var directConfirmedAt: Instant?
     private var lastProbeAt: Instant?
@@ -87,6 +91,16 @@ public struct PathSelector: Sendable {
         guard self.endpoint != endpoint else { return false }
         self.endpoint = endpoint
         lastProbeAt = nil
+        return true
+    }
+
+    /// Authenticated packets now come from `endpoint` (WireGuard's roaming): it becomes the
+    /// endpoint, unless the endpoint moved to the LAN address within `lanHold` and this is
+    /// a packet the peer sent elsewhere before it followed.
+    public mutating func roam(to endpoint: Endpoint, now: Instant) -> Bool {
+        if let lan, self.endpoint == lan, endpoint != lan, let since = movedToLANAt, now.since(since) < Self.lanHold { return false }
+        guard move(to: endpoint) else { return false }
+        if endpoint == lan { movedToLANAt = now }
         return true
     }
 
@@ -124,6 +138,7 @@ public struct PathSelector: Sendable {
         guard relay != nil || endpoint == lan else { return false }
         let moved = self.endpoint != endpoint
         self.endpoint = endpoint
+        if moved, endpoint == lan { movedToLANAt = now }
         directConfirmedAt = now
         predicted = []
         return moved
