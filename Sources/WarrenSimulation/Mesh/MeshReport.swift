@@ -35,8 +35,8 @@ public struct MeshReport: Codable, Equatable, Sendable {
     /// By how the two sites can be joined: punched, predicted (port guesses), relayed.
     public var groups: [String: Group]
     /// The pings that were never answered, and the ones that could go direct but were not
-    /// within 2 s, by
-    /// the sender's and the target's sites ("port-restricted → symmetric-sequential").
+    /// within 2 s, by the sender's and the target's sites ("port-restricted →
+    /// symmetric-sequential").
     public var unansweredBySites: [String: Int]
     public var notDirectBySites: [String: Int]
     /// With churn: members that restarted, pings left out of the groups because one end
