@@ -2,7 +2,9 @@
 /// a counter is accepted once, and only if it is not more than `windowSize` behind the
 /// highest seen. 8192 bits keep reordered bursts on fast links from being dropped.
 ///
-/// Owned by one keypair's receive side; storage is allocated once, never per packet.
+/// Owned by one keypair's receive side. The ring is allocated once, when the first counter
+/// past the first word arrives, never per packet: most keypairs carry only DHT and path
+/// messages, a few dozen in their lifetime, and a node has hundreds of them.
 public struct ReplayWindow: ~Copyable {
     static let totalBits = 8192
     static let wordBits = 64
@@ -11,14 +13,13 @@ public struct ReplayWindow: ~Copyable {
     public static let windowSize = UInt64(totalBits - wordBits)
 
     private var highest: UInt64 = 0
-    private let ring: UnsafeMutablePointer<UInt64>
+    /// The ring's first word, while there is no ring.
+    private var firstWord: UInt64 = 0
+    private var ring: UnsafeMutablePointer<UInt64>?
 
-    public init() {
-        ring = .allocate(capacity: Self.words)
-        ring.initialize(repeating: 0, count: Self.words)
-    }
+    public init() {}
 
-    deinit { ring.deallocate() }
+    deinit { ring?.deallocate() }
 
     /// A cheap pre-check before decryption: false if `counter` is certainly too old.
     @inline(__always)
@@ -30,6 +31,19 @@ public struct ReplayWindow: ~Copyable {
     /// packet authenticated, so forged counters cannot move the window.
     @inline(__always)
     public mutating func accept(_ counter: UInt64) -> Bool {
+        guard let ring else {
+            guard counter < UInt64(Self.wordBits) else { return accept(counter, in: grow()) }
+            let bit = UInt64(1) << counter
+            if firstWord & bit != 0 { return false }
+            firstWord |= bit
+            highest = max(highest, counter)
+            return true
+        }
+        return accept(counter, in: ring)
+    }
+
+    @inline(__always)
+    private mutating func accept(_ counter: UInt64, in ring: UnsafeMutablePointer<UInt64>) -> Bool {
         let mask = UInt64(Self.words - 1)
         let block = counter >> 6
         if counter > highest {
@@ -49,5 +63,14 @@ public struct ReplayWindow: ~Copyable {
         if ring[slot] & bit != 0 { return false }
         ring[slot] |= bit
         return true
+    }
+
+    /// The ring, holding what the first word saw.
+    private mutating func grow() -> UnsafeMutablePointer<UInt64> {
+        let grown = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.words)
+        grown.initialize(repeating: 0, count: Self.words)
+        grown[0] = firstWord
+        ring = grown
+        return grown
     }
 }

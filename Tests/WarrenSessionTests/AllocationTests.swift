@@ -25,20 +25,22 @@ struct AllocationTests {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 64)
         defer { buffer.deallocate() }
 
-        var delivered = 0
-        let before = allocation_counter_thread_count()
-        for _ in 0..<1000 {
+        func roundTrip() -> Bool {
             ping.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[DataPath.payloadOffset...]).copyMemory(from: $0) }
             guard case .send(let offset, let length, _, _) = DataPath.outbound(buffer, count: ping.count, snapshot: aliceSnapshot, now: now) else {
                 Issue.record("not sent")
-                return
+                return false
             }
             var notices = DataPath.Notices()
             let datagram = UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + length])
-            if case .deliver = DataPath.inbound(datagram, from: source, snapshot: bobSnapshot, now: now, notices: &notices) {
-                delivered += 1
-            }
+            guard case .deliver = DataPath.inbound(datagram, from: source, snapshot: bobSnapshot, now: now, notices: &notices) else { return false }
+            return true
         }
+        // A keypair's replay ring is allocated once, at its 64th packet (`ReplayWindow`).
+        for _ in 0..<100 { _ = roundTrip() }
+        var delivered = 0
+        let before = allocation_counter_thread_count()
+        for _ in 0..<1000 where roundTrip() { delivered += 1 }
         let allocations = allocation_counter_thread_count() - before
         #expect(delivered == 1000)
         #expect(allocations == 0, "\(allocations) allocations for 1000 packets")

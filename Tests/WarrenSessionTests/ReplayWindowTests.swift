@@ -1,3 +1,4 @@
+import CAllocationCounter
 import Testing
 @testable import WarrenSession
 
@@ -54,5 +55,30 @@ struct ReplayWindowTests {
         var w = ReplayWindow()
         for c in UInt64(0)..<20_000 { let ok = w.accept(c); #expect(ok) }
         do { let ok = w.accept(19_999); #expect(!ok) }
+    }
+
+    @Test("counters seen before the ring exists stay seen after")
+    func growing() {
+        var w = ReplayWindow()
+        for c: UInt64 in [3, 10, 63] { let ok = w.accept(c); #expect(ok) }
+        do { let ok = w.accept(100); #expect(ok) }
+        for c: UInt64 in [3, 10, 63] { let ok = w.accept(c); #expect(!ok) }
+        do { let ok = w.accept(11); #expect(ok) }
+    }
+
+    @Test("a keypair that never sees 64 counters allocates no ring")
+    func smallWindowAllocatesNothing() {
+        let before = allocation_counter_thread_count()
+        var w = ReplayWindow()
+        var accepted = 0
+        var c: UInt64 = 0
+        // A while loop: a `for` over a range allocates in debug builds.
+        while c < 64 {
+            if w.accept(c) { accepted += 1 }
+            c += 1
+        }
+        let allocations = allocation_counter_thread_count() - before
+        #expect(accepted == 64)
+        #expect(allocations == 0)
     }
 }
