@@ -30,9 +30,9 @@ public struct SecretBytes: ~Copyable, @unchecked Sendable {
 
     /// Copies bytes held in an ordinary collection; the caller wipes its own copy.
     public init(copying bytes: some Collection<UInt8>) {
-        self.init(count: bytes.count) { region in
-            for (i, b) in bytes.enumerated() { region[i] = b }
-        }
+        // copyBytes takes an array's or a slice's contiguous storage in one copy; unspecialized
+        // across modules, a byte-by-byte loop cost every Noise key derivation metadata lookups.
+        self.init(count: bytes.count) { $0.copyBytes(from: bytes) }
     }
 
     /// `count` fresh bytes from libsodium's CSPRNG.

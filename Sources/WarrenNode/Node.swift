@@ -148,15 +148,20 @@ public final class Node {
     /// `SessionManager.tick` away (the session rules poll what the packet threads record).
     public func nextDeadline(after now: Instant) -> Instant {
         var deadline = manager.nextDeadline(after: now)
-        var others: [Instant?] = [dht.nextDeadline(), resolver.nextDeadline(), lastPublished.map { $0 + Self.republishInterval } ?? joinDeadline,
-                                  lastSaved + Self.saveInterval, nextRelayRefresh, relayRequests.nextDeadline(),
-                                  candidateProbe?.nextDeadline() ?? (settings.advertise.isEmpty ? nextCandidateCheck : nil),
-                                  settings.lanBeacons ? nextBeacon : nil]
-        others += netChecks.map { $0.probe.nextDeadline() }
-        others += pings.map(\.deadline)
-        for other in others {
+        // Asked after every event: no array of candidates to allocate each time.
+        func consider(_ other: Instant?) {
             if let other, other < deadline { deadline = other }
         }
+        consider(dht.nextDeadline())
+        consider(resolver.nextDeadline())
+        consider(lastPublished.map { $0 + Self.republishInterval } ?? joinDeadline)
+        consider(lastSaved + Self.saveInterval)
+        consider(nextRelayRefresh)
+        consider(relayRequests.nextDeadline())
+        consider(candidateProbe?.nextDeadline() ?? (settings.advertise.isEmpty ? nextCandidateCheck : nil))
+        if settings.lanBeacons { consider(nextBeacon) }
+        for check in netChecks { consider(check.probe.nextDeadline()) }
+        for ping in pings { consider(ping.deadline) }
         return deadline
     }
 
