@@ -2,8 +2,8 @@ public import WarrenWire
 
 /// The tables the packet threads read: which peer owns a destination address (with its
 /// current keypair and path), and which keypair a receiver index names. The control thread
-/// builds a new snapshot whenever anything changes and publishes it whole; a packet thread
-/// takes it once per batch, so lookups need no lock.
+/// brings it up to date whenever anything changes (`RoutingTable`) and publishes it whole;
+/// a packet thread takes it once per batch, so lookups need no lock.
 public struct RoutingSnapshot: Sendable {
     public struct Route: Sendable {
         public let link: PeerLink

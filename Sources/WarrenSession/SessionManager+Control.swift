@@ -12,7 +12,7 @@ extension SessionManager {
         precondition(message.first.map { $0 < 0x40 } ?? false, "control messages start with a byte below 0x40")
         guard publicKey != certificate.publicKey else { return }
         guard let peer = prospect(for: publicKey, foundBy: .dht, now: now.instant) else { return }
-        if peer.paths.endpoint == nil, let endpoint { peer.paths.move(to: endpoint) }
+        if peer.paths.endpoint == nil, let endpoint { move(peer, to: endpoint) }
         sendOrStage(message, to: peer, now: now, into: &actions)
     }
 }

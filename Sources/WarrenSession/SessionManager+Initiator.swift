@@ -14,7 +14,7 @@ extension SessionManager {
             return
         }
         let run = (newRun ? nil : peer.handshake.run) ?? AttemptRun(startedAt: now.instant)
-        if let old = peer.handshake.take() { release(old.localIndex) }
+        if let old = endAttempt(peer) { release(old.localIndex) }
         let index = allocateIndex(for: peer.publicKey)
         // Timestamps must grow strictly even if the wall clock stands still or steps back.
         lastTimestampNanoseconds = max(now.unixNanoseconds, lastTimestampNanoseconds + 1)
@@ -36,6 +36,7 @@ extension SessionManager {
         let bytes = message.encoded
         let retryAt = now.instant + retryInterval(peer, since: run.startedAt, now: now.instant, jitter: jitter)
         peer.handshake = .awaiting(PendingHandshake(initiator: initiator, localIndex: index, retryAt: retryAt, message: bytes, run: run))
+        handshaking.insert(peer.publicKey)
         // The same initiation on every path: whichever copy arrives first is answered, the
         // others are refused as replays.
         for path in paths { transmit(bytes, on: path, into: &actions) }
@@ -83,7 +84,7 @@ extension SessionManager {
         } catch {
             return .authenticationFailed
         }
-        guard let pending = peer.handshake.take() else { return .unknownIndex }
+        guard let pending = endAttempt(peer) else { return .unknownIndex }
         // The responder addresses this handshake's keypair by the index we offered.
         let index = pending.localIndex
         let certificate: Certificate
@@ -111,12 +112,12 @@ extension SessionManager {
         let jitter = Duration.milliseconds(Int64(rng.next(below: Timing.rekeyJitterMilliseconds(for: rekeyAfterTime))))
         let keypair = Keypair(keys: result.takeKeys(), isInitiator: true, localIndex: index, remoteIndex: message.senderIndex,
                               link: link, now: now.instant, rekeyAfter: rekeyAfterTime + jitter)
-        rekeyed(freeing: peer.keys.installInitiated(keypair))
+        rekeyed(peer, freeing: peer.keys.installInitiated(keypair))
         // A response is an authenticated packet: it ends the "sent but heard nothing" timer.
         link.heard(now: now.instant)
         heard(peer, on: path, now: now.instant)
         // An answer that came back directly to an initiation that went directly.
-        if !path.isRelayed, peer.paths.confirmDirect(from: path.endpoint, now: now.instant) { routingChanged() }
+        if !path.isRelayed, peer.paths.confirmDirect(from: path.endpoint, now: now.instant) { routingChanged(peer) }
         choosePath(peer, now: now.instant)
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil
@@ -136,9 +137,15 @@ extension SessionManager {
         }
     }
 
+    /// Ends `peer`'s handshake attempt, handing back what was pending.
+    func endAttempt(_ peer: Peer) -> PendingHandshake? {
+        handshaking.remove(peer.publicKey)
+        return peer.handshake.take()
+    }
+
     /// Frees the indices a key ring change let go of; routing changes with the keys.
-    func rekeyed(freeing indices: [UInt32]) {
+    func rekeyed(_ peer: Peer, freeing indices: [UInt32]) {
         for index in indices { release(index) }
-        routingChanged()
+        routingChanged(peer)
     }
 }

@@ -15,7 +15,7 @@ extension SessionManager {
         let endpoints = endpointPolicy.admitted(endpoints)
         guard let (peer, certificate) = verifiedPeer(unchecked, foundBy: .record, now: now) else { return nil }
         // A session that works keeps its endpoint; a record may be older than what we saw.
-        if peer.keys.current == nil || peer.paths.endpoint == nil, let endpoint = endpoints.first { peer.paths.move(to: endpoint) }
+        if peer.keys.current == nil || peer.paths.endpoint == nil, let endpoint = endpoints.first { move(peer, to: endpoint) }
         peer.paths.candidates = Array(endpoints.prefix(Self.maxCandidates))
         if !peer.isStatic, !peer.keys.hasSession(at: now.instant) { peer.foundBy = .record }
         return adopt(certificate, for: peer)
@@ -42,7 +42,7 @@ extension SessionManager {
         let endpoints = endpointPolicy.admitted(endpoints)
         guard let peer = peers[publicKey], let endpoint = endpoints.first,
               peer.paths.endpoint.map({ !endpoints.contains($0) }) ?? true else { return nil }
-        peer.paths.move(to: endpoint)
+        move(peer, to: endpoint)
         peer.paths.candidates = Array(endpoints.prefix(Self.maxCandidates))
         if peer.handshake.isAwaiting || !peer.staged.isEmpty { initiate(peer, now: now, into: &actions, newRun: true) }
         return endpoint
@@ -66,7 +66,7 @@ extension SessionManager {
         peer.paths.heardOnLAN(at: endpoint, now: now.instant)
         peer.paths.candidates = Array(([endpoint] + peer.paths.candidates.filter { $0 != endpoint }).prefix(Self.maxCandidates))
         if peer.paths.endpoint == nil {
-            peer.paths.move(to: endpoint)
+            move(peer, to: endpoint)
             if !peer.isStatic { peer.foundBy = .lan }
         }
         return adopt(certificate, for: peer)
@@ -85,7 +85,7 @@ extension SessionManager {
         peer.paths.candidates = Array((candidates + peer.paths.candidates.filter { !candidates.contains($0) }).prefix(Self.maxCandidates))
         // The endpoint stays: it may be where the peer's own handshake just came from, and
         // the initiation goes to every candidate anyway.
-        if peer.paths.endpoint == nil { peer.paths.move(to: first) }
+        if peer.paths.endpoint == nil { move(peer, to: first) }
         // A handshake in flight goes to the new candidates as it is: a fresh initiation would
         // turn the answer to the first one into unknown_index, and the peer would refuse the
         // second as too soon after the first.

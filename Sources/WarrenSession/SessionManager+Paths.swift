@@ -35,19 +35,25 @@ extension SessionManager {
             }
         case .reply:
             guard !path.isRelayed else { return }
-            if peer.paths.confirmDirect(from: path.endpoint, now: now.instant) { routingChanged() }
+            if peer.paths.confirmDirect(from: path.endpoint, now: now.instant) { routingChanged(peer) }
             choosePath(peer, now: now.instant)
         }
     }
 
     /// The path a peer's handshake message came by becomes its direct endpoint or its relay.
     func heard(_ peer: Peer, on path: Path, now: Instant) {
-        if peer.paths.heard(on: path, now: now) { routingChanged() }
+        if peer.paths.heard(on: path, now: now) { routingChanged(peer) }
+    }
+
+    /// Sends `peer`'s packets to `endpoint` from now on (an address a record, a beacon or a
+    /// contact named for it).
+    func move(_ peer: Peer, to endpoint: Endpoint) {
+        if peer.paths.move(to: endpoint) { routingChanged(peer) }
     }
 
     /// Puts a relayed peer's packets on the relay or the direct path, whichever is due.
     func choosePath(_ peer: Peer, now: Instant) {
-        if peer.paths.choose(at: now, lastDirectReceived: peer.lastDirectReceived) { routingChanged() }
+        if peer.paths.choose(at: now, lastDirectReceived: peer.lastDirectReceived) { routingChanged(peer) }
     }
 
     /// While packets flow with a relayed peer, probes go straight to the addresses its

@@ -65,11 +65,11 @@ extension SessionManager {
 
     /// Removes `peer` and frees the indices its handshake and keypairs held.
     func forget(_ peer: Peer) {
-        if let pending = peer.handshake.take() { release(pending.localIndex) }
+        if let pending = endAttempt(peer) { release(pending.localIndex) }
         for index in peer.keys.removeAll() { release(index) }
         peers[peer.publicKey] = nil
         prospects.remove(peer.publicKey)
-        if peer.link != nil { routingChanged() }
+        if peer.link != nil { routingChanged(peer) }
     }
 
     /// Removes the peers that have had no purpose for `Timing.idlePeerLifetime`.

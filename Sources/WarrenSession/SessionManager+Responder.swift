@@ -86,7 +86,7 @@ extension SessionManager {
         choosePath(peer, now: now.instant)
         peer.lastHandshakeUnix = now.unixSeconds
         peer.lastError = nil
-        rekeyed(freeing: freed)
+        rekeyed(peer, freeing: freed)
         transmit(response.encoded, on: path, into: &actions)
         actions.append(.established(peer: certificate.name, publicKey: certificate.publicKey, path: path, isRekey: isRekey))
         return nil
@@ -117,7 +117,7 @@ extension SessionManager {
         if let link = peer.link, link.certificate == certificate { return link }
         let link = PeerLink(certificate: certificate, handshakeKey: peer.handshakeKey)
         peer.link = link
-        routingChanged()
+        routingChanged(peer)
         return link
     }
 }

@@ -10,35 +10,40 @@ extension SessionManager {
 
     public func nextDeadline(after now: Instant) -> Instant {
         var deadline = max(nextSweep, now)
-        for peer in peers.values {
-            if let retry = peer.handshake.retryAt, retry < deadline { deadline = retry }
+        for key in handshaking {
+            if let retry = peers[key]?.handshake.retryAt, retry < deadline { deadline = retry }
         }
         return deadline
     }
 
     /// Applies WireGuard's timer rules: retransmits or abandons handshakes that are due,
     /// and, once a tick, rekeys, sends keepalives and drops keys past their lifetime for
-    /// every peer. (A node with thousands of peers wakes for each one's retry; a full sweep
-    /// each time would cost it thousands of peers' work per wakeup.)
+    /// every peer. Between sweeps only the peers with an initiation out are visited: a node
+    /// with thousands of peers wakes for each one's retry, and for its DHT and relay timers.
     public func handleTimers(now: Moment, into actions: inout [SessionAction]) {
-        let sweep = now.instant >= nextSweep
-        if sweep { nextSweep = now.instant + Self.tick }
+        guard now.instant >= nextSweep else {
+            for key in handshaking {
+                if let peer = peers[key] { driveHandshake(peer, now: now, into: &actions) }
+            }
+            return
+        }
+        nextSweep = now.instant + Self.tick
         for peer in peers.values {
-            if sweep { expireKeypairs(peer, now: now.instant) }
+            expireKeypairs(peer, now: now.instant)
             driveHandshake(peer, now: now, into: &actions)
-            guard sweep, let link = peer.link else { continue }
+            guard let link = peer.link else { continue }
             if link.handshakeWanted.exchange(false, ordering: .relaxed), !peer.handshake.isAwaiting {
                 initiate(peer, now: now, into: &actions)
             }
             keepAlive(peer, link: link, now: now, into: &actions)
             probeDirectPaths(peer, link: link, now: now, into: &actions)
         }
-        if sweep { pruneIdlePeers(now: now.instant) }
+        pruneIdlePeers(now: now.instant)
     }
 
     private func expireKeypairs(_ peer: Peer, now: Instant) {
         let freed = peer.keys.expire(at: now)
-        if !freed.isEmpty { rekeyed(freeing: freed) }
+        if !freed.isEmpty { rekeyed(peer, freeing: freed) }
     }
 
     private func driveHandshake(_ peer: Peer, now: Moment, into actions: inout [SessionAction]) {
@@ -64,7 +69,7 @@ extension SessionManager {
     }
 
     private func giveUp(_ peer: Peer, into actions: inout [SessionAction]) {
-        if let pending = peer.handshake.take() { release(pending.localIndex) }
+        if let pending = endAttempt(peer) { release(pending.localIndex) }
         peer.staged.removeAll()
         peer.lastError = "no handshake response for \(Int(peer.attemptTime.secondsValue)) s"
         // A prospect's key may be invented: its silence is no news for the operator's log.

@@ -46,6 +46,10 @@ public final class SessionManager {
     var unloggedRefusals = 0
     /// When every peer's timers are next evaluated (`handleTimers`).
     var nextSweep: Instant = .zero
+    /// The peers with an initiation out (`awaitAnswer`, `endAttempt`): the only ones whose
+    /// timers run between sweeps, so a node with thousands of peers does not visit them all
+    /// whenever it wakes.
+    var handshaking: Set<Key32> = []
     var lastTimestampNanoseconds: UInt64 = 0
     /// How old an initiator's keys get before it renews them: `Timing.rekeyAfterTime`, or less
     /// when a benchmark forces frequent rekeys (`WARREN_BENCH_REKEY_SECONDS`). Never more: the
@@ -61,6 +65,9 @@ public final class SessionManager {
 
     /// Bumped whenever the routing snapshot would change; the caller republishes then.
     public private(set) var routingVersion: UInt64 = 0
+    var routing: RoutingTable
+    /// The peers whose routing changed since the last snapshot.
+    var routingChanges: Set<Key32> = []
 
     public init(identity: consuming SigningKey, certificate: Certificate, authority: AuthorityCertificate,
                 peers configured: [PeerConfig], blocklist: Blocklist, random: any RandomSource) {
@@ -72,6 +79,10 @@ public final class SessionManager {
         endpointPolicy = EndpointPolicy(overlay: [authority.body.ipv4.network, authority.body.ipv6.network])
         self.rng = random
         ownMACKey = HandshakeMAC.key(for: handshakeKey.publicKey)
+        let own = certificate.body
+        routing = RoutingTable(localDestinations: [own.ipv4.address, own.ipv6.address].compactMap { address in
+            IPPrefix(address: address, length: address.isIPv4 ? 32 : 128)
+        } + own.subnets)
         for c in configured where c.publicKey != certificate.publicKey {
             guard let hk = Ed25519.x25519PublicKey(from: c.publicKey) else { continue }
             peers[c.publicKey] = Peer(publicKey: c.publicKey, handshakeKey: hk, isStatic: true,
@@ -88,36 +99,34 @@ public final class SessionManager {
 
     // MARK: Snapshot
 
+    /// The routing snapshot with every change since the last one applied.
     public func snapshot(now: Instant) -> RoutingSnapshot {
-        var s = RoutingSnapshot()
-        var subnets: [IPPrefix: RoutingSnapshot.Route] = [:]
-        // Two certificates may claim one address or subnet (a node re-keyed, or the CA signed
-        // it twice): the newer certificate owns it, whichever handshook first.
-        func claim<Key: Hashable>(_ key: Key, in table: inout [Key: RoutingSnapshot.Route], for route: RoutingSnapshot.Route) {
-            if let held = table[key], held.link.certificate.supersedes(route.link.certificate) { return }
-            table[key] = route
-        }
-        for peer in peers.values {
-            guard let link = peer.link else { continue }
-            let route = RoutingSnapshot.Route(link: link, keypair: peer.keys.sendable(at: now), path: peer.paths.current)
-            let body = link.certificate.body
-            if case .v4(let a) = body.ipv4.address { claim(a.value, in: &s.hosts4, for: route) }
-            if case .v6(let a) = body.ipv6.address { claim(a, in: &s.hosts6, for: route) }
-            // Verification refuses such subnets already; routing must not depend on it.
-            for prefix in body.subnets where (try? authority.checkSubnet(prefix)) != nil { claim(prefix, in: &subnets, for: route) }
-            for keypair in peer.keys.all {
-                s.byIndex[keypair.localIndex] = .init(keypair: keypair, endpoint: peer.paths.endpoint)
-            }
-        }
-        s.subnets = subnets.map { .init(prefix: $0.key, route: $0.value) }.sorted { $0.prefix.length > $1.prefix.length }
-        let own = certificate.body
-        s.localDestinations = [own.ipv4.address, own.ipv6.address].compactMap { address in
-            IPPrefix(address: address, length: address.isIPv4 ? 32 : 128)
-        } + own.subnets
-        return s
+        routing.update(routingChanges) { key in peers[key].flatMap { routingEntry($0, now: now) } }
+        routingChanges.removeAll(keepingCapacity: true)
+        return routing.snapshot
     }
 
-    func routingChanged() { routingVersion &+= 1 }
+    /// What `peer` puts in the routing snapshot: its certificate's addresses and the
+    /// subnets our CA lets it route, with its keys and path; nothing before its first handshake.
+    private func routingEntry(_ peer: Peer, now: Instant) -> RoutingTable.Entry? {
+        guard let link = peer.link else { return nil }
+        let body = link.certificate.body
+        var host4: UInt32?, host6: IPv6Address?
+        if case .v4(let a) = body.ipv4.address { host4 = a.value }
+        if case .v6(let a) = body.ipv6.address { host6 = a }
+        return RoutingTable.Entry(
+            route: RoutingSnapshot.Route(link: link, keypair: peer.keys.sendable(at: now), path: peer.paths.current),
+            host4: host4, host6: host6,
+            // Verification refuses such subnets already; routing must not depend on it.
+            subnets: body.subnets.filter { (try? authority.checkSubnet($0)) != nil },
+            inbound: peer.keys.all.map { RoutingSnapshot.Inbound(keypair: $0, endpoint: peer.paths.endpoint) })
+    }
+
+    /// `peer`'s routes, keys or paths changed: the next snapshot takes them in.
+    func routingChanged(_ peer: Peer) {
+        routingChanges.insert(peer.publicKey)
+        routingVersion &+= 1
+    }
 
     // MARK: Packet-thread notices
 
@@ -145,7 +154,7 @@ public final class SessionManager {
     /// A responder keypair saw its first packet: promote it to current.
     public func confirmed(_ keypair: Keypair) {
         guard let peer = peers[keypair.link.publicKey], let freed = peer.keys.confirm(keypair) else { return }
-        rekeyed(freeing: freed)
+        rekeyed(peer, freeing: freed)
     }
 
     /// The same, then sends what waited for a session: after crossing handshakes (a punch,
@@ -163,7 +172,7 @@ public final class SessionManager {
     public func roamed(_ link: PeerLink, to endpoint: Endpoint, now: Instant) -> Bool {
         link.roamReported.store(false, ordering: .relaxed)
         guard let peer = peers[link.publicKey], peer.paths.roam(to: endpoint, now: now) else { return false }
-        routingChanged()
+        routingChanged(peer)
         return true
     }
 
@@ -179,7 +188,10 @@ public final class SessionManager {
         }
     }
 
-    func release(_ index: UInt32) { indices[index] = nil }
+    func release(_ index: UInt32) {
+        indices[index] = nil
+        routing.free(index)
+    }
 
     /// Records a refusal; returns an action only the first time this cause is seen from this
     /// source, so a misbehaving peer costs one log line, not one per packet, and only while

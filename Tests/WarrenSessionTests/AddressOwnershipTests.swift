@@ -83,6 +83,7 @@ struct AddressOwnershipTests {
         let link = PeerLink(certificate: greedyCertificate(h, key: key), handshakeKey: handshakeKey)
         peer.link = link
         manager.peers[key.publicKey] = peer
+        manager.routingChanged(peer)
 
         let snapshot = manager.snapshot(now: h.now.instant)
         let member = IPAddress.v4(IPv4Address(10, 8, 0, 77))
