@@ -138,9 +138,14 @@ public struct DHTNode: Sendable {
     }
 
     public func nextDeadline() -> Instant? {
-        let timeouts = pending.values.map(\.deadline).min()
-        let stalls = lookups.values.compactMap(\.wakeAt).min()
-        return [timeouts, stalls].compactMap { $0 }.min()
+        // Asked after every event: no arrays, and each lookup read in place, not copied.
+        var deadline: Instant?
+        func consider(_ instant: Instant?) {
+            if let instant, deadline.map({ instant < $0 }) ?? true { deadline = instant }
+        }
+        for request in pending.values { consider(request.deadline) }
+        for i in lookups.values.indices { consider(lookups.values[i].wakeAt) }
+        return deadline
     }
 
     // MARK: Lookups
