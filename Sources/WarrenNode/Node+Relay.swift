@@ -79,9 +79,9 @@ extension Node {
     }
 
     /// Gives the packet threads the bindings with each member's current endpoint, when
-    /// either changed.
+    /// either changed. (Called after the routing snapshot is brought up to date.)
     func publishForwarding(into actions: inout [NodeAction]) {
-        let versions = (manager.routingVersion, relayTable.version)
+        let versions = (manager.pathsVersion, relayTable.version)
         guard versions != publishedRelayVersions else { return }
         publishedRelayVersions = versions
         actions.append(.publishForwarding(relayTable.forwarding { manager.endpoint(of: $0) }))

@@ -34,7 +34,7 @@ public final class Node {
 
     // Relaying (`Node+Relay`): the channels bound, and rate limits on members' requests.
     var relayTable = RelayTable()
-    var publishedRelayVersions: (routing: UInt64, table: UInt64) = (.max, .max)
+    var publishedRelayVersions: (paths: UInt64, table: UInt64) = (.max, .max)
     var relayLimits = KeyedRateLimiter<Key32>(capacity: Node.relayBurst, perSecond: Node.relayRequestsPerSecond, maxKeys: 1024)
     var nextRelayRefresh: Instant = .zero
     /// Which relay is asked next to join us to a peer (as a member).

@@ -25,8 +25,11 @@ struct RoutingTable {
     }
 
     private(set) var snapshot = RoutingSnapshot()
-    /// What each peer claimed, to withdraw when it changes.
-    private var claims: [Key32: (host4: UInt32?, host6: IPv6Address?, subnets: [IPPrefix])] = [:]
+    /// Bumped whenever a peer's path changes, appears or goes: what a relay's forwarding
+    /// depends on.
+    private(set) var pathsVersion: UInt64 = 0
+    /// What each peer claimed and where its packets went, to withdraw when it changes.
+    private var claims: [Key32: (host4: UInt32?, host6: IPv6Address?, subnets: [IPPrefix], path: Path?)] = [:]
     private var subnets: [IPPrefix: Route] = [:]
     private var rivals4: [UInt32: [Route]] = [:]
     private var rivals6: [IPv6Address: [Route]] = [:]
@@ -41,15 +44,20 @@ struct RoutingTable {
     mutating func update(_ changed: some Sequence<Key32>, current: (Key32) -> Entry?) {
         var subnetsChanged = false
         for key in changed {
-            guard let old = claims.removeValue(forKey: key) else { continue }
+            guard let old = claims[key] else { continue }
             if let a = old.host4 { Self.withdraw(key, at: a, table: &snapshot.hosts4, rivals: &rivals4) }
             if let a = old.host6 { Self.withdraw(key, at: a, table: &snapshot.hosts6, rivals: &rivals6) }
             for prefix in old.subnets { Self.withdraw(key, at: prefix, table: &subnets, rivals: &subnetRivals) }
             subnetsChanged = subnetsChanged || !old.subnets.isEmpty
         }
         for key in changed {
-            guard let entry = current(key) else { continue }
-            claims[key] = (entry.host4, entry.host6, entry.subnets)
+            let entry = current(key)
+            if claims[key]?.path != entry?.route.path { pathsVersion &+= 1 }
+            guard let entry else {
+                claims[key] = nil
+                continue
+            }
+            claims[key] = (entry.host4, entry.host6, entry.subnets, entry.route.path)
             if let a = entry.host4 { Self.claim(a, for: entry.route, table: &snapshot.hosts4, rivals: &rivals4) }
             if let a = entry.host6 { Self.claim(a, for: entry.route, table: &snapshot.hosts6, rivals: &rivals6) }
             for prefix in entry.subnets { Self.claim(prefix, for: entry.route, table: &subnets, rivals: &subnetRivals) }

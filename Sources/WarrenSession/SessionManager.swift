@@ -66,6 +66,9 @@ public final class SessionManager {
     /// Bumped whenever the routing snapshot would change; the caller republishes then.
     public private(set) var routingVersion: UInt64 = 0
     var routing: RoutingTable
+    /// Bumped, as of the last snapshot, whenever a peer's path changed: a relay's forwarding
+    /// depends on its members' paths only, not on their keys.
+    public var pathsVersion: UInt64 { routing.pathsVersion }
     /// The peers whose routing changed since the last snapshot.
     var routingChanges: Set<Key32> = []
 

@@ -29,12 +29,12 @@ struct RoutingTableTests {
         return Keypair(keys: keys, isInitiator: true, localIndex: index, remoteIndex: index + 1000, link: link, now: start)
     }
 
-    func entry(_ link: PeerLink, indices: [UInt32] = []) -> RoutingTable.Entry {
+    func entry(_ link: PeerLink, indices: [UInt32] = [], path: Path? = nil) -> RoutingTable.Entry {
         let keypairs = indices.map { keypair($0, for: link) }
         var host4: UInt32?, host6: IPv6Address?
         if case .v4(let a) = link.certificate.body.ipv4.address { host4 = a.value }
         if case .v6(let a) = link.certificate.body.ipv6.address { host6 = a }
-        return RoutingTable.Entry(route: .init(link: link, keypair: keypairs.first, path: nil), host4: host4, host6: host6,
+        return RoutingTable.Entry(route: .init(link: link, keypair: keypairs.first, path: path), host4: host4, host6: host6,
                                   subnets: [], inbound: keypairs.map { .init(keypair: $0, endpoint: nil) })
     }
 
@@ -84,5 +84,22 @@ struct RoutingTableTests {
             table.update(order) { key in key == links.old.publicKey ? entry(links.old) : entry(links.carol, indices: [7]) }
             #expect(table.snapshot.inbound(index: 7)?.keypair.link.name == "carol")
         }
+    }
+
+    @Test("the paths version moves when a peer's path changes, appears or goes, not when only its keys do")
+    func pathsVersion() {
+        var table = RoutingTable(localDestinations: [])
+        let carol = links.carol.publicKey
+        let direct = Path.direct(Endpoint("192.0.2.5:51820")!)
+        func version(after entry: RoutingTable.Entry?) -> UInt64 {
+            table.update([carol]) { _ in entry }
+            return table.pathsVersion
+        }
+        let appeared = version(after: entry(links.carol, indices: [1], path: direct))
+        #expect(appeared == 1)
+        #expect(version(after: entry(links.carol, indices: [2], path: direct)) == appeared, "new keys, same path")
+        let relayed = version(after: entry(links.carol, indices: [2], path: Path(endpoint: Endpoint("192.0.2.1:51820")!, channel: 9)))
+        #expect(relayed == appeared + 1)
+        #expect(version(after: nil) == relayed + 1, "gone")
     }
 }
