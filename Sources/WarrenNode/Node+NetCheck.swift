@@ -61,6 +61,25 @@ extension Node {
         finishNetChecks(now: now)
     }
 
+    /// A configured server that names its other address (RFC 5780 OTHER-ADDRESS) is asked
+    /// there too, once the first requests are done: the two answers of one such server tell
+    /// the NAT's mapping, where before it took two servers. Not sooner: a request to the
+    /// other address opens a restricted NAT to it, and answers to the filtering tests
+    /// still being retransmitted would then get in. Only configured servers are followed,
+    /// and only to addresses a message may point this node at. Returns whether it asked.
+    private func askOtherAddresses(of i: Int) -> Bool {
+        var asked = false
+        let plain = netChecks[i].probe.results.filter(\.change.isEmpty)
+        for (result, target) in zip(plain, netChecks[i].targets) where target.isConfigured {
+            guard let other = result.other, !manager.endpointPolicy.admitted([other]).isEmpty,
+                  netChecks[i].probe.ask(other, random: &random) else { continue }
+            netChecks[i].targets.append(STUNTarget(endpoint: other, kind: "stun other address", name: target.name,
+                                                   isConfigured: false))
+            asked = true
+        }
+        return asked
+    }
+
     /// Retransmissions due, and answers for the checks that are done.
     func netCheckTimers(now: Moment, into actions: inout [SessionAction]) {
         for i in netChecks.indices {
@@ -70,7 +89,11 @@ extension Node {
     }
 
     func finishNetChecks(now: Moment) {
-        guard netChecks.contains(where: { $0.probe.isFinished(now: now.instant) }) else { return }
+        var done = false
+        for i in netChecks.indices where netChecks[i].probe.isFinished(now: now.instant) {
+            done = !askOtherAddresses(of: i) || done
+        }
+        guard done else { return }
         let local = localEndpoints
         netChecks.removeAll { check in
             guard check.probe.isFinished(now: now.instant) else { return false }
@@ -96,14 +119,15 @@ extension Node {
 /// A `warren netcheck` in progress and who waits for it.
 struct NetCheck {
     var probe: BindingProbe
-    /// Per server, what it is.
-    let targets: [STUNTarget]
+    /// Per plain request, in order, who its server is.
+    var targets: [STUNTarget]
     let request: RequestID
 }
 
 /// A server a Binding request goes to: its address, who it is (see
 /// `NetCheckReport.Server.kind`), the name it was configured by, if any, and whether it is
-/// a `nat.stun` server rather than a peer.
+/// a `nat.stun` server as configured (asked for RFC 5780's tests, followed to its other
+/// address) rather than a peer or such an other address.
 struct STUNTarget {
     let endpoint: Endpoint
     let kind: String

@@ -58,6 +58,24 @@ struct BindingProbeTests {
         #expect(MappingBehaviour.classify(probe.results, local: []) == .noAnswer)
     }
 
+    @Test("a request added later goes out at the next poll and is retransmitted on its own schedule, once per server")
+    func addedRequest() {
+        var random = SeededRandom(seed: 3)
+        var probe = BindingProbe(servers: [serverA], random: &random)
+        _ = probe.poll(now: start)
+        #expect(probe.ask(serverB, random: &random))
+        #expect(!probe.ask(serverB, random: &random), "asked already")
+        #expect(!probe.ask(serverA, random: &random), "asked already")
+        #expect(probe.nextDeadline() == start)
+        func sentToB(at ms: Int64) -> Int { probe.poll(now: start + .milliseconds(ms)).filter { $0.to == serverB }.count }
+        #expect(sentToB(at: 200) == 1)
+        #expect(sentToB(at: 600) == 0, "500 ms after its own first transmission, not the probe's")
+        #expect(sentToB(at: 700) == 1)
+        #expect(sentToB(at: 1700) == 1)
+        #expect(!probe.isFinished(now: start + .milliseconds(3000)), "given up 3 s after its own first transmission")
+        #expect(probe.isFinished(now: start + .milliseconds(3200)))
+    }
+
     @Test("mapping: none when a server sees the local address, dependent when servers see different ones")
     func classification() {
         func result(_ server: Endpoint, _ mapped: String?) -> BindingProbe.Result {

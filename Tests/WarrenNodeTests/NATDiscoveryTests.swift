@@ -1,5 +1,5 @@
 import Testing
-import WarrenNAT
+@testable import WarrenNAT
 import WarrenNode
 import WarrenSession
 import WarrenWire
@@ -60,6 +60,58 @@ struct NATDiscoveryTests {
         net.request(.netcheck, at: a)
         // A plain request and two CHANGE-REQUESTs, all to the server.
         #expect(net.sends(at: a, to: stranger).count == 3)
+    }
+
+    @Test("a configured server that names its other address is asked there too, and one server tells the mapping",
+          arguments: [false, true])
+    func otherAddress(symmetric: Bool) throws {
+        let other = Endpoint("198.51.100.8:3479")!
+        let net = NodeNetwork()
+        let a = net.add("a", host: 1) { $0.stunServers = [HostPort(stranger.description)!] }
+        net.request(.netcheck, at: a)
+        let id = net.nextRequest
+        // The server answers its plain request naming its other address; the CHANGE-REQUESTs go unanswered.
+        func answer(_ bytes: [UInt8], seen: Endpoint, naming: Endpoint?) throws -> [UInt8] {
+            let request = try STUNMessage(parsing: bytes)
+            var answer = STUNMessage(class: .success, transactionID: request.transactionID, attributes: [])
+            answer.append(mappedAddress: seen)
+            if let naming { answer.attributes.append(STUNAttribute(.otherAddress, value: STUNAttribute.address(naming, xor: nil))) }
+            return answer.encoded(fingerprint: true)
+        }
+        let plain = try #require(net.sends(at: a, to: stranger).first)
+        #expect(net.sends(at: a, to: other).isEmpty)
+        net.handle(.packet(.stun(try answer(plain, seen: Endpoint("192.0.2.200:40001")!, naming: other), from: stranger)), at: a)
+        net.run(for: .seconds(2.9))
+        #expect(net.sends(at: a, to: other).isEmpty, "not while the filtering tests may still be answered")
+        net.run(for: .seconds(0.2))
+        #expect(!net.hasReply(id, at: a))
+        let toOther = try #require(net.sends(at: a, to: other).first, "the other address is asked")
+        #expect(try STUNMessage(parsing: toOther).attribute(.changeRequest) == nil)
+        let seenThere = Endpoint(symmetric ? "192.0.2.200:40002" : "192.0.2.200:40001")!
+        net.handle(.packet(.stun(try answer(toOther, seen: seenThere, naming: stranger), from: other)), at: a)
+        guard case .netcheck(let report)? = net.reply(id, at: a) else {
+            Issue.record("no netcheck reply: \(net.replies(at: a))")
+            return
+        }
+        #expect(report.mapping == (symmetric ? "endpoint-dependent" : "endpoint-independent"), "\(report)")
+        #expect(report.servers.map(\.kind) == ["stun", "stun other address"])
+        #expect(net.sends(at: a, to: other).count == 1, "answered at once: not retransmitted")
+    }
+
+    @Test("an other address a message may not point the node at is not asked")
+    func otherAddressRefused() throws {
+        let net = NodeNetwork()
+        let a = net.add("a", host: 1) { $0.stunServers = [HostPort(stranger.description)!] }
+        net.request(.netcheck, at: a)
+        let plain = try #require(net.sends(at: a, to: stranger).first)
+        let request = try STUNMessage(parsing: plain)
+        var answer = STUNMessage(class: .success, transactionID: request.transactionID, attributes: [])
+        answer.append(mappedAddress: Endpoint("192.0.2.200:40001")!)
+        let loopback = Endpoint("127.0.0.1:3479")!
+        answer.attributes.append(STUNAttribute(.otherAddress, value: STUNAttribute.address(loopback, xor: nil)))
+        net.handle(.packet(.stun(answer.encoded(fingerprint: true), from: stranger)), at: a)
+        net.run(for: .seconds(3.1))
+        #expect(net.sends(at: a, to: loopback).isEmpty)
     }
 
     @Test("a public address one server saw is not published, and is asked again in 30 s; one two servers agree on is", arguments: [1, 2])

@@ -53,21 +53,35 @@ public struct BindingProbe: Sendable {
     /// A request per entry, to its server, with its CHANGE-REQUEST flags.
     public init(requests: [(server: Endpoint, change: Change)], random: inout some RandomSource) {
         results = requests.map { Result(server: $0.server, change: $0.change) }
-        transactions = requests.map { _ in
-            var id = [UInt8](repeating: 0, count: 12)
-            id.withUnsafeMutableBytes { random.fill($0) }
-            return Transaction(id: TransactionID(id))
-        }
+        transactions = requests.map { _ in Transaction(id: Self.transactionID(random: &random)) }
+    }
+
+    /// Adds a plain request to `server`, unless one went there already: sent at the next
+    /// `poll`, retransmitted on the same schedule from then, and given up as late.
+    /// (A server's other address, RFC 5780 §4.3: two addresses of one server tell the
+    /// mapping behaviour as well as two servers do.) Returns whether it added one.
+    @discardableResult
+    public mutating func ask(_ server: Endpoint, random: inout some RandomSource) -> Bool {
+        guard !results.contains(where: { $0.server == server && $0.change.isEmpty }) else { return false }
+        results.append(Result(server: server))
+        transactions.append(Transaction(id: Self.transactionID(random: &random)))
+        return true
+    }
+
+    private static func transactionID(random: inout some RandomSource) -> TransactionID {
+        var id = [UInt8](repeating: 0, count: 12)
+        id.withUnsafeMutableBytes { random.fill($0) }
+        return TransactionID(id)
     }
 
     /// The requests due now: the first ones at the start, then retransmissions.
     public mutating func poll(now: Instant) -> [(bytes: [UInt8], to: Endpoint)] {
         if startedAt == nil { startedAt = now }
-        guard let startedAt, !isFinished(now: now) else { return [] }
+        guard !isFinished(now: now) else { return [] }
         var out: [(bytes: [UInt8], to: Endpoint)] = []
         for i in transactions.indices where results[i].mapped == nil && results[i].error == nil {
             let t = transactions[i]
-            guard t.sent < Self.schedule.count, now.since(startedAt) >= Self.schedule[t.sent] else { continue }
+            guard t.sent < Self.schedule.count, now.since(t.firstSentAt ?? now) >= Self.schedule[t.sent] else { continue }
             transactions[i].sent += 1
             if t.firstSentAt == nil { transactions[i].firstSentAt = now }
             var request = STUNMessage(class: .request, transactionID: t.id)
@@ -97,22 +111,26 @@ public struct BindingProbe: Sendable {
         return true
     }
 
-    /// When `poll` next has a request to send, or else when the probe gives up; nil before
-    /// the first `poll`.
+    /// When `poll` next has a request to send, or else when a request is given up; nil
+    /// before the first `poll`.
     public func nextDeadline() -> Instant? {
         guard let startedAt else { return nil }
-        var next = startedAt + Self.timeout
+        var next: Instant?
         for i in transactions.indices where results[i].mapped == nil && results[i].error == nil {
-            let sent = transactions[i].sent
-            if sent < Self.schedule.count, startedAt + Self.schedule[sent] < next { next = startedAt + Self.schedule[sent] }
+            let t = transactions[i]
+            let first = t.firstSentAt ?? startedAt
+            let due = t.sent < Self.schedule.count ? first + Self.schedule[t.sent] : first + Self.timeout
+            if next.map({ due < $0 }) ?? true { next = due }
         }
         return next
     }
 
-    /// Every server answered, or the time is up.
+    /// Every request answered, or given up `timeout` after its first transmission.
     public func isFinished(now: Instant) -> Bool {
-        if results.allSatisfy({ $0.mapped != nil || $0.error != nil }) { return true }
-        guard let startedAt else { return false }
-        return now.since(startedAt) >= Self.timeout
+        guard startedAt != nil else { return false }
+        return transactions.indices.allSatisfy { i in
+            results[i].mapped != nil || results[i].error != nil
+                || transactions[i].firstSentAt.map { now.since($0) >= Self.timeout } == true
+        }
     }
 }

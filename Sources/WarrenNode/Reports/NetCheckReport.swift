@@ -3,7 +3,8 @@ public struct NetCheckReport: Codable, Sendable {
     public struct Server: Codable, Sendable {
         /// The address asked (the configured `HOST:PORT` if its name has no address).
         public var server: String
-        /// Who the server is: "stun" for a configured server, a peer's name otherwise.
+        /// Who the server is: "stun" for a configured server, "stun other address" for the
+        /// other address one named (RFC 5780), a peer's name otherwise.
         public var kind: String
         /// The `HOST:PORT` of a server configured by name.
         public var name: String?
