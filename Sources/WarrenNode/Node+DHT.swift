@@ -50,10 +50,7 @@ extension Node {
     func resolve(_ address: IPv4Address, packet: [UInt8], now: Moment, into actions: inout [SessionAction]) {
         switch resolver.miss(address, packet: packet, now: now.instant) {
         case .lookUp(let key):
-            var dhtActions: [DHTAction] = []
-            let id = dht.findValue(key, for: .address, alsoAsking: settings.bootstrap, now: now.instant, into: &dhtActions)
-            resolver.started(address, lookupID: id)
-            perform(dhtActions, now: now, into: &actions)
+            findValue(key, for: .address, now: now, into: &actions) { resolver.started(address, lookupID: $0) }
         case .queued:
             break
         case .dropped:
@@ -94,20 +91,22 @@ extension Node {
     /// and has not contacted us since.
     func lookUpWhereabouts(of publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard !whereabouts.values.contains(publicKey) else { return }
+        findValue(RecordKey.node(NodeID(publicKey: publicKey)), for: .whereabouts, now: now, into: &actions) { whereabouts[$0] = publicKey }
+    }
+
+    /// Looks up the record at `key`, asking the bootstrap nodes too (a node that just joined
+    /// knows few others). `started` notes the lookup's id before its first actions are
+    /// carried out: a lookup refused a slot ends among them.
+    private func findValue(_ key: NodeID, for reason: LookupReason, now: Moment, into actions: inout [SessionAction],
+                           started: (UInt32) -> Void) {
         var dhtActions: [DHTAction] = []
-        let id = dht.findValue(RecordKey.node(NodeID(publicKey: publicKey)), for: .whereabouts, alsoAsking: settings.bootstrap,
-                               now: now.instant, into: &dhtActions)
-        whereabouts[id] = publicKey
+        started(dht.findValue(key, for: reason, alsoAsking: settings.bootstrap, now: now.instant, into: &dhtActions))
         perform(dhtActions, now: now, into: &actions)
     }
 
     /// Runs a lookup for `warren lookup`, answered when it ends.
     func startLookup(_ address: IPv4Address, for request: RequestID, now: Moment, into actions: inout [SessionAction]) {
-        var dhtActions: [DHTAction] = []
-        let id = dht.findValue(RecordKey.address(address), for: .request, alsoAsking: settings.bootstrap, now: now.instant,
-                               into: &dhtActions)
-        lookupRequests[id] = (address, request)
-        perform(dhtActions, now: now, into: &actions)
+        findValue(RecordKey.address(address), for: .request, now: now, into: &actions) { lookupRequests[$0] = (address, request) }
     }
 
     func lookupReport(_ result: LookupResult, address: IPv4Address) -> LookupReport {
