@@ -152,7 +152,7 @@ public final class Node {
         func consider(_ other: Instant?) {
             if let other, other < deadline { deadline = other }
         }
-        consider(dht.nextDeadline())
+        consider(Self.nextDeadline(of: &dht))
         consider(resolver.nextDeadline())
         consider(lastPublished.map { $0 + Self.republishInterval } ?? joinDeadline)
         consider(lastSaved + Self.saveInterval)
@@ -164,6 +164,10 @@ public final class Node {
         for ping in pings { consider(ping.deadline) }
         return deadline
     }
+
+    /// The DHT's next deadline, read in place: a call on the struct through this class's
+    /// property would copy it whole, with a retain of everything in it, after every event.
+    private static func nextDeadline(of dht: inout DHTNode) -> Instant? { dht.nextDeadline() }
 
     /// Turns the session manager's actions into the node's: the routing and forwarding
     /// snapshots first if they changed, then the sends and log lines, then the node's own

@@ -28,7 +28,6 @@ extension SessionManager {
             prospects.remove(publicKey)
             return existing
         }
-        settleProspects()
         guard peers.count - prospects.count < Self.maxPeers, let handshakeKey = handshakeKey ?? Ed25519.x25519PublicKey(from: publicKey) else {
             return nil
         }
@@ -47,20 +46,12 @@ extension SessionManager {
             return existing
         }
         guard let handshakeKey = Ed25519.x25519PublicKey(from: publicKey) else { return nil }
-        settleProspects()
         if let evicted = prospects.use(publicKey), let peer = peers[evicted] { forget(peer) }
         let peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false,
                         endpoint: nil, persistentKeepalive: nil, foundBy: foundBy)
         peer.lastWantedAt = now
         peers[publicKey] = peer
         return peer
-    }
-
-    /// Takes the prospects a handshake has proven since out of the pool: they are peers now
-    /// and need no slot. (A handshake's certificate is adopted in several places; the pool
-    /// is settled here, before it is counted, rather than in each of them.)
-    func settleProspects() {
-        for key in Array(prospects.keys) where peers[key]?.isProven != false { prospects.remove(key) }
     }
 
     /// Removes `peer` and frees the indices its handshake and keypairs held.
@@ -88,7 +79,6 @@ extension SessionManager {
 
     /// How many peers the table holds: proven ones and prospects.
     public func peerCounts() -> (proven: Int, prospects: Int) {
-        settleProspects()
         return (peers.count - prospects.count, prospects.count)
     }
 }

@@ -112,11 +112,13 @@ extension SessionManager {
     }
 
     /// Makes `certificate` the peer's routing identity. A renewed certificate gets a new link;
-    /// existing keypairs keep the old one until they rotate out.
+    /// existing keypairs keep the old one until they rotate out. A prospect it proves is a
+    /// peer from now on and leaves the prospects' pool.
     func adopt(_ certificate: Certificate, for peer: Peer) -> PeerLink {
         if let link = peer.link, link.certificate == certificate { return link }
         let link = PeerLink(certificate: certificate, handshakeKey: peer.handshakeKey)
         peer.link = link
+        prospects.remove(peer.publicKey)
         routingChanged(peer)
         return link
     }
