@@ -226,11 +226,12 @@ public struct DHTNode: Sendable {
 
     /// Sends the next queries of lookup `id`, or finishes it.
     private mutating func advance(_ id: UInt32, now: Instant, into actions: inout [DHTAction]) {
-        guard var task = lookups[id] else { return }
+        // Taken out while it changes: a copy that shared its arrays with the table's would
+        // copy them all again at the first change.
+        guard var task = lookups.removeValue(forKey: id) else { return }
         task.lookup.expire(now: now)
         let found = task.wantsValue && !task.records.isEmpty
         if found || task.lookup.isFinished {
-            lookups[id] = nil
             finish(id, task, now: now, into: &actions)
             return
         }
@@ -331,7 +332,7 @@ public struct DHTNode: Sendable {
         guard let request = pending[message.requestID], request.contact.id == sender.id else { return }
         pending[message.requestID] = nil
         responseTimer.add(now.instant.since(request.sentAt))
-        guard let lookupID = request.lookupID, var task = lookups[lookupID] else { return }
+        guard let lookupID = request.lookupID, var task = lookups.removeValue(forKey: lookupID) else { return }
         switch message.body {
         case .nodes(let contacts):
             task.lookup.answered(by: sender.id, with: contacts.filter { $0.id != own.id && endpointPolicy.admits($0.endpoint) })
