@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -32,7 +33,8 @@ let package = Package(
         .target(name: "WarrenNoise", dependencies: ["WarrenCrypto"], swiftSettings: strict),
         .target(name: "WarrenPKI", dependencies: ["WarrenCrypto", "WarrenWire"], swiftSettings: strict),
         .target(name: "WarrenSession",
-                dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI", "WarrenNAT"],
+                dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI", "WarrenNAT",
+                               .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: strict),
 
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),

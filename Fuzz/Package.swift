@@ -44,6 +44,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", path: "Modules/CSodium", pkgConfig: "libsodium"),
@@ -54,7 +55,8 @@ let package = Package(
         .target(name: "WarrenNoise", dependencies: ["WarrenCrypto"], path: "Modules/WarrenNoise", swiftSettings: strict),
         .target(name: "WarrenPKI", dependencies: ["WarrenCrypto", "WarrenWire"], path: "Modules/WarrenPKI",
                 swiftSettings: strict),
-        .target(name: "WarrenSession", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI", "WarrenNAT"],
+        .target(name: "WarrenSession", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenNoise", "WarrenPKI", "WarrenNAT",
+                                                      .product(name: "HeapModule", package: "swift-collections")],
                 path: "Modules/WarrenSession", swiftSettings: strict),
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenDHT",
                 swiftSettings: strict),

@@ -80,6 +80,15 @@ enum HandshakeAttempt: ~Copyable {
     }
 }
 
+/// When the initiation out to `peer` is due to be sent again (`SessionManager.retries`),
+/// ordered by that time.
+struct HandshakeRetry: Comparable {
+    let at: Instant
+    let peer: Key32
+
+    static func < (a: HandshakeRetry, b: HandshakeRetry) -> Bool { a.at < b.at }
+}
+
 /// A run of unanswered initiations to one peer.
 struct AttemptRun {
     /// The first initiation's time: the run is given up `Peer.attemptTime` after it.

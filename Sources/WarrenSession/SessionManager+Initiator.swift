@@ -14,7 +14,7 @@ extension SessionManager {
             return
         }
         let run = (newRun ? nil : peer.handshake.run) ?? AttemptRun(startedAt: now.instant)
-        if let old = endAttempt(peer) { release(old.localIndex) }
+        if let old = peer.handshake.take() { release(old.localIndex) }
         let index = allocateIndex(for: peer.publicKey)
         // Timestamps must grow strictly even if the wall clock stands still or steps back.
         lastTimestampNanoseconds = max(now.unixNanoseconds, lastTimestampNanoseconds + 1)
@@ -36,7 +36,7 @@ extension SessionManager {
         let bytes = message.encoded
         let retryAt = now.instant + retryInterval(peer, since: run.startedAt, now: now.instant, jitter: jitter)
         peer.handshake = .awaiting(PendingHandshake(initiator: initiator, localIndex: index, retryAt: retryAt, message: bytes, run: run))
-        handshaking.insert(peer.publicKey)
+        retries.insert(HandshakeRetry(at: retryAt, peer: peer.publicKey))
         // The same initiation on every path: whichever copy arrives first is answered, the
         // others are refused as replays.
         for path in paths { transmit(bytes, on: path, into: &actions) }
@@ -84,7 +84,7 @@ extension SessionManager {
         } catch {
             return .authenticationFailed
         }
-        guard let pending = endAttempt(peer) else { return .unknownIndex }
+        guard let pending = peer.handshake.take() else { return .unknownIndex }
         // The responder addresses this handshake's keypair by the index we offered.
         let index = pending.localIndex
         let certificate: Certificate
@@ -135,12 +135,6 @@ extension SessionManager {
         for packet in packets {
             if let bytes = sealed(packet, for: peer, now: now) { transmit(bytes, on: path, into: &actions) }
         }
-    }
-
-    /// Ends `peer`'s handshake attempt, handing back what was pending.
-    func endAttempt(_ peer: Peer) -> PendingHandshake? {
-        handshaking.remove(peer.publicKey)
-        return peer.handshake.take()
     }
 
     /// Frees the indices a key ring change let go of; routing changes with the keys.

@@ -56,7 +56,7 @@ extension SessionManager {
 
     /// Removes `peer` and frees the indices its handshake and keypairs held.
     func forget(_ peer: Peer) {
-        if let pending = endAttempt(peer) { release(pending.localIndex) }
+        if let pending = peer.handshake.take() { release(pending.localIndex) }
         for index in peer.keys.removeAll() { release(index) }
         peers[peer.publicKey] = nil
         prospects.remove(peer.publicKey)

@@ -9,21 +9,27 @@ extension SessionManager {
     public static let tick: Duration = .milliseconds(500)
 
     public func nextDeadline(after now: Instant) -> Instant {
-        var deadline = max(nextSweep, now)
-        for key in handshaking {
-            if let retry = peers[key]?.handshake.retryAt, retry < deadline { deadline = retry }
-        }
-        return deadline
+        while let first = retries.min, !isCurrent(first) { retries.removeMin() }
+        let deadline = max(nextSweep, now)
+        guard let retry = retries.min?.at, retry < deadline else { return deadline }
+        return retry
+    }
+
+    /// Whether `retry` is when the peer's initiation out is next sent, not one sent or
+    /// ended since.
+    private func isCurrent(_ retry: HandshakeRetry) -> Bool {
+        peers[retry.peer]?.handshake.retryAt == retry.at
     }
 
     /// Applies WireGuard's timer rules: retransmits or abandons handshakes that are due,
     /// and, once a tick, rekeys, sends keepalives and drops keys past their lifetime for
-    /// every peer. Between sweeps only the peers with an initiation out are visited: a node
-    /// with thousands of peers wakes for each one's retry, and for its DHT and relay timers.
+    /// every peer. Between sweeps only the peers whose retry is due are visited: a node with
+    /// thousands of peers wakes for each one's retry, and for its DHT and relay timers.
     public func handleTimers(now: Moment, into actions: inout [SessionAction]) {
         guard now.instant >= nextSweep else {
-            for key in handshaking {
-                if let peer = peers[key] { driveHandshake(peer, now: now, into: &actions) }
+            while let first = retries.min, first.at <= now.instant {
+                retries.removeMin()
+                if isCurrent(first), let peer = peers[first.peer] { driveHandshake(peer, now: now, into: &actions) }
             }
             return
         }
@@ -69,7 +75,7 @@ extension SessionManager {
     }
 
     private func giveUp(_ peer: Peer, into actions: inout [SessionAction]) {
-        if let pending = endAttempt(peer) { release(pending.localIndex) }
+        if let pending = peer.handshake.take() { release(pending.localIndex) }
         peer.staged.removeAll()
         peer.lastError = "no handshake response for \(Int(peer.attemptTime.secondsValue)) s"
         // A prospect's key may be invented: its silence is no news for the operator's log.

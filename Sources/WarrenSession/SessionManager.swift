@@ -1,4 +1,5 @@
 public import WarrenCrypto
+import HeapModule
 import WarrenNoise
 public import WarrenPKI
 public import WarrenWire
@@ -46,10 +47,11 @@ public final class SessionManager {
     var unloggedRefusals = 0
     /// When every peer's timers are next evaluated (`handleTimers`).
     var nextSweep: Instant = .zero
-    /// The peers with an initiation out (`awaitAnswer`, `endAttempt`): the only ones whose
-    /// timers run between sweeps, so a node with thousands of peers does not visit them all
-    /// whenever it wakes.
-    var handshaking: Set<Key32> = []
+    /// When initiations out are due to be sent again, earliest first: between sweeps the
+    /// timers visit only the peers whose retry is due, and the next deadline is at hand, so
+    /// a node with thousands of peers does not visit them all whenever it wakes. An entry
+    /// whose handshake ended or was sent again since is stale, and dropped when it comes up.
+    var retries = Heap<HandshakeRetry>()
     var lastTimestampNanoseconds: UInt64 = 0
     /// How old an initiator's keys get before it renews them: `Timing.rekeyAfterTime`, or less
     /// when a benchmark forces frequent rekeys (`WARREN_BENCH_REKEY_SECONDS`). Never more: the

@@ -39,6 +39,26 @@ struct NodeDeadlineTests {
         #expect(net.members[a].node.nextDeadline(after: net.now.instant) == net.now.instant + .milliseconds(200))
     }
 
+    @Test("a handshake retry due between ticks wakes the node then, and goes out then")
+    func handshakeRetry() {
+        let net = NodeNetwork()
+        let a = net.add("a", host: 1) { Self.silentBootstrap(&$0) }
+        let bootstrap = Endpoint("192.0.2.99:51820")!
+        net.start(a)
+        let started = net.now.instant
+        net.timeout(a)
+        let first = net.sends(at: a, to: bootstrap).count
+        #expect(first == 1, "the first initiation at start")
+        while net.sends(at: a, to: bootstrap).count == first, net.now.instant < started + .seconds(2) {
+            let deadline = net.members[a].node.nextDeadline(after: net.now.instant)
+            net.advance(deadline.since(net.now.instant))
+            net.timeout(a)
+        }
+        // 250 ms, plus up to 42 ms of jitter: not the 500 ms tick.
+        let waited = net.now.instant.since(started)
+        #expect(waited >= Timing.firstContactRetry && waited <= Timing.firstContactRetry + .milliseconds(42), "retried after \(waited)")
+    }
+
     @Test("a packet waiting for its owner's lookup wakes the node when patience runs out, and gets ICMP back")
     func resolverPatience() {
         let net = NodeNetwork()
