@@ -31,15 +31,19 @@ public struct ReplayWindow: ~Copyable {
     /// packet authenticated, so forged counters cannot move the window.
     @inline(__always)
     public mutating func accept(_ counter: UInt64) -> Bool {
-        guard let ring else {
-            guard counter < UInt64(Self.wordBits) else { return accept(counter, in: grow()) }
-            let bit = UInt64(1) << counter
-            if firstWord & bit != 0 { return false }
-            firstWord |= bit
-            highest = max(highest, counter)
-            return true
-        }
-        return accept(counter, in: ring)
+        if let ring { return accept(counter, in: ring) }
+        return acceptWithoutRing(counter)
+    }
+
+    /// The first packets' path, kept out of line: a busy keypair passes it only 64 times.
+    @inline(never)
+    private mutating func acceptWithoutRing(_ counter: UInt64) -> Bool {
+        guard counter < UInt64(Self.wordBits) else { return accept(counter, in: grow()) }
+        let bit = UInt64(1) << counter
+        if firstWord & bit != 0 { return false }
+        firstWord |= bit
+        highest = max(highest, counter)
+        return true
     }
 
     @inline(__always)
