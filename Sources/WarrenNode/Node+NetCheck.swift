@@ -66,18 +66,15 @@ extension Node {
     /// the NAT's mapping, where before it took two servers. Not sooner: a request to the
     /// other address opens a restricted NAT to it, and answers to the filtering tests
     /// still being retransmitted would then get in. Only configured servers are followed,
-    /// and only to addresses a message may point this node at. Returns whether it asked.
-    private func askOtherAddresses(of i: Int) -> Bool {
-        var asked = false
+    /// and only to addresses a message may point this node at.
+    private func askOtherAddresses(of i: Int) {
         let plain = netChecks[i].probe.results.filter(\.change.isEmpty)
         for (result, target) in zip(plain, netChecks[i].targets) where target.isConfigured {
             guard let other = result.other, !manager.endpointPolicy.admitted([other]).isEmpty,
                   netChecks[i].probe.ask(other, random: &random) else { continue }
             netChecks[i].targets.append(STUNTarget(endpoint: other, kind: "stun other address", name: target.name,
                                                    isConfigured: false))
-            asked = true
         }
-        return asked
     }
 
     /// Retransmissions due, and answers for the checks that are done.
@@ -89,11 +86,8 @@ extension Node {
     }
 
     func finishNetChecks(now: Moment) {
-        var done = false
-        for i in netChecks.indices where netChecks[i].probe.isFinished(now: now.instant) {
-            done = !askOtherAddresses(of: i) || done
-        }
-        guard done else { return }
+        for i in netChecks.indices where netChecks[i].probe.isFinished(now: now.instant) { askOtherAddresses(of: i) }
+        guard netChecks.contains(where: { $0.probe.isFinished(now: now.instant) }) else { return }
         let local = localEndpoints
         netChecks.removeAll { check in
             guard check.probe.isFinished(now: now.instant) else { return false }
