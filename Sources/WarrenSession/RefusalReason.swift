@@ -6,11 +6,14 @@ public enum RefusalReason: Error, Equatable, Sendable, CustomStringConvertible {
     case certificate(CertificateError)
     /// Its payload is not a timestamp and a certificate.
     case malformedPayload
+    /// This node keeps `limit` proven peers already (`security.max_peers`).
+    case peerTableFull(limit: Int)
 
     public var description: String {
         switch self {
         case .certificate(let error): error.description
         case .malformedPayload: "malformed handshake payload"
+        case .peerTableFull(let limit): "peer table full (\(limit) peers, security.max_peers)"
         }
     }
 

@@ -5,7 +5,7 @@ import WarrenWire
 /// Which peers the control thread keeps, and for how long (security issue 11, finding 4).
 ///
 /// - A *proven* peer is one a certificate vouches for: a static peer of the config, or one
-///   whose certificate verified in a handshake or in a signed record. Up to `maxPeers` of them.
+///   whose certificate verified in a handshake or in a signed record. Up to `peerLimit` of them.
 /// - A *prospect* is a key this node has a reason to contact but no certificate for yet (a
 ///   DHT contact it queries, a node a punch notice or a relay names). Members can invent such
 ///   keys by the thousand, so prospects live in a small `ProspectPool` that evicts the least
@@ -20,7 +20,7 @@ extension SessionManager {
     public static let maxProspects = 128
 
     /// The peer with `publicKey`, which a certificate just proved (a handshake or a signed
-    /// record): a prospect with that key becomes a peer, a new key gets one, up to `maxPeers`
+    /// record): a prospect with that key becomes a peer, a new key gets one, up to `peerLimit`
     /// proven peers. The handshake key is the one a handshake authenticated, or else the
     /// X25519 form of the public key.
     func peer(for publicKey: Key32, handshakeKey: Key32? = nil, foundBy: FoundBy) -> Peer? {
@@ -28,7 +28,7 @@ extension SessionManager {
             prospects.remove(publicKey)
             return existing
         }
-        guard peers.count - prospects.count < Self.maxPeers, let handshakeKey = handshakeKey ?? Ed25519.x25519PublicKey(from: publicKey) else {
+        guard peers.count - prospects.count < peerLimit, let handshakeKey = handshakeKey ?? Ed25519.x25519PublicKey(from: publicKey) else {
             return nil
         }
         let peer = Peer(publicKey: publicKey, handshakeKey: handshakeKey, isStatic: false,

@@ -56,7 +56,11 @@ extension SessionManager {
             return nil
         }
         guard certificate.publicKey != self.certificate.publicKey else { return .authenticationFailed }
-        guard let peer = peer(for: certificate.publicKey, handshakeKey: responder.remoteStatic, foundBy: .handshake) else { return .queueFull }
+        guard let peer = peer(for: certificate.publicKey, handshakeKey: responder.remoteStatic, foundBy: .handshake) else {
+            refuse(name: certificate.name, publicKey: certificate.publicKey, endpoint: source,
+                   reason: .peerTableFull(limit: peerLimit), now: now, into: &actions)
+            return nil
+        }
         // A recorded initiation replayed later carries an old timestamp (WireGuard §5.1).
         guard payload.isNewer(than: peer.newestInitiation) else { return .replayed }
         if let last = peer.lastInitiationAcceptedAt, now.instant.since(last) < Timing.minInitiationInterval {

@@ -15,8 +15,11 @@ public final class SessionManager {
     /// Mixed into every handshake (Noise prologue): public so test and bench tools that build
     /// initiations of their own stay in step with it.
     public static let prologue = Array("warren v1".utf8)
-    /// Proven peers (see `SessionManager+PeerTable`): members a certificate vouches for.
-    public static let maxPeers = 4096
+    /// Proven peers kept at once (see `SessionManager+PeerTable`) unless the config sets
+    /// another limit. A member talks to a few hundred peers at most; a relay is usually a
+    /// bootstrap node too, the rendezvous node of every member that lists it, so it needs a
+    /// session with each of them.
+    public static func defaultPeerLimit(for roles: Roles) -> Int { roles.contains(.relay) ? 65_536 : 4_096 }
     static let maxRefusals = 32
     /// Log lines for refusals: a burst of 10, then one a minute. Each source and cause gets
     /// one line at most anyway, but a flood from many sources must not flood the journal.
@@ -28,6 +31,8 @@ public final class SessionManager {
     public let certificate: Certificate
     public let authority: AuthorityCertificate
     let blocklist: Blocklist
+    /// How many proven peers this node keeps; a new member's handshake past it is refused.
+    public let peerLimit: Int
     /// Where messages may point this node (records, notices, beacons): never at this host,
     /// a link-local or multicast address, or the overlay.
     public let endpointPolicy: EndpointPolicy
@@ -75,12 +80,13 @@ public final class SessionManager {
     var routingChanges: Set<Key32> = []
 
     public init(identity: consuming SigningKey, certificate: Certificate, authority: AuthorityCertificate,
-                peers configured: [PeerConfig], blocklist: Blocklist, random: any RandomSource) {
+                peers configured: [PeerConfig], blocklist: Blocklist, peerLimit: Int? = nil, random: any RandomSource) {
         handshakeKey = identity.x25519()
         signingKey = identity
         self.certificate = certificate
         self.authority = authority
         self.blocklist = blocklist
+        self.peerLimit = peerLimit ?? Self.defaultPeerLimit(for: certificate.body.roles)
         endpointPolicy = EndpointPolicy(overlay: [authority.body.ipv4.network, authority.body.ipv6.network])
         self.rng = random
         ownMACKey = HandshakeMAC.key(for: handshakeKey.publicKey)

@@ -36,6 +36,7 @@ struct ConfigTests {
         #expect(c.controlSocket == "/run/warren/warren.sock")
         #expect(c.socketBufferBytes >= 4 << 20)
         #expect(c.peers.isEmpty)
+        #expect(c.maxPeers == nil)
     }
 
     @Test("every section and key is read")
@@ -53,6 +54,7 @@ struct ConfigTests {
         level = "debug"
         [security]
         blocklist = ["\(String(repeating: "ab", count: 32))"]
+        max_peers = 20000
         [dht]
         bootstrap = ["P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=@192.0.2.7:51820"]
         advertise = ["198.51.100.1:51820"]
@@ -68,7 +70,7 @@ struct ConfigTests {
         #expect(c.interfaceName == "mesh1" && c.mtu == 1380 && c.listenPort == 4000)
         #expect(c.socketBufferBytes == 16 << 20)
         #expect(c.logLevel == .debug)
-        #expect(c.blocklist.count == 1)
+        #expect(c.blocklist.count == 1 && c.maxPeers == 20000)
         #expect(c.peers.first?.endpoint?.description == "[2001:db8::1]:51820")
         #expect(c.peers.first?.persistentKeepaliveSeconds == 25)
         #expect(c.bootstrap.first?.endpoint.description == "192.0.2.7:51820")
@@ -101,6 +103,8 @@ struct ConfigTests {
         ("[nat]\nstun = [\"192.0.2.300:3478\"]", "nat.stun[0]", "not HOST:PORT"),
         ("[nat]\nstun_servers = []", "nat.stun_servers", "unknown key"),
         ("[nat]\nkeepalive = 0", "nat.keepalive", "outside 1–300"),
+        ("[security]\nmax_peers = 8", "security.max_peers", "8 is outside 16–1048576"),
+        ("[security]\nmax_peers = \"many\"", "security.max_peers", "integer"),
         ("[nat]\nlan_beacons = \"yes\"", "nat.lan_beacons", "true or false"),
         ("[[peer]]\npublic_key = \"nope\"", "peer[0].public_key", "not a base64 public key"),
         ("[[peer]]\npublic_key = \"P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE=\"\nendpoint = \"example.com:1\"", "peer[0].endpoint", "not an IP:port"),

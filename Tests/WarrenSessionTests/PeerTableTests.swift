@@ -30,7 +30,7 @@ struct PeerTableTests {
         let victim = h.addNode("victim", host: 2)
         let manager = h.nodes[victim].manager
         var actions: [SessionAction] = []
-        let invented = Self.inventedKeys(SessionManager.maxPeers + 1000, seed: 41)
+        let invented = Self.inventedKeys(manager.peerLimit + 1000, seed: 41)
         for (i, key) in invented.enumerated() {
             switch i % 3 {
             case 0: manager.sendControl([0x01, 1], to: key, endpoint: Self.target, now: h.now, into: &actions)
@@ -143,6 +143,45 @@ struct PeerTableTests {
                                          now: h.now, into: &actions)
         h.run(actions, from: bob)
         #expect(manager.isConnected(h.nodes[bob].certificate.publicKey, now: h.now.instant))
+    }
+
+    @Test("a member past the peer limit is refused by name, and gets in once a peer has gone")
+    func peerLimitRefusesByName() {
+        let h = SessionHarness()
+        let hub = h.addNode("hub", host: 2, peerLimit: 2)
+        let members = ["alice", "bob", "carol"].enumerated().map {
+            h.addNode($1, host: UInt8(10 + $0), staticPeers: [hub], keepalive: .seconds(25))
+        }
+        for member in members { h.start(member) }
+        let manager = h.nodes[hub].manager
+        #expect(manager.peerCounts() == (proven: 2, prospects: 0))
+        let carol = h.nodes[members[2]].certificate.publicKey
+        #expect(!h.nodes[members[2]].manager.isConnected(h.nodes[hub].certificate.publicKey, now: h.now.instant))
+        let refused = h.log.compactMap { action -> Refusal? in if case .refused(let refusal, _) = action { refusal } else { nil } }
+        #expect(refused.map(\.name) == ["carol"])
+        #expect(refused.first?.publicKey == KeyText.publicKey(carol))
+        #expect(refused.first?.reason == RefusalReason.peerTableFull(limit: 2).description)
+
+        // alice goes away and is pruned; bob stays (his keepalives); carol, whose keepalives
+        // want a session, tries again and gets the room alice left.
+        h.vanish(members[0])
+        for _ in 0..<Int((Timing.rejectAfterTime + Timing.idlePeerLifetime).secondsValue / 5) + 2 {
+            h.advance(.seconds(5))
+            for node in [hub, members[1], members[2]] { h.tick(node) }
+        }
+        #expect(Set(manager.status(now: h.now.instant).compactMap(\.name)) == ["bob", "carol"])
+        #expect(manager.isConnected(h.nodes[members[1]].certificate.publicKey, now: h.now.instant))
+        #expect(manager.isConnected(carol, now: h.now.instant))
+    }
+
+    @Test("a relay keeps sixteen times the peers of a member by default")
+    func defaultPeerLimitFollowsRole() {
+        let h = SessionHarness()
+        let member = h.addNode("member", host: 1)
+        let relay = h.addNode("relay", host: 2, roles: .relay)
+        #expect(h.nodes[member].manager.peerLimit == 4_096)
+        #expect(h.nodes[relay].manager.peerLimit == 65_536)
+        #expect(h.nodes[relay].manager.peerLimit == SessionManager.defaultPeerLimit(for: [.relay, .exit]))
     }
 
     @Test("the prospect pool evicts the key used least recently")

@@ -64,20 +64,20 @@ final class SessionHarness {
     @discardableResult
     func addNode(_ name: String, host: UInt8, overlayHost: UInt8? = nil, staticPeers: [Int] = [], foreign: Bool = false,
                  keepalive: Duration? = nil, blocklist: Blocklist = [], subnets: [IPPrefix] = [],
-                 notBefore: UInt64 = 0) -> Int {
+                 notBefore: UInt64 = 0, roles: Roles = [], peerLimit: Int? = nil) -> Int {
         let key = SigningKey(random: &rng)
         seeds.append(key.seed().withUnsafeBytes { Array($0) })
         let prefix = IPPrefix("10.8.0.\(overlayHost ?? host)/16")!
         let cert = foreign
-            ? try! foreignCA.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: [], subnets: subnets,
+            ? try! foreignCA.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: roles, subnets: subnets,
                                   notBefore: notBefore, notAfter: 100_000)
-            : try! ca.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: [], subnets: subnets,
+            : try! ca.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: roles, subnets: subnets,
                            notBefore: notBefore, notAfter: 100_000)
         let configs = staticPeers.map { i in
             PeerConfig(publicKey: nodes[i].certificate.publicKey, endpoint: nodes[i].endpoint, persistentKeepalive: keepalive)
         }
         let manager = SessionManager(identity: key, certificate: cert, authority: ca.certificate, peers: configs,
-                                     blocklist: blocklist, random: SeededRandom(seed: UInt64(host)))
+                                     blocklist: blocklist, peerLimit: peerLimit, random: SeededRandom(seed: UInt64(host)))
         nodes.append(Node(name: name, manager: manager, endpoint: Endpoint("192.0.2.\(host):51820")!, certificate: cert))
         return nodes.count - 1
     }

@@ -11,8 +11,9 @@
 //   configuration named it (a STUN server's name resolved there).
 // - Every peer with a live session is one the fixture's CA certified: no session for a key
 //   nobody proved.
-// - State stays bounded: at most `SessionManager.maxPeers` peers and the DHT table's
-//   capacity; every reply answers a request that was asked, once.
+// - State stays bounded: at most the manager's `peerLimit` proven peers and `maxProspects`
+//   prospects, and the DHT table's capacity; every reply answers a request that was asked,
+//   once.
 // - What the node writes into the TUN device is an ICMP error addressed to this host.
 import FuzzFixtures
 import FuzzSupport
@@ -159,7 +160,7 @@ func check(_ actions: inout [NodeAction], node: Node, heardFrom: Set<Endpoint>, 
     }
     actions.removeAll(keepingCapacity: true)
     let peers = node.manager.status(now: now.instant)
-    Fuzz.check(peers.count <= SessionManager.maxPeers, "\(peers.count) peers")
+    Fuzz.check(peers.count <= node.manager.peerLimit + SessionManager.maxProspects, "\(peers.count) peers")
     for peer in peers where peer.state == .connected {
         Fuzz.check(KeyText.parsePublicKey(peer.publicKey).map(issuedKeys.contains) == true, "a session with \(peer.publicKey), whom no CA certified")
     }

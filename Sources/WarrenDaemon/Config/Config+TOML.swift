@@ -78,7 +78,11 @@ extension Config {
             }
         }
         if let t = try r.table("security") {
-            try t.allowOnly(["blocklist"])
+            try t.allowOnly(["blocklist", "max_peers"])
+            if let limit = try t.int("max_peers") {
+                guard Self.maxPeersRange.contains(limit) else { throw t.error("max_peers", "\(limit) is outside 16–1048576") }
+                maxPeers = limit
+            }
             for (i, text) in (try t.strings("blocklist")).enumerated() {
                 guard let entry = Blocklist.Entry(text) else {
                     throw t.error("blocklist[\(i)]", "\"\(text)\" is neither a certificate fingerprint (64 hex digits, see "

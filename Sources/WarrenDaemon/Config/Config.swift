@@ -25,6 +25,10 @@ public struct Config: Sendable, Equatable {
     public var stateDirectory: String = "/var/lib/warren"
     public var logLevel: Logger.Level = .info
     public var blocklist: Blocklist = []
+    /// Proven peers the node keeps at once; nil leaves it to the certificate's roles
+    /// (`SessionManager.defaultPeerLimit`).
+    public var maxPeers: Int?
+    static let maxPeersRange = 16...(1 << 20)
     public var peers: [PeerEntry] = []
     /// DHT nodes to join through when the routing table is empty.
     public var bootstrap: [BootstrapNode] = []

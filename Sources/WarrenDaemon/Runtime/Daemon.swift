@@ -98,7 +98,7 @@ public final class Daemon {
         let recordSigner = SigningKey(seed: identity.signingKey.seed())
         let manager = SessionManager(identity: identity.signingKey, certificate: identity.certificate,
                                      authority: identity.authority, peers: identity.peers, blocklist: config.blocklist,
-                                     random: SystemRandom())
+                                     peerLimit: config.maxPeers, random: SystemRandom())
         Self.applyBenchRekey(to: manager, logger: logger)
         beaconSocket = Self.openBeaconSocket(config: config, family: socket.family, logger: logger)
         let settings = NodeSettings(
