@@ -47,6 +47,11 @@ public struct NodeID: Hashable, Sendable, Comparable, CustomStringConvertible {
         Distance(w0: w0 ^ other.w0, w1: w1 ^ other.w1, w2: w2 ^ other.w2, w3: w3 ^ other.w3)
     }
 
+    /// Whether `a` is nearer this ID than `b` is.
+    public func isNearer(_ a: NodeID, than b: NodeID) -> Bool {
+        a.xorDistance(to: self) < b.xorDistance(to: self)
+    }
+
     /// The number of leading bits `self` and `other` share (256 for the same ID).
     public func commonPrefixLength(with other: NodeID) -> Int {
         let d = xorDistance(to: other)

@@ -17,7 +17,7 @@ extension Node {
     static let joinPatience: Duration = .seconds(10)
 
     /// Whether the bootstrap nodes (other than this node) could be its rendezvous nodes.
-    var hasBootstrap: Bool { settings.bootstrap.contains { $0.publicKey != certificate.publicKey } }
+    var hasBootstrap: Bool { !rendezvousPreference.isEmpty }
 
     func recordTimers(now: Moment, into actions: inout [SessionAction]) {
         guard let last = lastPublished else {
@@ -62,10 +62,13 @@ extension Node {
     }
 
     /// Bootstrap nodes with a working session: published as rendezvous nodes, they get
-    /// keepalives (`publishRecord`) so they can reach us whatever NAT we are behind.
+    /// keepalives (`publishRecord`) so they can reach us whatever NAT we are behind. Taken
+    /// nearest first in the DHT's metric, not in the order listed: when a network lists more
+    /// bootstrap nodes than a record names, its members spread over them, where the first
+    /// listed would each be held open by every member.
     func rendezvousNodes(now: Moment) -> [Contact] {
         var nodes: [Contact] = []
-        for bootstrap in settings.bootstrap where bootstrap.publicKey != certificate.publicKey {
+        for bootstrap in rendezvousPreference {
             guard manager.isConnected(bootstrap.publicKey, now: now.instant) else { continue }
             nodes.append(bootstrap)
             if nodes.count == PeerRecord.maxRendezvous { break }

@@ -45,6 +45,9 @@ public final class Node {
     var lastPublished: Instant?
     /// When a joining node publishes its record even if no bootstrap node answered.
     var joinDeadline: Instant
+    /// The bootstrap nodes other than this node, those nearest its DHT ID first: its
+    /// rendezvous nodes are the first of them it has a session with.
+    let rendezvousPreference: [Contact]
     var lastSaved: Instant
     var publishedEndpoints: [Endpoint] = []
     var publishedRendezvous: [Contact] = []
@@ -94,6 +97,9 @@ public final class Node {
         dht = DHTNode(own: Contact(publicKey: certificate.publicKey, endpoint: Endpoint(address: .v4(IPv4Address(0)), port: settings.listenPort)),
                       authority: authority, settings: settings.dht, random: &random)
         self.random = random
+        let ownID = dht.own.id
+        rendezvousPreference = settings.bootstrap.filter { $0.publicKey != manager.certificate.publicKey }
+            .sorted { ownID.isNearer($0.id, than: $1.id) }
         resolver = AddressResolver(patience: settings.resolverPatience)
         punches = PunchCoordinator(own: certificate.publicKey, policy: manager.endpointPolicy)
         relayRequests = RelayRequests(own: certificate.publicKey)

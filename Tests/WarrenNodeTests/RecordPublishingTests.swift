@@ -31,6 +31,33 @@ struct RecordPublishingTests {
         #expect(record?.rendezvous == ["\(KeyText.publicKey(net.members[b].certificate.publicKey))@\(net.members[b].endpoint)"])
     }
 
+    @Test("with more bootstrap nodes than a record names, members take the nearest they reach, so they spread")
+    func rendezvousSpreadByDistance() {
+        let net = NodeNetwork()
+        let bootstrap = (1...6).map { net.add("b\($0)", host: UInt8($0)) }
+        let members = (0..<8).map { net.add("m\($0)", host: UInt8(20 + $0), bootstrap: bootstrap) }
+        for b in bootstrap { net.start(b) }
+        // The first member's nearest bootstrap node is down when it starts.
+        let id = { (i: Int) in NodeID(publicKey: net.members[i].certificate.publicKey) }
+        let nearestFirst = { (m: Int) in bootstrap.sorted { id(m).isNearer(id($0), than: id($1)) } }
+        let down = nearestFirst(members[0])[0]
+        net.vanish(down)
+        for m in members {
+            net.start(m)
+            net.timeout(m)
+        }
+        var used: Set<Int> = []
+        for m in members {
+            let expected = nearestFirst(m).filter { $0 != down }.prefix(PeerRecord.maxRendezvous)
+            let named = lookup(net, at: expected.first!, of: m)?.rendezvous
+            #expect(named == expected.map { "\(KeyText.publicKey(net.members[$0].certificate.publicKey))@\(net.members[$0].endpoint)" },
+                    "\(net.members[m].name)")
+            used.formUnion(expected)
+        }
+        // Listed order would have put every member on b1, b2 and b3.
+        #expect(used.count > PeerRecord.maxRendezvous)
+    }
+
     @Test("the record reaches the rendezvous node at once, while the publishing lookup waits for a contact nobody reaches")
     func storedAtRendezvousFirst() {
         let net = NodeNetwork()
