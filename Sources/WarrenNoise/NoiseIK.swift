@@ -30,17 +30,6 @@ public enum NoiseIK {
     }
 }
 
-/// A finished handshake from one side's point of view.
-public struct NoiseIKResult: ~Copyable, Sendable {
-    /// The decrypted payload of the last message this side read (empty for the responder's
-    /// own reply).
-    public let payload: [UInt8]
-    public var keys: TransportKeys
-
-    /// Hands over the transport keys (the payload has been read by then).
-    public consuming func takeKeys() -> TransportKeys { keys }
-}
-
 public struct IKInitiator: ~Copyable {
     private var symmetric: SymmetricState
     private let ephemeral: X25519PrivateKey
@@ -74,7 +63,7 @@ public struct IKInitiator: ~Copyable {
     /// handshake waiting for the real one, as WireGuard's does (anyone who saw the initiation
     /// knows its index and can compute mac1, so a forgery would otherwise abort it). The
     /// caller drops the initiator once a reply succeeds.
-    public borrowing func readResponse(_ message: [UInt8], staticKey: borrowing X25519PrivateKey) throws(NoiseError) -> NoiseIKResult {
+    public borrowing func readResponse(_ message: [UInt8], staticKey: borrowing X25519PrivateKey) throws(NoiseError) -> NoiseHandshakeResult {
         guard message.count >= NoiseIK.responseOverhead else { throw .truncated }
         var state = symmetric.duplicate()
         let re = Key32(bytes: message[0..<32])!
@@ -82,7 +71,7 @@ public struct IKInitiator: ~Copyable {
         try state.mixDH(ephemeral, re)   // ee
         try state.mixDH(staticKey, re)   // se, from the initiator's side: DH(s, re)
         let payload = try state.decryptAndHash(Array(message[32...]))
-        return NoiseIKResult(payload: payload, keys: state.split())
+        return NoiseHandshakeResult(payload: payload, keys: state.split())
     }
 }
 
@@ -113,13 +102,13 @@ public struct IKResponder: ~Copyable {
     /// Writes `<- e, ee, se` with `payload`; the handshake is then complete. `message` is
     /// filled with the reply to send.
     public consuming func respond(ephemeral: consuming X25519PrivateKey, payload: [UInt8],
-                                  message: inout [UInt8]) throws(NoiseError) -> NoiseIKResult {
+                                  message: inout [UInt8]) throws(NoiseError) -> NoiseHandshakeResult {
         var state = symmetric
         message = ephemeral.publicKey.bytes
         state.mixHash(ephemeral.publicKey.bytes)
         try state.mixDH(ephemeral, remoteEphemeral)  // ee
         try state.mixDH(ephemeral, remoteStatic)     // se, from the responder's side: DH(e, rs)
         message += state.encryptAndHash(payload)
-        return NoiseIKResult(payload: [], keys: state.split())
+        return NoiseHandshakeResult(payload: [], keys: state.split())
     }
 }

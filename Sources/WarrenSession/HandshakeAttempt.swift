@@ -72,7 +72,7 @@ enum HandshakeAttempt: ~Copyable {
 
     /// Reads a reply to the initiation out, leaving it out whatever the outcome (a forged
     /// reply must not end it); nil when none is out.
-    func readResponse(_ message: [UInt8], staticKey: borrowing X25519PrivateKey) throws(NoiseError) -> NoiseIKResult? {
+    func readResponse(_ message: [UInt8], staticKey: borrowing X25519PrivateKey) throws(NoiseError) -> NoiseHandshakeResult? {
         switch self {
         case .idle: nil
         case .awaiting(let pending): try pending.initiator.readResponse(message, staticKey: staticKey)

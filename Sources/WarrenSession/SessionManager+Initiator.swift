@@ -77,7 +77,7 @@ extension SessionManager {
         }
         // The handshake stays pending until a reply authenticates: a forged one (the index
         // and mac1 are no secret) is dropped and the genuine reply still completes it.
-        let result: NoiseIKResult
+        let result: NoiseHandshakeResult
         do {
             guard let read = try peer.handshake.readResponse(message.noise, staticKey: handshakeKey) else { return .unknownIndex }
             result = read

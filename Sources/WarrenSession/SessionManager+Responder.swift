@@ -74,7 +74,7 @@ extension SessionManager {
         let index = allocateIndex(for: peer.publicKey)
         let reply = HandshakePayload(timestampSeconds: 0, timestampNanoseconds: 0, certificate: self.certificate.encoded)
         var noise: [UInt8] = []
-        let result: NoiseIKResult
+        let result: NoiseHandshakeResult
         do {
             result = try responder.respond(ephemeral: X25519PrivateKey(random: &rng), payload: reply.encoded, message: &noise)
         } catch {
