@@ -35,6 +35,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("STUNMessages", ["WarrenNAT", "WarrenWire"]),
     ("NATControlMessages", ["WarrenNAT", "WarrenCrypto", "WarrenWire"]),
     ("LANBeacons", ["WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
+    ("CircuitMessages", ["WarrenCircuit", "WarrenNoise", "WarrenCrypto", "WarrenWire"]),
     ("Node", ["WarrenNode", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
 ]
 
@@ -61,6 +62,8 @@ let package = Package(
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenDHT",
                 swiftSettings: strict),
         .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenNAT", swiftSettings: strict),
+        .target(name: "WarrenCircuit", dependencies: ["WarrenCrypto", "WarrenNoise", "WarrenSession"], path: "Modules/WarrenCircuit",
+                swiftSettings: strict),
         .target(name: "WarrenNode", dependencies: ["WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"], path: "Modules/WarrenNode",
                 swiftSettings: strict),
         .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], path: "Modules/WarrenLinux",
