@@ -1,7 +1,8 @@
-// CircuitMessage(parsing:), and what a relay and a sender do with a message that decodes: the
-// first hop of a fixed 3-hop circuit removes its layer from a forward message or adds it to a
-// backward one, and the sender opens a backward one. The circuit's keys come from Noise NK
-// handshakes with fixed keys, made once; each input meets a fresh hop and sender state.
+// CircuitMessage(parsing:) and CircuitCommand(parsing:), and what a relay and a sender do with
+// a message that decodes: the first hop of a fixed 3-hop circuit removes its layer from a
+// forward message or adds it to a backward one, the sender opens a backward one, and a fresh
+// CircuitRelay takes the message from a neighbour. The circuit's keys come from Noise NK
+// handshakes with fixed keys, made once; each input meets fresh hop, sender and relay state.
 //
 // Invariants:
 // - A decoded message re-encodes to exactly the input bytes, with at least one tag of body.
@@ -9,6 +10,9 @@
 //   hop then reads the sender's payload; the sender opens only what the last hop sent back.
 //   Nothing else authenticates, whatever the counter.
 // - A hop adds its layer to a message back at most once per counter, growing it by a tag.
+// - A relay answers only a create whose NK request is to its onion key (the seed), with a
+//   created on the same link; it drops everything else, creating no circuit.
+// - A command that decodes re-encodes to exactly its bytes.
 import FuzzSupport
 import WarrenCircuit
 import WarrenCrypto
@@ -20,6 +24,14 @@ nonisolated(unsafe) var senderLayers: [CircuitLayer] = []
 nonisolated(unsafe) var hopLayers: [CircuitLayer] = []
 nonisolated(unsafe) var genuineForward: [(message: CircuitMessage, payload: [UInt8])] = []
 nonisolated(unsafe) var genuineBackward: [(message: CircuitMessage, payload: [UInt8])] = []
+nonisolated(unsafe) var genuineCreate: CircuitMessage?
+let relayNode = Key32(bytes: [UInt8](repeating: 0x11, count: 32))!
+let neighbour = Key32(bytes: [UInt8](repeating: 0x22, count: 32))!
+
+func relayOnionKey() -> X25519PrivateKey {
+    var rng = SeededRandom(seed: 14)
+    return X25519PrivateKey(random: &rng)
+}
 
 func buildLayers() {
     var rng = SeededRandom(seed: 13)
@@ -47,16 +59,22 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
     for payload in [[], [0x45, 0, 0, 20], [UInt8](repeating: 0x60, count: 40)] as [[UInt8]] {
         var body = payload
         let counter = circuit.origin.seal(&body)!
-        genuineForward.append((CircuitMessage(direction: .forward, circuitID: 7, counter: counter, body: body), payload))
+        genuineForward.append((CircuitMessage(kind: .forward, circuitID: 7, counter: counter, body: body), payload))
         body = payload
         var back = circuit.hops[2].originate(&body)!
         back = circuit.hops[1].wrap(back, &body)!
         back = circuit.hops[0].wrap(back, &body)!
-        genuineBackward.append((CircuitMessage(direction: .backward, circuitID: 7, counter: back, body: body), payload))
+        genuineBackward.append((CircuitMessage(kind: .backward, circuitID: 7, counter: back, body: body), payload))
     }
+    var rng = SeededRandom(seed: 15)
+    let hop = CircuitHopSpec(node: relayNode, onionKey: relayOnionKey().publicKey)
+    genuineCreate = CircuitBuild(path: [hop], circuitID: 9, random: &rng, now: Instant(nanoseconds: 0))!.create
     Fuzz.writeSeedsIfRequested(
         genuineForward.enumerated().map { ("forward-\($0.offset)", $0.element.message.encoded) }
-            + genuineBackward.enumerated().map { ("backward-\($0.offset)", $0.element.message.encoded) })
+            + genuineBackward.enumerated().map { ("backward-\($0.offset)", $0.element.message.encoded) }
+            + [("create", genuineCreate!.encoded),
+               ("extend", CircuitMessage(kind: .forward, circuitID: 1, counter: 1,
+                                         body: CircuitCommand.extend(node: relayNode, request: genuineCreate!.body).encoded).encoded)])
     return 0
 }
 
@@ -66,8 +84,24 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let message = try? CircuitMessage(parsing: bytes) else { return 0 }
     Fuzz.check(message.encoded == bytes, "circuit message does not re-encode to its input")
     Fuzz.check(message.body.count >= 16, "a body of \(message.body.count) bytes, without a tag")
+    if let command = try? CircuitCommand(parsing: message.body) {
+        Fuzz.check(command.encoded == message.body, "circuit command does not re-encode to its bytes")
+    }
+
+    let relay = CircuitRelay(own: relayNode, onionKey: relayOnionKey(), random: SeededRandom(seed: 16))
+    var actions: [CircuitRelay.Action] = []
+    relay.handle(message, from: neighbour, now: Instant(nanoseconds: 0), into: &actions)
+    if message.kind == .create, message.body == genuineCreate?.body {
+        Fuzz.check(actions.count == 1 && relay.circuitCount == 1, "the genuine create was not answered")
+        if case .send(let created, let to)? = actions.first {
+            Fuzz.check(created.kind == .created && created.circuitID == message.circuitID && to == neighbour, "an answer that is no created")
+        }
+    } else {
+        Fuzz.check(actions.isEmpty && relay.circuitCount == 0, "a relay acted on \(message.kind) it had no reason to take")
+    }
+
     let circuit = freshCircuit()
-    switch message.direction {
+    switch message.kind {
     case .forward:
         var body = message.body
         guard var counter = circuit.hops[0].peel(message.counter, &body) else { return 0 }
@@ -96,6 +130,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             var twice = message.body
             Fuzz.check(circuit.hops[0].wrap(message.counter, &twice) == nil, "a hop sealed twice at counter \(message.counter)")
         }
+    case .create, .created:
+        break
     }
     return 0
 }

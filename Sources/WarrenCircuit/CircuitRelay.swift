@@ -1,0 +1,173 @@
+public import WarrenCrypto
+import WarrenNoise
+public import WarrenWire
+
+/// A relay's circuits: for each, the hop's layer and its two neighbours, the link it came in
+/// on and the link it goes out on. That is all a relay learns of a circuit: never the sender
+/// (unless it is the first hop) nor the destination (unless it is the last), and it logs
+/// counts, never which incoming link pairs with which outgoing one.
+///
+/// Sans-I/O: it takes circuit messages from neighbours and returns what to send to whom.
+public final class CircuitRelay {
+    /// One end of a circuit on one link: the neighbour and the ID the link's creator chose.
+    public struct Link: Hashable, Sendable {
+        public let peer: Key32
+        public let circuitID: UInt32
+
+        public init(peer: Key32, circuitID: UInt32) {
+            self.peer = peer
+            self.circuitID = circuitID
+        }
+    }
+
+    public enum Action: Equatable, Sendable {
+        case send(CircuitMessage, to: Key32)
+        /// A packet the sender meant for beyond the last hop: the node core decides whether
+        /// and where it may go (anonymous routes, exits).
+        case leave([UInt8], circuit: Link)
+    }
+
+    public enum Drop: Hashable, Sendable, CaseIterable {
+        /// No circuit on that link, or a message of a kind that link does not carry.
+        case unknownCircuit
+        /// A forward message whose layer did not authenticate, or a counter seen before.
+        case badLayer
+        /// A create past the rate allowed per neighbour, or with the table full.
+        case refusedCreate
+        /// A create whose NK request did not authenticate to this relay's onion key.
+        case badHandshake
+        /// An extend past `maxExtends`, to this relay itself, or not a command at all.
+        case refusedExtend
+    }
+
+    /// Circuits held at once; a create past it is refused.
+    public static let maxCircuits = 16_384
+    /// Extend commands one circuit may send this hop: a failed extension may be retried
+    /// elsewhere, but a circuit is no scanner of who is reachable from here.
+    public static let maxExtends = 8
+    /// Creates one neighbour may ask for: a burst of 90, then 3 a second (guard-spec's
+    /// defaults against a client that builds circuits in a loop).
+    public static let createBurst = 90.0
+    public static let createsPerSecond = 3.0
+    /// A circuit without traffic for this long is forgotten at this hop.
+    public static let idleLifetime: Duration = .seconds(300)
+
+    final class Circuit {
+        let hop: CircuitHop
+        let previous: Link
+        var next: Link?
+        /// The link a create went out on, until its created comes back.
+        var extending: Link?
+        var extendsLeft = CircuitRelay.maxExtends
+        var lastActive: Instant
+
+        init(hop: CircuitHop, previous: Link, now: Instant) {
+            self.hop = hop
+            self.previous = previous
+            lastActive = now
+        }
+    }
+
+    let own: Key32
+    private let onionKey: X25519PrivateKey
+    private var random: any RandomSource
+    private var byPrevious: [Link: Circuit] = [:]
+    private var byNext: [Link: Circuit] = [:]
+    private var creates: KeyedRateLimiter<Key32>
+    public private(set) var drops: [Drop: Int] = [:]
+
+    /// `own`: this node's key (it never extends a circuit to itself).
+    public init(own: Key32, onionKey: consuming X25519PrivateKey, random: any RandomSource) {
+        self.own = own
+        self.onionKey = onionKey
+        self.random = random
+        creates = KeyedRateLimiter(capacity: Self.createBurst, perSecond: Self.createsPerSecond, maxKeys: 4096)
+    }
+
+    public var circuitCount: Int { byPrevious.count }
+
+    /// A circuit message from the neighbour `peer`, authenticated by the session it came in.
+    public func handle(_ message: CircuitMessage, from peer: Key32, now: Instant, into actions: inout [Action]) {
+        let link = Link(peer: peer, circuitID: message.circuitID)
+        switch message.kind {
+        case .create: create(message, on: link, now: now, into: &actions)
+        case .forward: forward(message, on: link, now: now, into: &actions)
+        case .created: created(message, on: link, now: now, into: &actions)
+        case .backward: backward(message, on: link, now: now, into: &actions)
+        }
+    }
+
+    /// Forgets circuits idle for `idleLifetime`.
+    public func expire(now: Instant) {
+        for (link, circuit) in byPrevious where now.since(circuit.lastActive) >= Self.idleLifetime {
+            byPrevious[link] = nil
+            for out in [circuit.next, circuit.extending].compactMap({ $0 }) { byNext[out] = nil }
+        }
+    }
+
+    private func create(_ message: CircuitMessage, on link: Link, now: Instant, into actions: inout [Action]) {
+        guard byPrevious[link] == nil, byPrevious.count < Self.maxCircuits, creates.allow(link.peer, now: now) else {
+            return drop(.refusedCreate)
+        }
+        var reply: [UInt8] = []
+        guard let responder = try? NKResponder(staticKey: onionKey, prologue: CircuitBuild.prologue, request: message.body),
+              let result = try? responder.respond(ephemeral: X25519PrivateKey(random: &random), payload: [], message: &reply) else {
+            return drop(.badHandshake)
+        }
+        byPrevious[link] = Circuit(hop: CircuitHop(layer: CircuitLayer(result.takeKeys())), previous: link, now: now)
+        actions.append(.send(CircuitMessage(kind: .created, circuitID: link.circuitID, body: reply), to: link.peer))
+    }
+
+    private func forward(_ message: CircuitMessage, on link: Link, now: Instant, into actions: inout [Action]) {
+        guard let circuit = byPrevious[link] else { return drop(.unknownCircuit) }
+        var body = message.body
+        guard let counter = circuit.hop.peel(message.counter, &body) else { return drop(.badLayer) }
+        circuit.lastActive = now
+        if let next = circuit.next {
+            actions.append(.send(CircuitMessage(kind: .forward, circuitID: next.circuitID, counter: counter, body: body), to: next.peer))
+        } else if !CircuitCommand.isCommand(body) {
+            actions.append(.leave(body, circuit: link))
+        } else if case .extend(let node, let request)? = try? CircuitCommand(parsing: body), node != own, circuit.extendsLeft > 0 {
+            circuit.extendsLeft -= 1
+            if let stale = circuit.extending { byNext[stale] = nil }
+            let out = Link(peer: node, circuitID: freeCircuitID(towards: node))
+            circuit.extending = out
+            byNext[out] = circuit
+            actions.append(.send(CircuitMessage(kind: .create, circuitID: out.circuitID, body: request), to: node))
+        } else {
+            drop(.refusedExtend)
+        }
+    }
+
+    private func created(_ message: CircuitMessage, on link: Link, now: Instant, into actions: inout [Action]) {
+        guard let circuit = byNext[link], circuit.extending == link else { return drop(.unknownCircuit) }
+        circuit.extending = nil
+        circuit.next = link
+        circuit.lastActive = now
+        var body = CircuitCommand.extended(reply: message.body).encoded
+        guard let counter = circuit.hop.originate(&body) else { return drop(.badLayer) }
+        actions.append(.send(CircuitMessage(kind: .backward, circuitID: circuit.previous.circuitID, counter: counter, body: body),
+                             to: circuit.previous.peer))
+    }
+
+    private func backward(_ message: CircuitMessage, on link: Link, now: Instant, into actions: inout [Action]) {
+        guard let circuit = byNext[link], circuit.next == link else { return drop(.unknownCircuit) }
+        var body = message.body
+        guard let counter = circuit.hop.wrap(message.counter, &body) else { return drop(.badLayer) }
+        circuit.lastActive = now
+        actions.append(.send(CircuitMessage(kind: .backward, circuitID: circuit.previous.circuitID, counter: counter, body: body),
+                             to: circuit.previous.peer))
+    }
+
+    /// A random nonzero ID no circuit of ours uses towards `peer`.
+    private func freeCircuitID(towards peer: Key32) -> UInt32 {
+        while true {
+            let id: UInt32 = random.next()
+            if id != 0, byNext[Link(peer: peer, circuitID: id)] == nil { return id }
+        }
+    }
+
+    private func drop(_ reason: Drop) {
+        drops[reason, default: 0] += 1
+    }
+}
