@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import WarrenCrypto
+@testable import WarrenCircuit
+
+@Suite("Guards")
+struct GuardSetTests {
+    static let day: UInt64 = 86_400
+    static let start: UInt64 = 1_800_000_000
+
+    @Test("a sample of 20, kept across a save and restore, gives the same guard every time")
+    func persistence() throws {
+        let relays = relayPopulation(50, seed: 21)
+        let listed = Set(relays.map(\.node))
+        var rng = SeededRandom(seed: 1)
+        var guards = GuardSet()
+        guards.update(listed: relays, now: Self.start, random: &rng)
+        #expect(guards.sampled.count == GuardSet.maxSampled)
+        let first = guards.current(listed: listed, now: Self.start)
+        #expect(first == guards.sampled[0].node)
+        for restart in 1...10 {
+            let saved = try JSONEncoder().encode(guards)
+            guards = try JSONDecoder().decode(GuardSet.self, from: saved)
+            var other = SeededRandom(seed: UInt64(100 + restart))
+            guards.update(listed: relays.shuffled(), now: Self.start + UInt64(restart) * Self.day, random: &other)
+            #expect(guards.current(listed: listed, now: Self.start + UInt64(restart) * Self.day) == first, "restart \(restart)")
+        }
+        #expect(guards.sampled.allSatisfy { (60 * Self.day...120 * Self.day).contains($0.expiresAt - $0.sampledAt) })
+    }
+
+    @Test("a failed guard is passed over for ten minutes, an unlisted one until it is listed again")
+    func backups() {
+        let relays = relayPopulation(10, seed: 22)
+        var listed = Set(relays.map(\.node))
+        var rng = SeededRandom(seed: 2)
+        var guards = GuardSet()
+        guards.update(listed: relays, now: Self.start, random: &rng)
+        let primaries = guards.primaries(listed: listed).map(\.node)
+        #expect(primaries.count == 3)
+        #expect(guards.recordBuild(through: primaries[0], succeeded: false, now: Self.start) == nil)
+        #expect(guards.current(listed: listed, now: Self.start + 1) == primaries[1])
+        #expect(guards.current(listed: listed, now: Self.start + 600) == primaries[0])
+        listed.remove(primaries[0])
+        #expect(guards.current(listed: listed, now: Self.start + 600) == primaries[1])
+        // The next sampled guard becomes the third primary meanwhile; none is ever a new draw.
+        #expect(guards.primaries(listed: listed).map(\.node) == [primaries[1], primaries[2], guards.sampled[3].node])
+    }
+
+    @Test("guards expire after their lifetime and are replaced from the listed relays")
+    func expiry() {
+        let relays = relayPopulation(40, seed: 23)
+        var rng = SeededRandom(seed: 3)
+        var guards = GuardSet()
+        guards.update(listed: relays, now: Self.start, random: &rng)
+        let before = Set(guards.sampled.map(\.node))
+        guards.update(listed: relays, now: Self.start + 59 * Self.day, random: &rng)
+        #expect(Set(guards.sampled.map(\.node)) == before)
+        guards.update(listed: relays, now: Self.start + 121 * Self.day, random: &rng)
+        #expect(guards.sampled.count == GuardSet.maxSampled)
+        #expect(guards.sampled.allSatisfy { $0.sampledAt == Self.start + 121 * Self.day })
+    }
+
+    @Test("warnings when a guard's build success falls below 70%, 50% and 30%, each once")
+    func warnings() {
+        let relays = relayPopulation(5, seed: 24)
+        var rng = SeededRandom(seed: 4)
+        var guards = GuardSet()
+        guards.update(listed: relays, now: Self.start, random: &rng)
+        let node = guards.sampled[0].node
+        var warned: [Double] = []
+        // 20 successes, then only failures.
+        for i in 0..<100 {
+            if let rate = guards.recordBuild(through: node, succeeded: i < 20, now: Self.start + UInt64(i)) { warned.append(rate) }
+        }
+        #expect(warned.count == 3)
+        #expect(zip(warned, [0.7, 0.5, 0.3]).allSatisfy { $0 < $1 && $0 > $1 - 0.02 }, "\(warned)")
+    }
+
+    @Test("a saved guard set with a bad key is refused")
+    func badFile() {
+        let text = #"{"sampled":[{"node":"not a key","sampledAt":1,"expiresAt":2,"builds":0,"successes":0}]}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(GuardSet.self, from: Data(text.utf8)) }
+    }
+}
