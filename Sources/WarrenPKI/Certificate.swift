@@ -14,6 +14,10 @@ public import WarrenWire
 ///  +-------------------+--------------------+----------+------------------+
 ///  subnet = family(1: 4 or 6) ‖ address(4 or 16) ‖ length(1)
 /// ```
+/// Version 2 adds, after the subnets, what path choice reads of a relay: its family (one
+/// operator's nodes: len(1) ‖ name, empty for none) and its capacity class (1). A body with
+/// neither (no family, capacity 1) is written as version 1, so certificates without them
+/// keep their bytes, and nodes that know only version 1 still read them.
 /// For a CA, `ipv4`/`ipv6` are the networks node addresses must lie in; for a node, its own
 /// overlay addresses with the overlay prefix length.
 public struct CertificateBody: Hashable, Sendable {
@@ -29,9 +33,14 @@ public struct CertificateBody: Hashable, Sendable {
     public var ipv6: IPPrefix
     public var roles: Roles
     public var subnets: [IPPrefix]
+    /// The operator's family, as the CA names it: no circuit has two hops of one family.
+    public var family: String?
+    /// The CA's capacity class (1–255): circuits draw middles in proportion to it.
+    public var capacity: UInt8
 
     public init(kind: Kind, name: String, publicKey: Key32, issuer: Key32, notBefore: UInt64, notAfter: UInt64,
-                ipv4: IPPrefix, ipv6: IPPrefix, roles: Roles = [], subnets: [IPPrefix] = []) {
+                ipv4: IPPrefix, ipv6: IPPrefix, roles: Roles = [], subnets: [IPPrefix] = [], family: String? = nil,
+                capacity: UInt8 = 1) {
         self.kind = kind
         self.name = name
         self.publicKey = publicKey
@@ -42,10 +51,12 @@ public struct CertificateBody: Hashable, Sendable {
         self.ipv6 = ipv6
         self.roles = roles
         self.subnets = subnets
+        self.family = family
+        self.capacity = capacity
     }
 
     static let magic: [UInt8] = Array("WRN1".utf8)
-    static let version: UInt8 = 1
+    static let versions: ClosedRange<UInt8> = 1...2
     static let maxNameBytes = 63
     static let maxSubnets = 32
 
@@ -57,9 +68,12 @@ public struct CertificateBody: Hashable, Sendable {
         }
     }
 
+    /// 2 if the body names a family or a capacity class, else 1.
+    var encodedVersion: UInt8 { family != nil || capacity != 1 ? Self.versions.upperBound : Self.versions.lowerBound }
+
     public func encode(into w: inout WireWriter) {
         w.write(bytes: Self.magic)
-        w.write(Self.version)
+        w.write(encodedVersion)
         w.write(kind.rawValue)
         w.writeShortBytes(Array(name.utf8))
         w.write(bytes: publicKey.bytes)
@@ -80,12 +94,16 @@ public struct CertificateBody: Hashable, Sendable {
             w.write(bytes: s.address.bytes)
             w.write(s.length)
         }
+        if encodedVersion == 2 {
+            w.writeShortBytes(Array((family ?? "").utf8))
+            w.write(capacity)
+        }
     }
 
     public init(parsing r: inout WireReader) throws(WireError) {
         guard try r.readBytes(4) == Self.magic else { throw .invalidField("certificate magic") }
         let version = try r.readUInt8()
-        guard version == Self.version else { throw .unsupported("certificate version \(version)") }
+        guard Self.versions.contains(version) else { throw .unsupported("certificate version \(version)") }
         guard let kind = Kind(rawValue: try r.readUInt8()) else { throw .invalidField("certificate kind") }
         self.kind = kind
         let nameBytes = try r.readShortBytes(maxCount: Self.maxNameBytes)
@@ -111,6 +129,19 @@ public struct CertificateBody: Hashable, Sendable {
             subnets.append(try Self.readPrefix(&r, family: family))
         }
         self.subnets = subnets
+        family = nil
+        capacity = 1
+        if version == 2 {
+            let familyBytes = try r.readShortBytes(maxCount: Self.maxNameBytes)
+            if !familyBytes.isEmpty {
+                let family = String(decoding: familyBytes, as: UTF8.self)
+                guard Self.isValidName(family) else { throw .invalidField("certificate family") }
+                self.family = family
+            }
+            capacity = try r.readUInt8()
+            // Version 2 exists for these: without them the body is written as version 1.
+            guard capacity >= 1, family != nil || capacity != 1 else { throw .invalidField("certificate capacity") }
+        }
     }
 
     private static func readPrefix(_ r: inout WireReader, family: UInt8) throws(WireError) -> IPPrefix {

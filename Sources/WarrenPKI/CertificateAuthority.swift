@@ -29,10 +29,14 @@ public struct CertificateAuthority: ~Copyable {
 
     /// Signs a node certificate. The IPv6 address is derived from the IPv4 one inside the CA's
     /// ULA; validity is clipped to the CA's own. Addresses and subnets must pass
-    /// `checkAddress` and `checkRoutedSubnet`.
+    /// `checkAddress` and `checkRoutedSubnet`. `family` and `capacity` say what circuits may
+    /// make of a relay (`CertificateBody`).
     public func sign(name: String, publicKey: Key32, ipv4: IPPrefix, roles: Roles, subnets: [IPPrefix],
+                     family: String? = nil, capacity: UInt8 = 1,
                      notBefore: UInt64, notAfter: UInt64) throws(CertificateError) -> Certificate {
         guard CertificateBody.isValidName(name) else { throw .malformed(.invalidField("name \"\(name)\"")) }
+        if let family, !CertificateBody.isValidName(family) { throw .malformed(.invalidField("family \"\(family)\"")) }
+        guard capacity >= 1 else { throw .malformed(.invalidField("capacity 0")) }
         try checkAddress(ipv4)
         guard case .v4(let v4) = ipv4.address else { throw .malformed(.invalidField("IPv4 address")) }
         guard subnets.count <= CertificateBody.maxSubnets else { throw .malformed(.invalidField("subnet count")) }
@@ -42,7 +46,7 @@ public struct CertificateAuthority: ~Copyable {
                                    notBefore: max(notBefore, ca.notBefore), notAfter: min(notAfter, ca.notAfter),
                                    ipv4: ipv4,
                                    ipv6: OverlayAddressing.nodeIPv6(network: ca.ipv6, ipv4: v4),
-                                   roles: roles, subnets: subnets.map(\.network))
+                                   roles: roles, subnets: subnets.map(\.network), family: family, capacity: capacity)
         guard body.notBefore < body.notAfter else { throw .expired(secondsAgo: 0) }
         let unchecked = UncheckedCertificate(body: body, signature: key.sign(body.signedBytes()))
         return try unchecked.verify(authority: certificate, atUnixTime: body.notBefore)

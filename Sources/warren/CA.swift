@@ -64,6 +64,8 @@ struct CASign: ParsableCommand {
     @Option(help: "A subnet this node routes for the mesh (repeatable).") var subnet: [String] = []
     @Flag(help: "Grant the relay role.") var relay = false
     @Flag(help: "Grant the exit role.") var exit = false
+    @Option(help: "The operator's family (letters, digits, - _ .): circuits never take two hops of one family.") var family: String?
+    @Option(help: "Capacity class, 1–255: circuits choose middle relays in proportion to it.") var capacity: Int = 1
     @Option(help: "Validity in days (clipped to the CA's).") var days: Int = 365
     @Flag(help: "Overwrite existing output files.") var force = false
 
@@ -80,6 +82,10 @@ struct CASign: ParsableCommand {
                 subnets.append(p)
             }
             guard days > 0 && days <= 36500 else { throw Failure.config("--days: must be 1–36500") }
+            guard (1...255).contains(capacity) else { throw Failure.config("--capacity: must be 1–255") }
+            if let family, !CertificateBody.isValidName(family) {
+                throw Failure.config("--family: \"\(family)\" is not 1–63 of letters a–z, digits, - _ .")
+            }
             let authority = try loadAuthority(directory: ca)
             do {
                 try authority.checkAddress(address)
@@ -116,6 +122,7 @@ struct CASign: ParsableCommand {
             let certificate: Certificate
             do {
                 certificate = try authority.sign(name: name, publicKey: publicKey, ipv4: address, roles: roles, subnets: subnets,
+                                                 family: family, capacity: UInt8(capacity),
                                                  notBefore: now, notAfter: now + UInt64(days) * 86400)
             } catch {
                 throw Failure.config("cannot sign: \(error)")

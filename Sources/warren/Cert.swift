@@ -26,6 +26,8 @@ struct CertShow: ParsableCommand {
         var ipv6: String
         var roles: [String]
         var subnets: [String]
+        var family: String?
+        var capacity: Int
         var notBefore: UInt64
         var notAfter: UInt64
         var expired: Bool
@@ -45,7 +47,8 @@ struct CertShow: ParsableCommand {
             let shown = Shown(kind: b.kind == .authority ? "ca" : "node", name: b.name, publicKey: KeyText.publicKey(b.publicKey),
                               issuerKey: KeyText.publicKey(b.issuer), fingerprint: cert.fingerprint,
                               ipv4: b.ipv4.description, ipv6: b.ipv6.description, roles: b.roles.names,
-                              subnets: b.subnets.map(\.description), notBefore: b.notBefore, notAfter: b.notAfter,
+                              subnets: b.subnets.map(\.description), family: b.family, capacity: Int(b.capacity),
+                              notBefore: b.notBefore, notAfter: b.notAfter,
                               expired: WallClock.nowUnixSeconds() >= b.notAfter)
             if json {
                 let encoder = JSONEncoder()
@@ -59,6 +62,8 @@ struct CertShow: ParsableCommand {
                 (b.kind == .authority ? "IPv6 network" : "IPv6", shown.ipv6),
                 ("roles", shown.roles.isEmpty ? "none" : shown.roles.joined(separator: ", ")),
                 ("subnets", shown.subnets.isEmpty ? "none" : shown.subnets.joined(separator: ", ")),
+                ("family", shown.family ?? "none"),
+                ("capacity", "\(shown.capacity)"),
                 ("valid from", formatUnix(b.notBefore)),
                 ("valid until", formatUnix(b.notAfter) + (shown.expired ? " (EXPIRED)" : "")),
             ]

@@ -21,6 +21,8 @@ extension IntegrationTests {
                "--subnet: subnet 128.0.0.0/1 is too wide: routed subnets must be /8 or narrower"),
               (["--ip", "10.8.0.5/16", "--subnet", "2000::/3"],
                "--subnet: subnet 2000::/3 is too wide: routed subnets must be /32 or narrower"),
+              (["--ip", "10.8.0.5/16", "--capacity", "0"], "--capacity: must be 1–255"),
+              (["--ip", "10.8.0.5/16", "--family", "Acme Inc"], "--family: \"Acme Inc\" is not 1–63 of letters a–z, digits, - _ ."),
           ])
     func caSignRefusesBadAddresses(options: [String], message: String) async throws {
         try await Lab.run { lab in
@@ -46,6 +48,20 @@ extension IntegrationTests {
                                      "--ip", "10.8.0.5/16", "--subnet", "192.168.50.0/24", "--subnet", "172.16.0.9"])
             let shown = try await Command.check([lab.warren, "cert", "show", out + ".crt"])
             #expect(shown.stdout.contains("192.168.50.0/24, 172.16.0.9/32"), "\(shown)")
+        }
+    }
+
+    @Test("warren ca sign writes a relay's family and capacity class, and cert show prints them")
+    func caSignRelayClass() async throws {
+        try await Lab.run { lab in
+            let authority = try await lab.makeAuthority("main")
+            let out = lab.path("relay")
+            try await Command.check([lab.warren, "ca", "sign", "--ca", authority.directory, "--name", "relay", "--out", out,
+                                     "--ip", "10.8.0.6/16", "--relay", "--family", "acme", "--capacity", "3"])
+            let shown = try await Command.check([lab.warren, "cert", "show", out + ".crt"])
+            #expect(shown.stdout.contains("family       acme") && shown.stdout.contains("capacity     3"), "\(shown)")
+            let json = try await Command.check([lab.warren, "cert", "show", "--json", out + ".crt"])
+            #expect(json.stdout.contains("\"family\" : \"acme\"") && json.stdout.contains("\"capacity\" : 3"), "\(json)")
         }
     }
 

@@ -37,6 +37,53 @@ struct CertificateTests {
         #expect(verified.name == "alice")
     }
 
+    @Test("a relay's family and capacity class make a version 2 body; without them it stays version 1")
+    func relayClass() throws {
+        var f = Fixture()
+        let plain = try f.node()
+        #expect(plain.body.encodedVersion == 1 && plain.body.family == nil && plain.body.capacity == 1)
+        let key = SigningKey(random: &f.rng)
+        let relay = try f.ca.sign(name: "r1", publicKey: key.publicKey, ipv4: IPPrefix("10.8.0.9/16")!, roles: [.relay], subnets: [],
+                                  family: "acme", capacity: 4, notBefore: 1000, notAfter: 500_000)
+        #expect(relay.body.encodedVersion == 2)
+        let parsed = try UncheckedCertificate(parsing: relay.encoded).verify(authority: f.ca.certificate, atUnixTime: 2000)
+        #expect(parsed.body.family == "acme" && parsed.body.capacity == 4)
+        let capacityOnly = try f.ca.sign(name: "r2", publicKey: key.publicKey, ipv4: IPPrefix("10.8.0.10/16")!, roles: [.relay],
+                                         subnets: [], capacity: 2, notBefore: 1000, notAfter: 500_000)
+        #expect(try UncheckedCertificate(parsing: capacityOnly.encoded).body.family == nil)
+
+        #expect(throws: CertificateError.self) {
+            try f.ca.sign(name: "r3", publicKey: key.publicKey, ipv4: IPPrefix("10.8.0.11/16")!, roles: [], subnets: [],
+                          family: "Not Valid", notBefore: 1000, notAfter: 500_000)
+        }
+        #expect(throws: CertificateError.self) {
+            try f.ca.sign(name: "r3", publicKey: key.publicKey, ipv4: IPPrefix("10.8.0.11/16")!, roles: [], subnets: [],
+                          capacity: 0, notBefore: 1000, notAfter: 500_000)
+        }
+    }
+
+    @Test("a version 2 body must carry a family or a capacity other than 1, and a valid family name")
+    func relayClassDecoding() throws {
+        var f = Fixture()
+        let key = SigningKey(random: &f.rng)
+        let relay = try f.ca.sign(name: "r1", publicKey: key.publicKey, ipv4: IPPrefix("10.8.0.9/16")!, roles: [.relay], subnets: [],
+                                  family: "acme", capacity: 4, notBefore: 1000, notAfter: 500_000)
+        var w = WireWriter()
+        relay.body.encode(into: &w)
+        // The last 6 bytes: len(1) "acme" capacity(1).
+        let head = Array(w.bytes.prefix(w.bytes.count - 6))
+        let cases: [([UInt8], String)] = [
+            (head + [0, 1], "certificate capacity"),
+            (head + [0, 0], "certificate capacity"),
+            (head + [4] + Array("AC E".utf8) + [4], "certificate family"),
+        ]
+        for (bytes, problem) in cases {
+            #expect(throws: WireError.invalidField(problem)) {
+                try WireReader.decode(bytes) { (r) throws(WireError) in try CertificateBody(parsing: &r) }
+            }
+        }
+    }
+
     @Test("the node's IPv6 address embeds its IPv4 address in the network's ULA /48")
     func derivedIPv6() throws {
         var f = Fixture()

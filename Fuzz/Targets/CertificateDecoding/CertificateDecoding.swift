@@ -18,8 +18,19 @@ import WarrenWire
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
     let net = FuzzNetwork.shared
-    Fuzz.writeSeedsIfRequested([("authority", net.issued[0]), ("alice", net.issued[1]), ("bob", net.issued[2])])
+    Fuzz.writeSeedsIfRequested([("authority", net.issued[0]), ("alice", net.issued[1]), ("bob", net.issued[2]),
+                                ("relay-family-capacity", relayWithClass())])
     return 0
+}
+
+/// A version 2 certificate (family and capacity class), from a CA of its own: it decodes but
+/// must never verify against the fixture's CA.
+func relayWithClass() -> [UInt8] {
+    var rng = SeededRandom(seed: 77)
+    let ca = try! CertificateAuthority.create(name: "relays", key: FuzzNetwork.signingKey(&rng), ipv4Network: IPPrefix("10.8.0.0/16")!,
+                                              notBefore: 0, notAfter: 4_000_000_000)
+    return try! ca.sign(name: "relay", publicKey: FuzzNetwork.signingKey(&rng).publicKey, ipv4: IPPrefix("10.8.0.7/16")!,
+                        roles: [.relay], subnets: [], family: "acme", capacity: 3, notBefore: 0, notAfter: 4_000_000_000).encoded
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
