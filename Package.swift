@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
         .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
         // Onion circuits, sans I/O: layers, and (to come) builds, paths, guards, relay tables.
-        .target(name: "WarrenCircuit", dependencies: ["WarrenCrypto", "WarrenNoise", "WarrenSession"], swiftSettings: strict),
+        .target(name: "WarrenCircuit", dependencies: ["WarrenCrypto", "WarrenNoise", "WarrenPKI", "WarrenSession", "WarrenWire"],
+                swiftSettings: strict),
         // The node's decisions, sans I/O: what the daemon only wires to sockets and threads.
         .target(name: "WarrenNode", dependencies: ["WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
                 swiftSettings: strict),
@@ -109,7 +110,8 @@ let package = Package(
         .testTarget(name: "WarrenDHTTests", dependencies: ["WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenNodeTests",
                     dependencies: ["WarrenNode", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
-        .testTarget(name: "WarrenCircuitTests", dependencies: ["WarrenCircuit", "WarrenNoise", "WarrenSession", "WarrenCrypto"]),
+        .testTarget(name: "WarrenCircuitTests", dependencies: ["WarrenCircuit", "WarrenNoise", "WarrenSession", "WarrenPKI", "WarrenCrypto",
+                                                               "WarrenWire"]),
         .testTarget(name: "WarrenNATTests", dependencies: ["WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenSimulationTests", dependencies: ["WarrenSimulation", "WarrenDHT"]),
         .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),

@@ -36,6 +36,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("NATControlMessages", ["WarrenNAT", "WarrenCrypto", "WarrenWire"]),
     ("LANBeacons", ["WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("CircuitMessages", ["WarrenCircuit", "WarrenNoise", "WarrenCrypto", "WarrenWire"]),
+    ("RelayDescriptors", ["WarrenCircuit", "WarrenPKI", "WarrenCrypto", "WarrenWire", "FuzzFixtures"]),
     ("Node", ["WarrenNode", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
 ]
 
@@ -62,7 +63,8 @@ let package = Package(
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenDHT",
                 swiftSettings: strict),
         .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire", "WarrenPKI"], path: "Modules/WarrenNAT", swiftSettings: strict),
-        .target(name: "WarrenCircuit", dependencies: ["WarrenCrypto", "WarrenNoise", "WarrenSession"], path: "Modules/WarrenCircuit",
+        .target(name: "WarrenCircuit", dependencies: ["WarrenCrypto", "WarrenNoise", "WarrenPKI", "WarrenSession", "WarrenWire"],
+                path: "Modules/WarrenCircuit",
                 swiftSettings: strict),
         .target(name: "WarrenNode", dependencies: ["WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"], path: "Modules/WarrenNode",
                 swiftSettings: strict),

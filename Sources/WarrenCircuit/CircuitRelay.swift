@@ -69,7 +69,7 @@ public final class CircuitRelay {
     }
 
     let own: Key32
-    private let onionKey: X25519PrivateKey
+    public private(set) var onionKeys: OnionKeyRing
     private var random: any RandomSource
     private var byPrevious: [Link: Circuit] = [:]
     private var byNext: [Link: Circuit] = [:]
@@ -77,9 +77,9 @@ public final class CircuitRelay {
     public private(set) var drops: [Drop: Int] = [:]
 
     /// `own`: this node's key (it never extends a circuit to itself).
-    public init(own: Key32, onionKey: consuming X25519PrivateKey, random: any RandomSource) {
+    public init(own: Key32, onionKeys: OnionKeyRing, random: any RandomSource) {
         self.own = own
-        self.onionKey = onionKey
+        self.onionKeys = onionKeys
         self.random = random
         creates = KeyedRateLimiter(capacity: Self.createBurst, perSecond: Self.createsPerSecond, maxKeys: 4096)
     }
@@ -97,6 +97,12 @@ public final class CircuitRelay {
         }
     }
 
+    /// Rotates the onion keys when due (`OnionKeyRing`); true when the descriptor must be
+    /// published anew.
+    public func rotateOnionKeys(now unixSeconds: UInt64) -> Bool {
+        onionKeys.rotate(now: unixSeconds, random: &random)
+    }
+
     /// Forgets circuits idle for `idleLifetime`.
     public func expire(now: Instant) {
         for (link, circuit) in byPrevious where now.since(circuit.lastActive) >= Self.idleLifetime {
@@ -110,11 +116,10 @@ public final class CircuitRelay {
             return drop(.refusedCreate)
         }
         var reply: [UInt8] = []
-        guard let responder = try? NKResponder(staticKey: onionKey, prologue: CircuitBuild.prologue, request: message.body),
-              let result = try? responder.respond(ephemeral: X25519PrivateKey(random: &random), payload: [], message: &reply) else {
+        guard let keys = onionKeys.respond(to: message.body, prologue: CircuitBuild.prologue, random: &random, reply: &reply) else {
             return drop(.badHandshake)
         }
-        byPrevious[link] = Circuit(hop: CircuitHop(layer: CircuitLayer(result.takeKeys())), previous: link, now: now)
+        byPrevious[link] = Circuit(hop: CircuitHop(layer: CircuitLayer(keys)), previous: link, now: now)
         actions.append(.send(CircuitMessage(kind: .created, circuitID: link.circuitID, body: reply), to: link.peer))
     }
 

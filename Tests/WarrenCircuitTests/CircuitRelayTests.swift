@@ -22,9 +22,9 @@ final class CircuitNetwork {
         sender = SigningKey(random: &rng).publicKey
         for _ in 0..<count {
             let node = SigningKey(random: &rng).publicKey
-            let onion = X25519PrivateKey(random: &rng)
-            onionKeys[node] = onion.publicKey
-            relays[node] = CircuitRelay(own: node, onionKey: onion, random: SeededRandom(seed: UInt64(relays.count + 100)))
+            let ring = OnionKeyRing(now: 1_800_000_000, random: &rng)
+            onionKeys[node] = ring.published[0].key
+            relays[node] = CircuitRelay(own: node, onionKeys: ring, random: SeededRandom(seed: UInt64(relays.count + 100)))
             order.append(node)
         }
     }

@@ -28,9 +28,9 @@ nonisolated(unsafe) var genuineCreate: CircuitMessage?
 let relayNode = Key32(bytes: [UInt8](repeating: 0x11, count: 32))!
 let neighbour = Key32(bytes: [UInt8](repeating: 0x22, count: 32))!
 
-func relayOnionKey() -> X25519PrivateKey {
+func relayOnionKeys() -> OnionKeyRing {
     var rng = SeededRandom(seed: 14)
-    return X25519PrivateKey(random: &rng)
+    return OnionKeyRing(now: 0, random: &rng)
 }
 
 func buildLayers() {
@@ -67,7 +67,7 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
         genuineBackward.append((CircuitMessage(kind: .backward, circuitID: 7, counter: back, body: body), payload))
     }
     var rng = SeededRandom(seed: 15)
-    let hop = CircuitHopSpec(node: relayNode, onionKey: relayOnionKey().publicKey)
+    let hop = CircuitHopSpec(node: relayNode, onionKey: relayOnionKeys().published[0].key)
     genuineCreate = CircuitBuild(path: [hop], circuitID: 9, random: &rng, now: Instant(nanoseconds: 0))!.create
     Fuzz.writeSeedsIfRequested(
         genuineForward.enumerated().map { ("forward-\($0.offset)", $0.element.message.encoded) }
@@ -88,7 +88,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         Fuzz.check(command.encoded == message.body, "circuit command does not re-encode to its bytes")
     }
 
-    let relay = CircuitRelay(own: relayNode, onionKey: relayOnionKey(), random: SeededRandom(seed: 16))
+    let relay = CircuitRelay(own: relayNode, onionKeys: relayOnionKeys(), random: SeededRandom(seed: 16))
     var actions: [CircuitRelay.Action] = []
     relay.handle(message, from: neighbour, now: Instant(nanoseconds: 0), into: &actions)
     if message.kind == .create, message.body == genuineCreate?.body {
