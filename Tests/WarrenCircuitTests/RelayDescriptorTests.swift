@@ -117,3 +117,35 @@ struct RelayDescriptorTests {
         #expect(answered(second[0].key, id: 3) && !answered(first[0].key, id: 4))
     }
 }
+
+@Suite("Relay directory")
+struct RelayDirectoryTests {
+    static let now = DescriptorFixture.now
+
+    @Test("the union of three sources' lists, newest descriptor per relay, forgeries refused")
+    func union() throws {
+        let f = DescriptorFixture()
+        var rng = SeededRandom(seed: 50)
+        let sources = (0..<3).map { _ in SigningKey(random: &rng).publicKey }
+        let onion = RelayDescriptor.OnionKey(key: Key32(bytes: Array(repeating: 5, count: 32))!, validUntil: Self.now + 86_400)
+        let old = f.descriptor(onionKeys: [onion])
+        let newer = RelayDescriptor(signing: f.relayKey, certificate: f.relay, onionKeys: [onion],
+                                    endpoints: [Endpoint("198.51.100.9:51820")!], publishedAt: Self.now + 60, expiresAt: Self.now + 3600)
+        var directory = RelayDirectory()
+        #expect(directory.add(old, from: sources[0], authority: f.ca.certificate, now: Self.now) == .added)
+        #expect(!directory.isComplete)
+        #expect(directory.add(old, from: sources[1], authority: f.ca.certificate, now: Self.now) == .unchanged)
+        var forged = newer
+        forged.endpoints = [Endpoint("203.0.113.66:51820")!]
+        #expect(directory.add(forged, from: sources[2], authority: f.ca.certificate, now: Self.now + 60) == .refused(.badSignature))
+        #expect(!directory.isComplete, "a source that gave only forgeries does not count")
+        #expect(directory.add(newer, from: sources[2], authority: f.ca.certificate, now: Self.now + 60) == .updated)
+        #expect(directory.isComplete)
+        #expect(directory.relays(now: Self.now + 60).map(\.underlay) == [IPAddress("198.51.100.9")!])
+        #expect(directory.add(old, from: sources[0], authority: f.ca.certificate, now: Self.now + 61) == .unchanged)
+
+        #expect(directory.relays(now: Self.now + 3600).isEmpty)
+        directory.expire(now: Self.now + 3600)
+        #expect(directory.descriptors(now: Self.now).isEmpty)
+    }
+}

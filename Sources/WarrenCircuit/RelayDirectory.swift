@@ -1,0 +1,66 @@
+public import WarrenCrypto
+public import WarrenPKI
+
+/// The relays this node may build circuits through: the union of the descriptors several
+/// sources gave it, the newest per relay. The CA's signatures make a forged relay
+/// impossible; what a source can do is withhold relays, steering circuits towards the ones it
+/// leaves in. So the list counts as complete only once `minimumSources` distinct nodes gave
+/// theirs, and hops are never taken from what a lookup for some other purpose turned up.
+public struct RelayDirectory: Sendable {
+    public static let minimumSources = 3
+
+    public enum Outcome: Equatable, Sendable {
+        case added
+        /// A newer descriptor of a relay already known.
+        case updated
+        /// No newer than the one held.
+        case unchanged
+        case refused(RelayDescriptorError)
+    }
+
+    private var entries: [Key32: (descriptor: RelayDescriptor, info: CircuitRelayInfo)] = [:]
+    private var sources: Set<Key32> = []
+
+    public init() {}
+
+    /// Whether enough sources gave their lists for the union to be used.
+    public var isComplete: Bool { sources.count >= Self.minimumSources }
+    public var sourceCount: Int { sources.count }
+
+    /// A descriptor `source` gave (a relay, or a DHT node that stores descriptors).
+    public mutating func add(_ descriptor: RelayDescriptor, from source: Key32, authority: AuthorityCertificate,
+                             now: UInt64) -> Outcome {
+        let info: CircuitRelayInfo
+        do {
+            info = try descriptor.verify(authority: authority, now: now)
+        } catch {
+            return .refused(error)
+        }
+        sources.insert(source)
+        guard let held = entries[info.node] else {
+            entries[info.node] = (descriptor, info)
+            return .added
+        }
+        guard descriptor.publishedAt > held.descriptor.publishedAt else { return .unchanged }
+        entries[info.node] = (descriptor, info)
+        return .updated
+    }
+
+    /// The relays whose descriptors are still valid at `now` (their onion key included).
+    public func relays(now: UInt64) -> [CircuitRelayInfo] {
+        entries.values.compactMap { entry in
+            now < entry.descriptor.expiresAt && entry.descriptor.onionKeys.contains { $0.key == entry.info.onionKey && now < $0.validUntil }
+                ? entry.info : nil
+        }.sorted { $0.node < $1.node }
+    }
+
+    /// The descriptors to pass on to others (gossip among relays), still valid at `now`.
+    public func descriptors(now: UInt64) -> [RelayDescriptor] {
+        entries.values.filter { now < $0.descriptor.expiresAt }.map(\.descriptor)
+    }
+
+    /// Forgets expired descriptors.
+    public mutating func expire(now: UInt64) {
+        entries = entries.filter { now < $0.value.descriptor.expiresAt }
+    }
+}
