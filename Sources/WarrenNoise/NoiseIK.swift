@@ -20,14 +20,6 @@ public enum NoiseIK {
     public static let initiationOverhead = 32 + 48 + 16
     /// Bytes the reply adds to its payload: e (32) and the payload tag (16).
     public static let responseOverhead = 32 + 16
-
-    /// h and ck after the pre-message `<- s` (Noise §5.3 Initialize).
-    static func initialState(prologue: [UInt8], responderStatic: Key32) -> SymmetricState {
-        var state = SymmetricState(protocolName: protocolName)
-        state.mixHash(prologue)
-        state.mixHash(responderStatic.bytes)
-        return state
-    }
 }
 
 public struct IKInitiator: ~Copyable {
@@ -39,7 +31,7 @@ public struct IKInitiator: ~Copyable {
 
     public init(staticKey: borrowing X25519PrivateKey, responderStatic: Key32, prologue: [UInt8],
                 ephemeral: consuming X25519PrivateKey, payload: [UInt8]) throws(NoiseError) {
-        var state = NoiseIK.initialState(prologue: prologue, responderStatic: responderStatic)
+        var state = SymmetricState(protocolName: NoiseIK.protocolName, prologue: prologue, responderStatic: responderStatic)
         var message: [UInt8] = []
         message.reserveCapacity(NoiseIK.initiationOverhead + payload.count)
         // -> e
@@ -86,7 +78,7 @@ public struct IKResponder: ~Copyable {
     /// Reads `-> e, es, s, ss` and its payload.
     public init(staticKey: borrowing X25519PrivateKey, prologue: [UInt8], initiation message: [UInt8]) throws(NoiseError) {
         guard message.count >= NoiseIK.initiationOverhead else { throw .truncated }
-        var state = NoiseIK.initialState(prologue: prologue, responderStatic: staticKey.publicKey)
+        var state = SymmetricState(protocolName: NoiseIK.protocolName, prologue: prologue, responderStatic: staticKey.publicKey)
         let re = Key32(bytes: message[0..<32])!
         state.mixHash(re.bytes)
         try state.mixDH(staticKey, re)   // es, from the responder's side: DH(s, re)

@@ -20,13 +20,6 @@ public enum NoiseNK {
     public static let requestOverhead = 32 + 16
     /// Bytes the reply adds to its payload: e (32) and the payload tag (16).
     public static let responseOverhead = 32 + 16
-
-    static func initialState(prologue: [UInt8], responderStatic: Key32) -> SymmetricState {
-        var state = SymmetricState(protocolName: protocolName)
-        state.mixHash(prologue)
-        state.mixHash(responderStatic.bytes)
-        return state
-    }
 }
 
 public struct NKInitiator: ~Copyable {
@@ -37,7 +30,7 @@ public struct NKInitiator: ~Copyable {
 
     public init(responderStatic: Key32, prologue: [UInt8], ephemeral: consuming X25519PrivateKey,
                 payload: [UInt8]) throws(NoiseError) {
-        var state = NoiseNK.initialState(prologue: prologue, responderStatic: responderStatic)
+        var state = SymmetricState(protocolName: NoiseNK.protocolName, prologue: prologue, responderStatic: responderStatic)
         var message = ephemeral.publicKey.bytes   // -> e
         message.reserveCapacity(NoiseNK.requestOverhead + payload.count)
         state.mixHash(ephemeral.publicKey.bytes)
@@ -71,7 +64,7 @@ public struct NKResponder: ~Copyable {
     /// Reads `-> e, es` and its payload.
     public init(staticKey: borrowing X25519PrivateKey, prologue: [UInt8], request message: [UInt8]) throws(NoiseError) {
         guard message.count >= NoiseNK.requestOverhead else { throw .truncated }
-        var state = NoiseNK.initialState(prologue: prologue, responderStatic: staticKey.publicKey)
+        var state = SymmetricState(protocolName: NoiseNK.protocolName, prologue: prologue, responderStatic: staticKey.publicKey)
         let re = Key32(bytes: message[0..<32])!
         state.mixHash(re.bytes)
         try state.mixDH(staticKey, re)   // es, from the responder's side: DH(s, re)

@@ -18,6 +18,14 @@ struct SymmetricState: ~Copyable {
         chainingKey = SecretBytes(copying: h)
     }
 
+    /// h and ck after the prologue and the pre-message `<- s` (Noise §5.3 Initialize), as
+    /// IK and NK both begin.
+    init(protocolName: String, prologue: [UInt8], responderStatic: Key32) {
+        self.init(protocolName: protocolName)
+        mixHash(prologue)
+        mixHash(responderStatic.bytes)
+    }
+
     /// An explicit copy, secrets included (each copy wipes its own). An initiator reads a
     /// reply on a copy, so that a reply that fails leaves it able to read the genuine one.
     borrowing func duplicate() -> SymmetricState {

@@ -37,18 +37,7 @@ private func runVector(_ v: [String: Any]) throws {
     }
     #expect(responderResult.keys.handshakeHash == initiatorResult.keys.handshakeHash)
 
-    // Transport messages alternate, starting with the initiator, each key's nonce from zero.
-    var nonces: [UInt64] = [0, 0]
-    for (i, m) in messages.enumerated().dropFirst(2) {
-        let fromInitiator = i % 2 == 0
-        let direction = fromInitiator ? 0 : 1
-        let expected = try m.hex("ciphertext")
-        let sealed = fromInitiator
-            ? ChaChaPoly.seal(key: initiatorResult.keys.initiatorToResponder, nonce: ChaChaPoly.nonce(counter: nonces[0]), aad: [], plaintext: try m.hex("payload"))
-            : ChaChaPoly.seal(key: responderResult.keys.responderToInitiator, nonce: ChaChaPoly.nonce(counter: nonces[1]), aad: [], plaintext: try m.hex("payload"))
-        #expect(sealed == expected, "transport message \(i)")
-        nonces[direction] += 1
-    }
+    try checkTransportMessages(messages, from: 2, initiator: initiatorResult, responder: responderResult)
 }
 
 @Suite("Noise IK against published vectors")
