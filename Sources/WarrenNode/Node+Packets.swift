@@ -53,7 +53,7 @@ extension Node {
     func unreachable(_ packets: [[UInt8]]) {
         drops.count(.noRoute, times: UInt64(packets.count))
         for packet in packets {
-            guard let reply = ICMPUnreachable.reply(to: packet) else { continue }
+            guard let reply = ICMPError.reply(.unreachable, to: packet) else { continue }
             effects.append(.writeTUN(reply))
         }
     }

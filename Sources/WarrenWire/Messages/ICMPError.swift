@@ -1,12 +1,22 @@
-/// "Destination unreachable" replies the node writes back into its TUN device when a packet's
-/// destination cannot be found, so `ping` and `connect()` fail at once with "No route to host"
-/// instead of timing out (RFC 792 type 3 code 1; RFC 4443 type 1 code 3).
-public enum ICMPUnreachable {
+/// ICMP errors the node writes back into its TUN device, so the sender's stack learns at once
+/// what became of a packet instead of waiting for a timeout:
+/// - destination unreachable, when a packet's destination cannot be found (`ping` and
+///   `connect()` fail with "No route to host"; RFC 792 type 3 code 1, RFC 4443 type 1 code 3);
+/// - too big, when a packet does not fit the path it must take (a circuit's MTU), so TCP
+///   inside lowers its segment size instead of stalling (RFC 1191 type 3 code 4 with the
+///   next-hop MTU, RFC 4443 type 2).
+public enum ICMPError {
+    public enum Kind: Equatable, Sendable {
+        case unreachable
+        case tooBig(mtu: UInt16)
+    }
+
     /// The reply to `packet`, quoting as much of it as RFC 792 / RFC 4443 allow; nil if
     /// `packet` is not an IP packet or is itself an ICMP error (never answer an error with an
-    /// error). The reply comes from the unreachable address itself: a packet from one of the
-    /// host's own addresses arriving on an interface would be dropped as a martian.
-    public static func reply(to packet: [UInt8]) -> [UInt8]? {
+    /// error), or, for `tooBig`, an IPv4 packet that may be fragmented (no DF: it gets no
+    /// such error on any path). The reply comes from the packet's destination: a packet from
+    /// one of the host's own addresses arriving on an interface would be dropped as a martian.
+    public static func reply(_ kind: Kind, to packet: [UInt8]) -> [UInt8]? {
         packet.withUnsafeBytes { raw -> [UInt8]? in
             guard let original = IPPacket.source(raw), let source = IPPacket.destination(raw) else { return nil }
             switch (source, original) {
@@ -14,8 +24,15 @@ public enum ICMPUnreachable {
                 let headerLength = Int(raw[0] & 0x0f) * 4
                 guard headerLength >= 20, raw.count >= headerLength else { return nil }
                 if raw[9] == 1, raw.count > headerLength, isError(v4Type: raw[headerLength]) { return nil }
-                let quoted = Array(raw.prefix(min(raw.count, headerLength + 8)))
-                var icmp: [UInt8] = [3, 1, 0, 0, 0, 0, 0, 0] + quoted
+                var icmp: [UInt8]
+                switch kind {
+                case .unreachable:
+                    icmp = [3, 1, 0, 0, 0, 0, 0, 0]
+                case .tooBig(let mtu):
+                    guard raw[6] & 0x40 != 0 else { return nil }
+                    icmp = [3, 4, 0, 0, 0, 0, UInt8(mtu >> 8), UInt8(mtu & 0xff)]
+                }
+                icmp += raw.prefix(min(raw.count, headerLength + 8))
                 store(checksum(icmp, pseudo: 0), in: &icmp, at: 2)
                 let total = 20 + icmp.count
                 var ip: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, 64, 1, 0, 0]
@@ -25,9 +42,13 @@ public enum ICMPUnreachable {
             case (.v6(let from), .v6(let to)):
                 guard raw.count >= IPPacket.ipv6HeaderBytes else { return nil }
                 if raw[6] == 58, raw.count > 40, raw[40] < 128 { return nil }
+                var icmp: [UInt8]
+                switch kind {
+                case .unreachable: icmp = [1, 3, 0, 0, 0, 0, 0, 0]
+                case .tooBig(let mtu): icmp = [2, 0, 0, 0, 0, 0, UInt8(mtu >> 8), UInt8(mtu & 0xff)]
+                }
                 // The whole reply must fit the IPv6 minimum MTU.
-                let quoted = Array(raw.prefix(min(raw.count, 1280 - 48)))
-                var icmp: [UInt8] = [1, 3, 0, 0, 0, 0, 0, 0] + quoted
+                icmp += raw.prefix(min(raw.count, 1280 - 48))
                 let pseudoSum = pseudoHeader(from: from, to: to, length: icmp.count)
                 store(checksum(icmp, pseudo: pseudoSum), in: &icmp, at: 2)
                 var ip: [UInt8] = [0x60, 0, 0, 0, UInt8(icmp.count >> 8), UInt8(icmp.count & 0xff), 58, 64]
