@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "WarrenDHT", dependencies: ["WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
         .target(name: "WarrenNAT", dependencies: ["CZlib", "WarrenCrypto", "WarrenWire", "WarrenPKI"], swiftSettings: strict),
         // Onion circuits, sans I/O: layers, and (to come) builds, paths, guards, relay tables.
-        .target(name: "WarrenCircuit", dependencies: ["WarrenCrypto", "WarrenNoise", "WarrenPKI", "WarrenSession", "WarrenWire"],
+        .target(name: "WarrenCircuit", dependencies: ["WarrenCrypto", "WarrenNoise", "WarrenPKI", "WarrenSession", "WarrenWire",
+                                                     .product(name: "DequeModule", package: "swift-collections")],
                 swiftSettings: strict),
         // The node's decisions, sans I/O: what the daemon only wires to sockets and threads.
         .target(name: "WarrenNode", dependencies: ["WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
