@@ -24,11 +24,11 @@ public struct RoutingSnapshot: Sendable {
         let route: Route
     }
 
-    var hosts4: [UInt32: Route] = [:]
-    var hosts6: [IPv6Address: Route] = [:]
+    var hosts4 = SplitMap<UInt32, Route>()
+    var hosts6 = SplitMap<IPv6Address, Route>()
     /// Routed subnets, longest prefix first.
     var subnets: [SubnetRoute] = []
-    var byIndex: [UInt32: Inbound] = [:]
+    var byIndex = SplitMap<UInt32, Inbound>()
     /// This node's own addresses and the subnets its certificate routes: the only
     /// destinations a peer's packet may have here, so that a subnet router (or, later, an
     /// exit) is no open door to every network it can reach.

@@ -76,8 +76,8 @@ struct RoutingTable {
         if snapshot.byIndex[index] != nil { snapshot.byIndex[index] = nil }
     }
 
-    private static func claim<Address: Hashable>(_ address: Address, for route: Route, table: inout [Address: Route],
-                                                 rivals: inout [Address: [Route]]) {
+    private static func claim<Table: RouteTable>(_ address: Table.Key, for route: Route, table: inout Table,
+                                                 rivals: inout [Table.Key: [Route]]) {
         if var claims = rivals[address] {
             claims.append(route)
             rivals[address] = claims
@@ -90,8 +90,8 @@ struct RoutingTable {
         }
     }
 
-    private static func withdraw<Address: Hashable>(_ publicKey: Key32, at address: Address, table: inout [Address: Route],
-                                                    rivals: inout [Address: [Route]]) {
+    private static func withdraw<Table: RouteTable>(_ publicKey: Key32, at address: Table.Key, table: inout Table,
+                                                    rivals: inout [Table.Key: [Route]]) {
         guard var claims = rivals[address] else {
             if table[address]?.link.publicKey == publicKey { table[address] = nil }
             return
