@@ -124,7 +124,11 @@ public struct DHTNode: Sendable {
             table.failed(request.contact.id)
             if let l = request.lookupID { lookups[l]?.lookup.failed(request.contact.id) }
         }
-        for id in lookups.keys.sorted() { advance(id, now: now.instant, into: &actions) }
+        // Only lookups with a query to stall or time out: answers advance theirs as they
+        // come, and one not due would do nothing but cost (at 10,000 nodes, a sixth of the run).
+        for id in lookups.keys.sorted() where lookups[id]?.wakeAt.map({ now.instant >= $0 }) ?? true {
+            advance(id, now: now.instant, into: &actions)
+        }
         for contact in table.staleEntriesToProbe(now: now.instant) + table.dormantToRetry(now: now.instant, interval: settings.bucketRefreshInterval) {
             send(.ping, to: contact, lookupID: nil, now: now.instant, into: &actions)
         }
