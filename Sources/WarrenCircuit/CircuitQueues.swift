@@ -53,9 +53,4 @@ public struct CircuitQueues<Key: Hashable & Sendable>: Sendable {
         }
         return queue.map(\.bytes)
     }
-
-    /// Drops what is held for `key` (its circuit or link is gone).
-    public mutating func discard(_ key: Key) {
-        _ = take(for: key)
-    }
 }

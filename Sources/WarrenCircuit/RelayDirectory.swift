@@ -25,7 +25,6 @@ public struct RelayDirectory: Sendable {
 
     /// Whether enough sources gave their lists for the union to be used.
     public var isComplete: Bool { sources.count >= Self.minimumSources }
-    public var sourceCount: Int { sources.count }
 
     /// A descriptor `source` gave (a relay, or a DHT node that stores descriptors).
     public mutating func add(_ descriptor: RelayDescriptor, from source: Key32, authority: AuthorityCertificate,
