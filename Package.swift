@@ -44,7 +44,7 @@ let package = Package(
                                                      .product(name: "DequeModule", package: "swift-collections")],
                 swiftSettings: strict),
         // The node's decisions, sans I/O: what the daemon only wires to sockets and threads.
-        .target(name: "WarrenNode", dependencies: ["WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
+        .target(name: "WarrenNode", dependencies: ["WarrenCircuit", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"],
                 swiftSettings: strict),
 
         // The DHT simulator: thousands of in-process DHT nodes over a simulated network.
@@ -110,7 +110,7 @@ let package = Package(
                     dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise", "CAllocationCounter"]),
         .testTarget(name: "WarrenDHTTests", dependencies: ["WarrenDHT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenNodeTests",
-                    dependencies: ["WarrenNode", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
+                    dependencies: ["WarrenNode", "WarrenCircuit", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenCircuitTests", dependencies: ["WarrenCircuit", "WarrenNoise", "WarrenSession", "WarrenPKI", "WarrenCrypto",
                                                                "WarrenWire"]),
         .testTarget(name: "WarrenNATTests", dependencies: ["WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),

@@ -37,7 +37,8 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("LANBeacons", ["WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
     ("CircuitMessages", ["WarrenCircuit", "WarrenNoise", "WarrenCrypto", "WarrenWire"]),
     ("RelayDescriptors", ["WarrenCircuit", "WarrenPKI", "WarrenCrypto", "WarrenWire", "FuzzFixtures"]),
-    ("Node", ["WarrenNode", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
+    ("AnonymousTranslation", ["WarrenCircuit", "WarrenCrypto", "WarrenWire"]),
+    ("Node", ["WarrenNode", "WarrenCircuit", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
 ]
 
 let package = Package(
@@ -67,7 +68,7 @@ let package = Package(
                                                      .product(name: "DequeModule", package: "swift-collections")],
                 path: "Modules/WarrenCircuit",
                 swiftSettings: strict),
-        .target(name: "WarrenNode", dependencies: ["WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"], path: "Modules/WarrenNode",
+        .target(name: "WarrenNode", dependencies: ["WarrenCircuit", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"], path: "Modules/WarrenNode",
                 swiftSettings: strict),
         .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], path: "Modules/WarrenLinux",
                 swiftSettings: strict),

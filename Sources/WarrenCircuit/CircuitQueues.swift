@@ -1,9 +1,10 @@
 import DequeModule
 
-/// Messages held until the session they must go out on is up: a relay's messages for a next
-/// hop it is still handshaking with, a sender's for its guard. At most `perKey` per circuit
-/// and `maxBytes` in all; past either, the oldest go first (the newest packets are the ones
-/// a TCP flow inside still waits for). Nothing is retransmitted: inner TCP does that.
+/// Packets held until a circuit can carry them: a sender's, for its circuit routes, while
+/// its first circuit is built. At most `perKey` per key (a destination) and `maxBytes` in
+/// all; past either, the oldest go first (the newest packets are the ones a TCP flow inside
+/// still waits for). Nothing is retransmitted: inner TCP does that. (A relay's messages for
+/// a next hop it still handshakes with wait in the session's own bounded queue.)
 public struct CircuitQueues<Key: Hashable & Sendable>: Sendable {
     public static var perKey: Int { 256 }
     public static var maxBytes: Int { 16 << 20 }
@@ -18,13 +19,15 @@ public struct CircuitQueues<Key: Hashable & Sendable>: Sendable {
 
     public init() {}
 
-    public var count: Int { queues.values.reduce(0) { $0 + $1.count } }
+    /// Messages held.
+    public private(set) var count = 0
     var arrivalsCount: Int { arrivals.count }
 
     public mutating func enqueue(_ message: [UInt8], for key: Key) {
         var queue = queues.removeValue(forKey: key) ?? []
         if queue.count >= Self.perKey, let oldest = queue.popFirst() {
             byteCount -= oldest.bytes.count
+            count -= 1
             dropped += 1
         }
         queue.append((nextSequence, message))
@@ -32,25 +35,35 @@ public struct CircuitQueues<Key: Hashable & Sendable>: Sendable {
         arrivals.append((nextSequence, key))
         nextSequence += 1
         byteCount += message.count
+        count += 1
         while byteCount > Self.maxBytes, let (sequence, key) = arrivals.popFirst() {
             guard let front = queues[key]?.first, front.sequence == sequence else { continue }
             queues[key]!.removeFirst()
             if queues[key]!.isEmpty { queues[key] = nil }
             byteCount -= front.bytes.count
+            count -= 1
             dropped += 1
         }
+        compactArrivals()
     }
 
-    /// Everything held for `key`, oldest first, now that it can be sent.
-    public mutating func take(for key: Key) -> [[UInt8]] {
-        guard let queue = queues.removeValue(forKey: key) else { return [] }
-        byteCount -= queue.reduce(0) { $0 + $1.bytes.count }
-        // Taken messages stay in `arrivals` until reached; rebuild it before they outnumber
-        // the held ones, so it never grows past what is held.
-        let held = count
-        if arrivals.count > 2 * held + 64 {
-            arrivals = Deque(queues.flatMap { key, queue in queue.map { ($0.sequence, key) } }.sorted { $0.0 < $1.0 })
+    /// Everything held, oldest first, whatever its key.
+    public mutating func takeAll() -> [[UInt8]] {
+        var all: [[UInt8]] = []
+        while let (sequence, key) = arrivals.popFirst() {
+            guard let front = queues[key]?.first, front.sequence == sequence else { continue }
+            all.append(queues[key]!.removeFirst().bytes)
+            if queues[key]!.isEmpty { queues[key] = nil }
         }
-        return queue.map(\.bytes)
+        byteCount = 0
+        count = 0
+        return all
+    }
+
+    /// Dropped messages stay in `arrivals` until reached; rebuild it before they outnumber
+    /// the held ones, so it never grows past what is held.
+    private mutating func compactArrivals() {
+        guard arrivals.count > 2 * count + 64 else { return }
+        arrivals = Deque(queues.flatMap { key, queue in queue.map { ($0.sequence, key) } }.sorted { $0.0 < $1.0 })
     }
 }

@@ -86,6 +86,12 @@ public final class CircuitRelay {
 
     public var circuitCount: Int { byPrevious.count }
 
+    /// What this relay knows of each circuit: the neighbour before it and the one after (none
+    /// at the last hop). For tests that check no relay learns more; never logged.
+    public var neighbours: [(previous: Key32, next: Key32?)] {
+        byPrevious.values.map { ($0.previous.peer, $0.next?.peer) }
+    }
+
     /// A circuit message from the neighbour `peer`, authenticated by the session it came in.
     public func handle(_ message: CircuitMessage, from peer: Key32, now: Instant, into actions: inout [Action]) {
         let link = Link(peer: peer, circuitID: message.circuitID)
@@ -95,6 +101,17 @@ public final class CircuitRelay {
         case .created: created(message, on: link, now: now, into: &actions)
         case .backward: backward(message, on: link, now: now, into: &actions)
         }
+    }
+
+    /// As the last hop of `circuit`, sends `payload` back to its sender (an answer the node
+    /// core mapped to the circuit); nil if the circuit is gone, extends further, or has used
+    /// every counter.
+    public func reply(_ payload: [UInt8], on circuit: Link, now: Instant) -> Action? {
+        guard let held = byPrevious[circuit], held.next == nil else { return nil }
+        var body = payload
+        guard let counter = held.hop.originate(&body) else { return nil }
+        held.lastActive = now
+        return .send(CircuitMessage(kind: .backward, circuitID: circuit.circuitID, counter: counter, body: body), to: circuit.peer)
     }
 
     /// Rotates the onion keys when due (`OnionKeyRing`); true when the descriptor must be

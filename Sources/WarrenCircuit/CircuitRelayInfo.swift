@@ -15,9 +15,14 @@ public struct CircuitRelayInfo: Hashable, Sendable {
     public let capacity: Int
     /// The underlay network no other hop may share: the IPv4 /16 or IPv6 /32.
     public let underlayNetwork: IPPrefix
+    /// Its overlay address, from its certificate: a circuit whose hops include a packet's
+    /// destination does not carry that packet.
+    public let overlay: IPAddress?
 
-    public init(node: Key32, onionKey: Key32, underlay: IPAddress, family: String? = nil, capacity: Int = 1) {
+    public init(node: Key32, onionKey: Key32, underlay: IPAddress, family: String? = nil, capacity: Int = 1,
+                overlay: IPAddress? = nil) {
         self.node = node
+        self.overlay = overlay
         self.onionKey = onionKey
         self.underlay = underlay
         self.family = family

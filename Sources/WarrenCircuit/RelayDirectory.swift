@@ -1,5 +1,6 @@
 public import WarrenCrypto
 public import WarrenPKI
+public import WarrenWire
 
 /// The relays this node may build circuits through: the union of the descriptors several
 /// sources gave it, the newest per relay. The CA's signatures make a forged relay
@@ -8,6 +9,9 @@ public import WarrenPKI
 /// theirs, and hops are never taken from what a lookup for some other purpose turned up.
 public struct RelayDirectory: Sendable {
     public static let minimumSources = 3
+    /// Relays held at once: past it, descriptors of relays not yet known are refused. (Each
+    /// must be signed by the CA, so only the CA can make a network bigger than this.)
+    public static let maxRelays = 16_384
 
     public enum Outcome: Equatable, Sendable {
         case added
@@ -15,6 +19,8 @@ public struct RelayDirectory: Sendable {
         case updated
         /// No newer than the one held.
         case unchanged
+        /// A relay not yet known, with `maxRelays` held.
+        case full
         case refused(RelayDescriptorError)
     }
 
@@ -37,6 +43,7 @@ public struct RelayDirectory: Sendable {
         }
         sources.insert(source)
         guard let held = entries[info.node] else {
+            guard entries.count < Self.maxRelays else { return .full }
             entries[info.node] = (descriptor, info)
             return .added
         }
@@ -51,6 +58,11 @@ public struct RelayDirectory: Sendable {
             now < entry.descriptor.expiresAt && entry.descriptor.onionKeys.contains { $0.key == entry.info.onionKey && now < $0.validUntil }
                 ? entry.info : nil
         }.sorted { $0.node < $1.node }
+    }
+
+    /// Where the relay `node` said it listens, if it is listed.
+    public func endpoints(of node: Key32) -> [Endpoint] {
+        entries[node]?.descriptor.endpoints ?? []
     }
 
     /// The descriptors to pass on to others (gossip among relays), still valid at `now`.

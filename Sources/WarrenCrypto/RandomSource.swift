@@ -4,6 +4,10 @@ import CSodium
 /// global generator, so tests and the simulator can replay a run from a seed.
 public protocol RandomSource {
     mutating func fill(_ buffer: UnsafeMutableRawBufferPointer)
+    /// An independent stream for a core that keeps its own (a circuit relay, a sender's
+    /// pool), drawn from this one, so a seeded run still replays and no two cores share one
+    /// sequence.
+    mutating func split() -> Self
 }
 
 extension RandomSource {
@@ -22,11 +26,21 @@ extension RandomSource {
             if v < limit { return v % bound }
         }
     }
+
+    /// Puts `array` in a uniformly random order (Fisher–Yates).
+    public mutating func shuffle<T>(_ array: inout [T]) {
+        guard array.count > 1 else { return }
+        for i in stride(from: array.count - 1, to: 0, by: -1) {
+            array.swapAt(i, Int(next(below: UInt64(i + 1))))
+        }
+    }
 }
 
 /// libsodium's CSPRNG (getrandom(2) underneath). The daemon's only source of randomness.
 public struct SystemRandom: RandomSource, Sendable {
     public init() { Sodium.ensureReady() }
+
+    public mutating func split() -> SystemRandom { SystemRandom() }
 
     public mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
@@ -45,6 +59,13 @@ public struct SeededRandom: RandomSource, Sendable {
         var s = Key32()
         s.withUnsafeMutableBytes { $0.storeBytes(of: seed.littleEndian, as: UInt64.self) }
         self.seed = s
+    }
+
+    public mutating func split() -> SeededRandom {
+        var child = self
+        child.counter = 0
+        child.seed.withUnsafeMutableBytes { fill($0) }
+        return child
     }
 
     public mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {

@@ -15,4 +15,8 @@ public enum ControlEvent: Sendable {
     case control([UInt8], link: PeerLink, from: Path)
     /// A packet to an overlay address no peer owns yet: find its owner in the DHT.
     case unroutable(IPv4Address, packet: [UInt8])
+    /// A packet to a destination this node reaches through its circuits only.
+    case viaCircuit([UInt8])
+    /// An answer to a flow this node delivered as a circuit's last hop.
+    case circuitAnswer([UInt8], link: PeerLink)
 }

@@ -45,4 +45,6 @@ public enum LogField: String, CaseIterable, Sendable {
     case port
     case peers
     case server
+    /// How long something took (a circuit build), in milliseconds with the unit.
+    case duration
 }

@@ -1,3 +1,4 @@
+import WarrenCircuit
 import WarrenCrypto
 import WarrenNAT
 import WarrenSession
@@ -22,6 +23,10 @@ extension Node {
             handleControl(bytes, from: link, path: path, now: now, into: &actions)
         case .unroutable(let address, let packet):
             resolve(address, packet: packet, now: now, into: &actions)
+        case .viaCircuit(let packet):
+            sendThroughCircuit(packet, now: now, into: &actions)
+        case .circuitAnswer(let packet, _):
+            handleCircuitAnswer(packet, now: now, into: &actions)
         case .stun(let bytes, let source):
             handleSTUN(bytes, from: source, now: now, into: &actions)
         }
@@ -33,6 +38,9 @@ extension Node {
         case PunchMessage.controlKind: handlePunch(bytes, from: link, path: path, now: now, into: &actions)
         case PathProbe.controlKind: handleProbe(bytes, from: link, path: path, now: now, into: &actions)
         case RelayMessage.controlKind: handleRelay(bytes, from: link, path: path, now: now, into: &actions)
+        case CircuitMessage.controlKind: handleCircuit(bytes, from: link, now: now, into: &actions)
+        case DirectoryMessage.controlKind: handleDirectory(bytes, from: link, now: now, into: &actions)
+        case AnonymousDelivery.controlKind: handleAnonymousDelivery(bytes, from: link)
         default: handleDHT(bytes, from: link, path: path, now: now, into: &actions)
         }
     }

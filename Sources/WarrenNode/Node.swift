@@ -1,3 +1,4 @@
+public import WarrenCircuit
 public import WarrenCrypto
 public import WarrenDHT
 import WarrenNAT
@@ -17,6 +18,7 @@ public final class Node {
     public internal(set) var dht: DHTNode
     public internal(set) var resolver: AddressResolver
     let certificate: Certificate
+    let authority: AuthorityCertificate
     /// The key that signs this node's record and its LAN beacons (a second copy of the node
     /// key; the session manager holds the first).
     let recordSigner: SigningKey
@@ -85,12 +87,28 @@ public final class Node {
     var beaconsSent = 0
     var beaconLimits = KeyedRateLimiter<IPAddress>(capacity: Node.beaconBurst, perSecond: Node.beaconsPerSecond, maxKeys: 1024)
 
+    // Circuits (`Node+Circuits`, `Node+Directory`): the relays known, this node's part as a
+    // relay (with its signed descriptor) and as a sender.
+    public internal(set) var relayDirectory = RelayDirectory()
+    var circuitRelay: CircuitRelay?
+    var ownDescriptor: RelayDescriptor?
+    var nextDescriptor: Instant = .zero
+    var nextDirectoryRequest: Instant = .zero
+    var directoryLimits = KeyedRateLimiter<Key32>(capacity: Node.directoryBurst, perSecond: Node.directoryRequestsPerSecond,
+                                                  maxKeys: 1024)
+    var circuitPool: CircuitPool?
+    /// Packets for circuit routes that wait for the first circuit.
+    var circuitBacklog = CircuitQueues<IPv4Address>()
+    /// The flows this node delivers as a circuit's last hop.
+    var anonymousNAT = AnonymousNAT()
+
     public init(settings: NodeSettings, manager: SessionManager, recordSigner: consuming SigningKey, authority: AuthorityCertificate,
                 drops: DropCounters, random: any RandomSource, now: Instant) {
         self.settings = settings
         self.manager = manager
         manager.configuredContacts = Set(settings.bootstrap.map(\.publicKey))
         certificate = manager.certificate
+        self.authority = authority
         self.recordSigner = recordSigner
         self.drops = drops
         var random = random
@@ -116,6 +134,7 @@ public final class Node {
         var sessionActions: [SessionAction] = []
         manager.start(now: now, into: &sessionActions)
         startDHT(savedContacts: savedContacts, now: now, into: &sessionActions)
+        startCircuits(now: now)
         finish(&sessionActions, now: now, into: &actions)
     }
 
@@ -142,6 +161,7 @@ public final class Node {
         beaconTimers(now: now)
         pingTimers(now: now, into: &sessionActions)
         relayTimers(now: now, into: &sessionActions)
+        circuitTimers(now: now, into: &sessionActions)
         finish(&sessionActions, now: now, into: &actions)
     }
 
@@ -168,6 +188,8 @@ public final class Node {
         if settings.lanBeacons { consider(nextBeacon) }
         for check in netChecks { consider(check.probe.nextDeadline()) }
         for ping in pings { consider(ping.deadline) }
+        if wantsDirectory { consider(nextDirectoryRequest) }
+        if circuitRelay != nil { consider(nextDescriptor) }
         return deadline
     }
 

@@ -23,11 +23,12 @@ public struct NodeSettings: Sendable {
     public var dht: DHTNode.Settings
     /// How long a packet to an unknown address waits for its owner's lookup.
     public var resolverPatience: Duration
+    public var circuits: CircuitSettings
 
     public init(interfaceName: String, listenPort: UInt16, dualStack: Bool = true, overlayIPv6: Bool = true,
                 bootstrap: [Contact] = [], advertise: [Endpoint] = [], stunServers: [HostPort] = [],
                 natKeepalive: Duration = .seconds(20), lanBeacons: Bool = false, dht: DHTNode.Settings = DHTNode.Settings(),
-                resolverPatience: Duration = AddressResolver.defaultPatience) {
+                resolverPatience: Duration = AddressResolver.defaultPatience, circuits: CircuitSettings = CircuitSettings()) {
         self.interfaceName = interfaceName
         self.listenPort = listenPort
         self.dualStack = dualStack
@@ -39,5 +40,27 @@ public struct NodeSettings: Sendable {
         self.lanBeacons = lanBeacons
         self.dht = dht
         self.resolverPatience = resolverPatience
+        self.circuits = circuits
+    }
+}
+
+/// Onion circuits (`[circuits]` and the routes `via = "circuit"`).
+public struct CircuitSettings: Sendable {
+    /// Whether this node relays others' circuits (its certificate must have the relay role).
+    public var relay: Bool
+    /// Hops in this node's own circuits.
+    public var hops: Int
+    /// Destinations this node reaches only through its circuits: it builds circuits when
+    /// there are any.
+    public var routes: [IPPrefix]
+    /// Whether packets a circuit's last hop delivers on behalf of an unknown sender are let
+    /// in here (anonymous traffic bypasses rules that go by who sends).
+    public var acceptAnonymous: Bool
+
+    public init(relay: Bool = false, hops: Int = 3, routes: [IPPrefix] = [], acceptAnonymous: Bool = false) {
+        self.relay = relay
+        self.hops = hops
+        self.routes = routes
+        self.acceptAnonymous = acceptAnonymous
     }
 }

@@ -50,6 +50,10 @@ public enum DataPath {
         /// for the control thread; `path` is how it came, for an answer that must go back
         /// the same way.
         case control(offset: Int, length: Int, link: PeerLink, path: Path)
+        /// An answer to a flow this node delivers for a circuit, at
+        /// `datagram[offset..<offset + length]`: for the control thread to send back into
+        /// the circuit (`RoutingSnapshot.isCircuitAnswer`).
+        case circuitAnswer(offset: Int, length: Int, link: PeerLink)
         /// A handshake message (initiation, response or cookie reply) at `datagram[offset...]`
         /// for the control thread.
         case handshake(offset: Int, path: Path)
@@ -146,6 +150,9 @@ public enum DataPath {
             return .drop(.destinationNotLocal)
         }
         link.noteReceived(bytes: ipLength, isData: true, now: now)
+        if snapshot.anonymousPorts != nil, snapshot.isCircuitAnswer(UnsafeRawBufferPointer(rebasing: plain[..<ipLength])) {
+            return .circuitAnswer(offset: base + offset, length: ipLength, link: link)
+        }
         return .deliver(offset: base + offset, length: ipLength)
     }
 }

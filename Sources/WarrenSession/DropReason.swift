@@ -31,6 +31,10 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
     case tunFull
     /// A punch notice or LAN beacon this node did not ask for, or cannot trust.
     case unsolicited
+    /// A packet a circuit carried that may not go on: to a destination outside the mesh or
+    /// one that does not accept anonymous traffic, or a flow the last hop cannot translate;
+    /// or a circuit message for a circuit this node does not have.
+    case circuitRefused
 
     public var description: String {
         switch self {
@@ -52,6 +56,7 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
         case .sendFailed: "send_failed"
         case .tunFull: "tun_full"
         case .unsolicited: "unsolicited"
+        case .circuitRefused: "circuit_refused"
         }
     }
 }

@@ -33,6 +33,10 @@ public struct RoutingSnapshot: Sendable {
     /// destinations a peer's packet may have here, so that a subnet router (or, later, an
     /// exit) is no open door to every network it can reach.
     var localDestinations: [IPPrefix] = []
+    /// The ports of this node's IPv4 address that a circuit's last hop translates flows to
+    /// (`AnonymousNAT` in WarrenCircuit), when it relays: answers to them are for the
+    /// control thread to send back into their circuits, not for the TUN device.
+    var anonymousPorts: (address: IPv4Address, ports: ClosedRange<UInt16>)?
 
     public static let empty = RoutingSnapshot()
 
@@ -71,6 +75,25 @@ public struct RoutingSnapshot: Sendable {
             i += 1
         }
         return false
+    }
+
+    /// Whether a delivered IPv4 packet answers a flow a circuit's last hop translated: to
+    /// this node's address, a TCP or UDP port or an ICMP echo reply identifier among
+    /// `anonymousPorts`, and no later fragment.
+    @inline(__always)
+    public func isCircuitAnswer(_ packet: UnsafeRawBufferPointer) -> Bool {
+        guard let reserved = anonymousPorts, packet.count >= IPPacket.ipv4HeaderMin, packet[0] >> 4 == 4,
+              UInt32(bigEndian: packet.loadUnaligned(fromByteOffset: 16, as: UInt32.self)) == reserved.address.value,
+              UInt16(bigEndian: packet.loadUnaligned(fromByteOffset: 6, as: UInt16.self)) & 0x1fff == 0 else { return false }
+        let header = Int(packet[0] & 0x0f) * 4
+        let port: Int
+        switch packet[9] {
+        case 6, 17: port = header + 2
+        case 1 where packet.count > header && packet[header] == 0: port = header + 4
+        default: return false
+        }
+        guard packet.count >= port + 2 else { return false }
+        return reserved.ports.contains(UInt16(bigEndian: packet.loadUnaligned(fromByteOffset: port, as: UInt16.self)))
     }
 
     public var routeCount: Int { hosts4.count + hosts6.count + subnets.count }

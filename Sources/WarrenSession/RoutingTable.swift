@@ -39,6 +39,10 @@ struct RoutingTable {
         snapshot.localDestinations = localDestinations
     }
 
+    mutating func reserve(anonymousPorts ports: ClosedRange<UInt16>, of address: IPv4Address) {
+        snapshot.anonymousPorts = (address, ports)
+    }
+
     /// Replaces what the peers keyed by `changed` put in the snapshot with their `current`
     /// entries (nil for a peer gone or without a session).
     mutating func update(_ changed: some Sequence<Key32>, current: (Key32) -> Entry?) {

@@ -133,6 +133,20 @@ public final class SessionManager {
             inbound: peer.keys.all.map { RoutingSnapshot.Inbound(keypair: $0, endpoint: peer.paths.endpoint) })
     }
 
+    /// From now on the packet threads hand answers to `ports` of this node's IPv4 address to
+    /// the control thread (a circuit relay's translations, `DataPath.Inbound.circuitAnswer`).
+    public func reserveAnonymousPorts(_ ports: ClosedRange<UInt16>) {
+        guard case .v4(let address) = certificate.body.ipv4.address else { return }
+        routing.reserve(anonymousPorts: ports, of: address)
+        routingVersion &+= 1
+    }
+
+    /// The peer with a session whose certificate owns `address`, as the packet threads
+    /// route it (as of the last snapshot).
+    public func owner(of address: IPAddress) -> PeerLink? {
+        routing.snapshot.route(to: address)?.link
+    }
+
     /// `peer`'s routes, keys or paths changed: the next snapshot takes them in.
     func routingChanged(_ peer: Peer) {
         routingChanges.insert(peer.publicKey)

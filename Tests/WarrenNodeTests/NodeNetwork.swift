@@ -45,18 +45,19 @@ final class NodeNetwork {
                                                      notBefore: 0, notAfter: 100_000)
     }
 
-    /// Adds a member at 192.0.2.`host`:51820 with overlay address 10.8.0.`host`; `staticPeers`
-    /// and `bootstrap` are earlier members' indices. A `foreign` member belongs to another
-    /// network (another CA, the same address plan). `adjust` changes its settings.
+    /// Adds a member at `endpoint`, by default 192.0.2.`host`:51820, with overlay address
+    /// 10.8.0.`host`; `staticPeers` and `bootstrap` are earlier members' indices. A `foreign`
+    /// member belongs to another network (another CA, the same address plan). `adjust`
+    /// changes its settings.
     @discardableResult
-    func add(_ name: String, host: UInt8, roles: Roles = [], staticPeers: [Int] = [], bootstrap: [Int] = [],
-             foreign: Bool = false, adjust: (inout NodeSettings) -> Void = { _ in }) -> Int {
+    func add(_ name: String, host: UInt8, endpoint: Endpoint? = nil, roles: Roles = [], staticPeers: [Int] = [],
+             bootstrap: [Int] = [], foreign: Bool = false, adjust: (inout NodeSettings) -> Void = { _ in }) -> Int {
         let key = SigningKey(random: &rng)
         let prefix = IPPrefix("10.8.0.\(host)/16")!
         let certificate = foreign
             ? try! foreignCA.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: roles, subnets: [], notBefore: 0, notAfter: 100_000)
             : try! ca.sign(name: name, publicKey: key.publicKey, ipv4: prefix, roles: roles, subnets: [], notBefore: 0, notAfter: 100_000)
-        let endpoint = Endpoint("192.0.2.\(host):51820")!
+        let endpoint = endpoint ?? Endpoint("192.0.2.\(host):51820")!
         var settings = NodeSettings(interfaceName: "warren0", listenPort: 51820,
                                     bootstrap: bootstrap.map { Contact(publicKey: members[$0].certificate.publicKey, endpoint: members[$0].endpoint) })
         adjust(&settings)
@@ -201,6 +202,8 @@ final class NodeNetwork {
             delivered[to].append(Array(bytes[offset..<offset + length]))
         case .control(let offset, let length, let link, let path):
             handle(.packet(.control(Array(bytes[offset..<offset + length]), link: link, from: path)), at: to)
+        case .circuitAnswer(let offset, let length, let link):
+            handle(.packet(.circuitAnswer(Array(bytes[offset..<offset + length]), link: link)), at: to)
         case .stun:
             handle(.packet(.stun(datagram, from: source)), at: to)
         case .keepalive, .drop:

@@ -198,7 +198,7 @@ final class SessionHarness {
             if let probe = try? PathProbe(parsing: Array(bytes[offset..<offset + n])) {
                 manager.handleProbe(probe, from: link, path: path, now: now, into: &actions)
             }
-        case .keepalive:
+        case .keepalive, .circuitAnswer:
             captured.append(datagram)
         case .drop(let reason):
             dropped.append(reason)

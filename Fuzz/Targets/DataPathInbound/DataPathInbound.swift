@@ -87,7 +87,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             Fuzz.check(type != .handshakeInitiation && type != .handshakeResponse || inner > HandshakeInitiation.maxByteCount,
                        "handshake message of \(inner) bytes dropped")
             Fuzz.check(type != .cookieReply || inner > CookieReply.byteCount, "cookie reply of \(inner) bytes dropped")
-        case .deliver, .keepalive, .control:
+        case .deliver, .keepalive, .control, .circuitAnswer:
             Fuzz.check(false, "unauthenticated datagram accepted as \(verdict)")
         }
         Fuzz.check(notices.confirmed == nil && notices.roamed == nil, "unauthenticated datagram changed session state")
@@ -142,7 +142,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             if reason == .sourceNotOwned, let source = plaintext.withUnsafeBytes({ IPPacket.source($0) }) {
                 Fuzz.check(!net.alice.owns(source), "dropped a packet from \(source), which alice owns")
             }
-        case .handshake, .stun:
+        case .handshake, .stun, .circuitAnswer:
+            // Bob reserves no ports for circuits: nothing is an answer to one.
             Fuzz.check(false, "alice's transport packet handed to the control thread as \(verdict)")
         }
         Fuzz.check(notices.confirmed == nil && notices.roamed == nil, "a packet on a confirmed session changed its state")

@@ -1,8 +1,9 @@
-// Node.handle / handleTimeout: a whole node (alice, a relay, with a live session to bob)
+// Node.handle / handleTimeout: a whole node (alice, a relay that relays circuits, accepts
+// anonymous traffic and routes 10.8.3.0/24 through circuits, with a live session to bob)
 // fed any sequence of what reaches it: control messages from bob (directly or as if
 // relayed), handshakes, STUN and beacons from addresses of every class, packets to unknown
-// overlay addresses, control requests, time passing, and changes of the host's and the STUN
-// servers' addresses. Each operation is an op byte whose low three bits pick the kind and
+// overlay addresses or for circuits, answers to circuit flows, control requests, time
+// passing, and changes of the host's and the STUN servers' addresses. Each operation is an op byte whose low three bits pick the kind and
 // whose high bits pick among fixed choices, then a length (2 bytes) and that many bytes.
 //
 // Invariants (besides never trapping):
@@ -14,9 +15,10 @@
 // - State stays bounded: at most the manager's `peerLimit` proven peers and `maxProspects`
 //   prospects, and the DHT table's capacity; every reply answers a request that was asked,
 //   once.
-// - What the node writes into the TUN device is an ICMP error addressed to this host.
+// - What the node writes into the TUN device is an IPv4 packet addressed to this host.
 import FuzzFixtures
 import FuzzSupport
+import WarrenCircuit
 import WarrenCrypto
 import WarrenDHT
 import WarrenNAT
@@ -66,6 +68,11 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
         ("beacon-from-carol", encode([(3 | 1 << 3, beacon), (5, [])])),
         ("unroutable-then-time", encode([(4, [9]), (6, [255]), (6, [255])])),
         ("netcheck-with-addresses", encode([(7, []), (7 | 1 << 3, []), (5 | 3 << 3, []), (6, [200])])),
+        ("circuit-create", encode([(0, CircuitMessage(kind: .create, circuitID: 9, body: Array(repeating: 4, count: 48)).encoded)])),
+        ("directory-request", encode([(0, DirectoryMessage.request.encoded), (6, [100])])),
+        ("anonymous-delivery", encode([(0, AnonymousDelivery.encode(ipv4Packet(from: [10, 8, 0, 2], to: [10, 8, 0, 1], payload: [0, 53, 0, 53, 0, 8, 0, 0])))])),
+        ("via-circuit-then-time", encode([(4 | 4 << 3, [3, 0, 53, 0, 53, 0, 8, 0, 0]), (6, [255]), (6, [255])])),
+        ("circuit-answer", encode([(4 | 8 << 3, [1, 0, 53, 0xee, 0x48, 0, 8, 0, 0])])),
     ])
     return 0
 }
@@ -75,8 +82,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var ops = Operations(bytes: ArraySlice(Fuzz.bytes(data, size)))
     let (alice, bob) = net.establishedPair()
     let bobLink = link(from: bob, at: alice)
+    let circuits = CircuitSettings(relay: true, routes: [IPPrefix("10.8.3.0/24")!], acceptAnonymous: true)
     let node = Node(settings: NodeSettings(interfaceName: "warren0", listenPort: 51820,
-                                           stunServers: [HostPort("stun.example.net:3478")!], lanBeacons: true),
+                                           stunServers: [HostPort("stun.example.net:3478")!], lanBeacons: true, circuits: circuits),
                     manager: alice, recordSigner: net.aliceKey(), authority: net.authority, drops: DropCounters(),
                     random: SeededRandom(seed: 5), now: net.now.instant)
     var now = net.now
@@ -108,8 +116,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             node.handle(.beacon(bytes, arrival: arrival), now: now, into: &actions)
         case 4:
             let address = IPv4Address(10, 8, UInt8(choice & 3), bytes.first ?? 2)
-            let packet = ipv4Packet(to: address, payload: Array(bytes.dropFirst()))
-            node.handle(.packet(.unroutable(address, packet: packet)), now: now, into: &actions)
+            switch choice >> 2 & 3 {
+            case 0:
+                node.handle(.packet(.unroutable(address, packet: ipv4Packet(to: address, payload: Array(bytes.dropFirst())))), now: now,
+                            into: &actions)
+            case 1:
+                node.handle(.packet(.viaCircuit(ipv4Packet(to: address, payload: Array(bytes.dropFirst())))), now: now, into: &actions)
+            default:
+                // An answer from bob to a flow alice may have delivered as a last hop.
+                let answer = ipv4Packet(from: [10, 8, 0, 2], to: [10, 8, 0, 1], payload: Array(bytes.dropFirst()))
+                node.handle(.packet(.circuitAnswer(answer, link: bobLink)), now: now, into: &actions)
+            }
         case 5:
             nextID += 1
             asked.insert(nextID)
@@ -152,8 +169,8 @@ func check(_ actions: inout [NodeAction], node: Node, heardFrom: Set<Endpoint>, 
         case .reply(let id, _):
             Fuzz.check(asked.contains(id) && answered.insert(id).inserted, "a reply to request \(id), not asked or answered twice")
         case .writeTUN(let packet):
-            Fuzz.check(packet.count >= 20 && packet[0] >> 4 == 4 && packet[9] == 1 && Array(packet[16..<20]) == net.alice.body.ipv4.address.bytes,
-                       "a packet into the TUN device that is no ICMP error for this host")
+            Fuzz.check(packet.count >= 20 && packet[0] >> 4 == 4 && Array(packet[16..<20]) == net.alice.body.ipv4.address.bytes,
+                       "a packet into the TUN device that is not for this host")
         default:
             break
         }
@@ -180,8 +197,12 @@ func link(from bob: SessionManager, at alice: SessionManager) -> PeerLink {
     return link
 }
 
-/// An IPv4 packet from this host (alice, 10.8.0.1) to `destination`.
+/// A UDP packet (if the payload holds a UDP header) from this host (alice, 10.8.0.1) to `destination`.
 func ipv4Packet(to destination: IPv4Address, payload: [UInt8]) -> [UInt8] {
+    ipv4Packet(from: [10, 8, 0, 1], to: destination.bytes, payload: payload)
+}
+
+func ipv4Packet(from source: [UInt8], to destination: [UInt8], payload: [UInt8]) -> [UInt8] {
     let total = 20 + payload.count
-    return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, 64, 17, 0, 0] + [10, 8, 0, 1] + destination.bytes + payload
+    return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, 64, 17, 0, 0] + source + destination + payload
 }

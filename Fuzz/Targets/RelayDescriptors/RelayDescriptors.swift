@@ -1,5 +1,6 @@
 // RelayDescriptor(parsing:) and verify(authority:now:): a relay's signed descriptor, as any
-// member can store it in the DHT or gossip it.
+// member can store it in the DHT or gossip it; and DirectoryMessage(parsing:), which
+// carries descriptors between nodes (an input starting 0x07 is read as one).
 //
 // Invariants:
 // - A decoded descriptor re-encodes to exactly the input bytes, within its limits (1–2 onion
@@ -7,6 +8,8 @@
 // - Only a descriptor carol (a relay of the fixture CA) signed verifies: a fuzzer cannot
 //   sign, so anything else accepted is a forgery; what verifies names carol's key and one of
 //   the onion keys the descriptor carries.
+// - A directory message is a bare request or a descriptor message whose descriptor decodes
+//   on its own, and re-encodes to its input.
 import FuzzFixtures
 import FuzzSupport
 import WarrenCircuit
@@ -28,13 +31,26 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
                         endpoints: [Endpoint("198.51.100.3:51820")!, Endpoint("[2001:db8::3]:51820")!],
                         publishedAt: now, expiresAt: now + 3600).encoded,
     ]
-    Fuzz.writeSeedsIfRequested(genuine.enumerated().map { ("carol-\($0.offset)", $0.element) })
+    Fuzz.writeSeedsIfRequested(genuine.enumerated().map { ("carol-\($0.offset)", $0.element) } + [
+        ("directory-request", DirectoryMessage.request.encoded),
+        ("directory-carol", [DirectoryMessage.controlKind, 2] + genuine[1]),
+    ])
     return 0
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Fuzz.bytes(data, size)
+    if bytes.first == DirectoryMessage.controlKind {
+        guard let message = try? DirectoryMessage(parsing: bytes) else { return 0 }
+        Fuzz.check(message.encoded == bytes, "directory message does not re-encode to its input")
+        if case .descriptor(let descriptor) = message {
+            Fuzz.check((try? RelayDescriptor(parsing: Array(bytes.dropFirst(2)))) == descriptor, "descriptor message's descriptor misread")
+        } else {
+            Fuzz.check(bytes == [DirectoryMessage.controlKind, 1], "\(bytes) read as a request")
+        }
+        return 0
+    }
     guard let descriptor = try? RelayDescriptor(parsing: bytes) else { return 0 }
     Fuzz.check(descriptor.encoded == bytes, "descriptor does not re-encode to its input")
     Fuzz.check((1...2).contains(descriptor.onionKeys.count) && (1...4).contains(descriptor.endpoints.count),

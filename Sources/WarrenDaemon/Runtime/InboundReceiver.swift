@@ -87,6 +87,8 @@ public struct InboundReceiver {
         case .control(let offset, let length, let link, let path):
             let message = Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length]))
             sink.post(.control(message, link: link, from: path))
+        case .circuitAnswer(let offset, let length, let link):
+            sink.post(.circuitAnswer(Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length])), link: link))
         case .handshake(let offset, let path):
             let message = UnsafeRawBufferPointer(rebasing: datagram[offset...])
             switch admission.check(message, from: path, now: now, backlog: { sink.unauthenticatedBacklog() }) {

@@ -52,7 +52,7 @@ extension MeshSimulation {
             handle(.packet(.control(Array(bytes[offset..<offset + length]), link: link, from: path)), at: h)
         case .stun: handle(.packet(.stun(datagram, from: source)), at: h)
         case .deliver(let offset, let length): delivered(Array(bytes[offset..<offset + length]), at: h)
-        case .keepalive, .drop: break
+        case .keepalive, .drop, .circuitAnswer: break
         }
     }
 

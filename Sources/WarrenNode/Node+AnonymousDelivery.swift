@@ -1,0 +1,56 @@
+import WarrenCircuit
+import WarrenPKI
+import WarrenSession
+import WarrenWire
+
+/// The far end of a circuit. Its last hop translates each packet to leave from its own
+/// address (`AnonymousNAT`) and hands it to the destination over their session
+/// (`AnonymousDelivery`), finding the destination in the DHT like any other peer; the
+/// destination takes it only with `circuits.accept_anonymous`; its answers come back to the
+/// last hop as ordinary packets, which its receive path hands over (`circuitAnswer`) to be
+/// mapped back into their circuit. Only destinations in the mesh: exits come later.
+extension Node {
+    /// As a circuit's last hop: a packet that left its circuit here.
+    func deliverAnonymously(_ packet: [UInt8], from circuit: CircuitRelay.Link, now: Moment, into actions: inout [SessionAction]) {
+        var translated = packet
+        guard case .v4(let own) = certificate.body.ipv4.address, let flow = IPv4Flow(of: packet), flow.destination != own,
+              authority.body.ipv4.network.contains(.v4(flow.destination)),
+              let destination = anonymousNAT.outbound(&translated, on: circuit, own: own, now: now.instant, random: &random) else {
+            drops.count(.circuitRefused)
+            return
+        }
+        let message = AnonymousDelivery.encode(translated)
+        if let link = manager.owner(of: .v4(destination)) {
+            manager.hold(packet: message, for: link, now: now, into: &actions)
+        } else {
+            resolve(destination, packet: message, now: now, into: &actions)
+        }
+    }
+
+    /// As a circuit's last hop: an answer to a flow it translated, from the receive path.
+    func handleCircuitAnswer(_ packet: [UInt8], now: Moment, into actions: inout [SessionAction]) {
+        var answer = packet
+        guard let relay = circuitRelay, let circuit = anonymousNAT.inbound(&answer, now: now.instant),
+              let action = relay.reply(answer, on: circuit, now: now.instant) else {
+            drops.count(.circuitRefused)
+            return
+        }
+        perform([action], now: now, into: &actions)
+    }
+
+    /// As a destination: a packet a circuit's last hop delivered. It must come from the last
+    /// hop's own address (answers go back there) to this node's.
+    func handleAnonymousDelivery(_ bytes: [UInt8], from link: PeerLink) {
+        guard settings.circuits.acceptAnonymous else {
+            drops.count(.circuitRefused)
+            return
+        }
+        guard let packet = AnonymousDelivery.packet(in: bytes), let flow = IPv4Flow(of: packet),
+              case .v4(let own) = certificate.body.ipv4.address, flow.destination == own,
+              case .v4(let lastHop) = link.certificate.body.ipv4.address, flow.source == lastHop else {
+            drops.count(.malformed)
+            return
+        }
+        effects.append(.writeTUN(packet))
+    }
+}

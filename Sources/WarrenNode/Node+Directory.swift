@@ -1,0 +1,130 @@
+import WarrenCircuit
+import WarrenCrypto
+import WarrenPKI
+import WarrenSession
+import WarrenWire
+
+/// The relay directory (see `DirectoryMessage`). A relay signs a descriptor of itself every
+/// hour and when its onion keys rotate, and passes it, and every descriptor new to it, to
+/// the relays it has sessions with. A node that builds circuits or relays asks several
+/// relays for their lists and keeps the union (`RelayDirectory`): one source alone could
+/// steer its circuits by leaving relays out.
+extension Node {
+    static let descriptorInterval: Duration = .seconds(3600)
+    /// How soon a relay that has no endpoint to publish yet tries again.
+    static let descriptorRetry: Duration = .seconds(10)
+    static let descriptorLifetimeSeconds: UInt64 = 3 * 3600
+    /// How often the lists are asked for again once the directory is complete, and how
+    /// soon while it is not.
+    static let directoryInterval: Duration = .seconds(1800)
+    static let directoryRetry: Duration = .seconds(10)
+    /// Sources asked each time: more than `RelayDirectory.minimumSources`, so one that does
+    /// not answer leaves the directory complete.
+    static let directorySourcesAsked = 5
+    /// A relay answers each node's requests for its list at this rate: every answer is a
+    /// message per relay listed.
+    static let directoryRequestsPerSecond = 1.0 / 60
+    static let directoryBurst = 3.0
+
+    var wantsDirectory: Bool { circuitRelay != nil || circuitPool != nil }
+
+    func directoryTimers(now: Moment, into actions: inout [SessionAction]) {
+        relayDirectory.expire(now: now.unixSeconds)
+        if let relay = circuitRelay, relay.rotateOnionKeys(now: now.unixSeconds) || now.instant >= nextDescriptor {
+            publishDescriptor(of: relay, now: now, into: &actions)
+        }
+        if now.instant >= nextDirectoryRequest { requestDirectory(now: now, into: &actions) }
+    }
+
+    /// Signs this relay's descriptor and gives it to the relays it has sessions with.
+    func publishDescriptor(of relay: CircuitRelay, now: Moment, into actions: inout [SessionAction]) {
+        let endpoints = Array(candidates().prefix(RelayDescriptor.maxEndpoints))
+        guard !endpoints.isEmpty else {
+            nextDescriptor = now.instant + Self.descriptorRetry
+            return
+        }
+        let descriptor = RelayDescriptor(signing: recordSigner, certificate: certificate, onionKeys: relay.onionKeys.published,
+                                         endpoints: endpoints, publishedAt: now.unixSeconds,
+                                         expiresAt: now.unixSeconds + Self.descriptorLifetimeSeconds)
+        ownDescriptor = descriptor
+        nextDescriptor = now.instant + Self.descriptorInterval
+        log(.debug, "relay descriptor published", [.count: "\(connectedRelays(now: now).count) relays told"])
+        gossip(descriptor, except: [], now: now, into: &actions)
+    }
+
+    /// Asks relays for their lists: those with a session first (the bootstrap nodes at the
+    /// start), then listed ones, in a random order so no relay is everyone's first source.
+    /// A relay gives its own descriptor with the request: sessions to other relays may have
+    /// come up only after it published.
+    func requestDirectory(now: Moment, into actions: inout [SessionAction]) {
+        nextDirectoryRequest = now.instant + (relayDirectory.isComplete ? Self.directoryInterval : Self.directoryRetry)
+        var connected = connectedRelays(now: now)
+        var listed = relayDirectory.relays(now: now.unixSeconds).map(\.node)
+            .filter { $0 != certificate.publicKey && !connected.contains($0) }
+        random.shuffle(&connected)
+        random.shuffle(&listed)
+        for source in (connected + listed).prefix(Self.directorySourcesAsked) {
+            let endpoint = relayDirectory.endpoints(of: source).first
+            if let own = ownDescriptor {
+                manager.sendControl(DirectoryMessage.descriptor(own).encoded, to: source, endpoint: endpoint, now: now, into: &actions)
+            }
+            manager.sendControl(DirectoryMessage.request.encoded, to: source, endpoint: endpoint, now: now, into: &actions)
+        }
+    }
+
+    /// A directory message from an authenticated peer.
+    func handleDirectory(_ bytes: [UInt8], from link: PeerLink, now: Moment, into actions: inout [SessionAction]) {
+        guard let message = try? DirectoryMessage(parsing: bytes) else {
+            drops.count(.malformed)
+            return
+        }
+        switch message {
+        case .request:
+            // Only a relay keeps a list worth giving.
+            guard let own = ownDescriptor else { return }
+            guard directoryLimits.allow(link.publicKey, now: now.instant) else {
+                drops.count(.rateLimited)
+                return
+            }
+            for descriptor in [own] + relayDirectory.descriptors(now: now.unixSeconds) {
+                manager.sendControl(DirectoryMessage.descriptor(descriptor).encoded, to: link.publicKey, endpoint: nil, now: now,
+                                    into: &actions)
+            }
+        case .descriptor(let descriptor):
+            // Lists come from relays only: a member cannot fill others' directories, and
+            // whatever a relay gives must still be signed by a relay the CA certified.
+            guard wantsDirectory, link.certificate.body.roles.contains(.relay) else {
+                drops.count(.unsolicited)
+                return
+            }
+            // Its own comes back from those it gave it to; it is no hop of its own circuits.
+            guard (try? UncheckedCertificate(parsing: descriptor.certificate))?.body.publicKey != certificate.publicKey else { return }
+            switch relayDirectory.add(descriptor, from: link.publicKey, authority: authority, now: now.unixSeconds) {
+            case .added, .updated:
+                if circuitRelay != nil { gossip(descriptor, except: [link.publicKey], now: now, into: &actions) }
+            case .refused(let error):
+                drops.count(.malformed)
+                log(.debug, "relay descriptor refused", [.peer: link.name, .reason: "\(error)"])
+            case .unchanged, .full:
+                break
+            }
+        }
+    }
+
+    /// The relays this node has a working session with: its sources and gossip partners.
+    func connectedRelays(now: Moment) -> [Key32] {
+        let candidates = settings.bootstrap.map(\.publicKey) + relayDirectory.relays(now: now.unixSeconds).map(\.node)
+        var seen: Set<Key32> = [certificate.publicKey]
+        return candidates.filter { seen.insert($0).inserted && manager.isConnected($0, now: now.instant) }
+    }
+
+    /// Passes `descriptor` on to the relays with a session, but not back to where it came
+    /// from or to the relay it describes.
+    private func gossip(_ descriptor: RelayDescriptor, except excluded: Set<Key32>, now: Moment, into actions: inout [SessionAction]) {
+        let message = DirectoryMessage.descriptor(descriptor).encoded
+        let subject = try? UncheckedCertificate(parsing: descriptor.certificate).body.publicKey
+        for relay in connectedRelays(now: now) where !excluded.contains(relay) && relay != subject {
+            manager.sendControl(message, to: relay, endpoint: nil, now: now, into: &actions)
+        }
+    }
+}

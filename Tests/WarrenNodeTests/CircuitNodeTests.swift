@@ -1,0 +1,131 @@
+import Testing
+import WarrenCircuit
+import WarrenCrypto
+@testable import WarrenNode
+import WarrenPKI
+import WarrenSession
+import WarrenWire
+
+/// Whole nodes building circuits through relays and carrying packets to a mesh destination
+/// through them (`Node+Circuits`, `Node+Directory`, `Node+AnonymousDelivery`).
+@Suite("Circuits between nodes")
+struct CircuitNodeTests {
+    /// Five relays, each in its own underlay /16 (so any three make a path), a destination
+    /// that accepts anonymous traffic, and a sender whose route to it goes through circuits.
+    struct Lab {
+        let net = NodeNetwork()
+        var relays: [Int] = []
+        var destination = 0
+        var sender = 0
+
+        init(acceptAnonymous: Bool = true) {
+            for i in 0..<5 {
+                let endpoint = Endpoint("172.\(16 + i).0.1:51820")!
+                relays.append(net.add("r\(i)", host: UInt8(1 + i), endpoint: endpoint, roles: .relay, bootstrap: relays) {
+                    $0.advertise = [endpoint]
+                    $0.circuits.relay = true
+                })
+            }
+            destination = net.add("d", host: 40, bootstrap: [relays[0]]) { $0.circuits.acceptAnonymous = acceptAnonymous }
+            let route = IPPrefix("10.8.0.40/32")!
+            sender = net.add("s", host: 50, bootstrap: Array(relays.prefix(3))) { $0.circuits.routes = [route] }
+            for i in net.members.indices { net.start(i) }
+            net.run(for: .seconds(15))
+        }
+
+        func member(_ i: Int) -> Node { net.members[i].node }
+        func address(_ i: Int) -> IPv4Address { net.members[i].ipv4 }
+    }
+
+    @Test("relays learn each other's descriptors and the sender's directory is complete")
+    func directory() {
+        let lab = Lab()
+        for r in lab.relays {
+            #expect(lab.member(r).relayDirectory.relays(now: lab.net.now.unixSeconds).count == 4, "r\(r) knows the other four")
+        }
+        #expect(lab.member(lab.sender).relayDirectory.isComplete)
+        #expect(lab.member(lab.sender).relayDirectory.relays(now: lab.net.now.unixSeconds).count == 5)
+        #expect(lab.member(lab.destination).relayDirectory.relays(now: lab.net.now.unixSeconds).isEmpty, "no circuits, no list")
+    }
+
+    @Test("the sender builds a circuit in use and a spare, three hops each, and each hop knows only its neighbours")
+    func builds() throws {
+        let lab = Lab()
+        let pool = try #require(lab.member(lab.sender).circuitPool)
+        #expect(pool.circuits.count == CircuitPool.readyCount)
+        let relayed = lab.relays.map { lab.member($0).circuitRelay?.circuitCount ?? 0 }
+        #expect(relayed.reduce(0, +) == CircuitPool.readyCount * 3)
+        let sender = lab.net.members[lab.sender].certificate.publicKey
+        for circuit in pool.circuits.values {
+            #expect(circuit.path.count == 3)
+            #expect(CircuitPath.isValid(circuit.path, excluding: [sender]))
+            // Each hop knows the hop before and the hop after, and no more: the sender only
+            // at the guard, and nobody the destination (the route is the last hop's job).
+            let hops = circuit.path.map(\.node)
+            let expected = [(sender, hops[1]), (hops[0], hops[2]), (hops[1], nil)]
+            for (hop, (previous, next)) in zip(hops, expected) {
+                let relay = lab.relays.first { lab.net.members[$0].certificate.publicKey == hop }!
+                #expect(lab.member(relay).circuitRelay!.neighbours.contains { $0.previous == previous && $0.next == next })
+                #expect(!lab.member(relay).circuitRelay!.neighbours.contains { $0.previous == sender } || hop == hops[0])
+            }
+        }
+        #expect(lab.net.logs(at: lab.sender).contains { $0.message == "circuit built" && $0.fields[.count] == "3 hops" })
+    }
+
+    @Test("a ping goes through a circuit and its answer comes back; the destination sees only the last hop")
+    func ping() throws {
+        let lab = Lab()
+        let request = icmpEcho(from: lab.address(lab.sender), to: lab.address(lab.destination), identifier: 0x1234, sequence: 1)
+        lab.net.handle(.packet(.viaCircuit(request)), at: lab.sender)
+        let arrived = try #require(lab.net.delivered[lab.destination].last)
+        let flow = try #require(IPv4Flow(of: arrived))
+        #expect(flow.destination == lab.address(lab.destination))
+        let lastHops = lab.relays.map(lab.address)
+        #expect(lastHops.contains(flow.source), "from a relay's own address, not the sender's")
+        #expect(checksumsHold(arrived))
+
+        // The destination's host answers, as its kernel would.
+        lab.net.send(echoReply(to: arrived), from: lab.destination)
+        let answer = try #require(lab.net.delivered[lab.sender].last)
+        let back = try #require(IPv4Flow(of: answer))
+        #expect(back.source == lab.address(lab.destination) && back.destination == lab.address(lab.sender))
+        #expect(back.destinationPort == 0x1234, "the sender's own identifier again")
+        #expect(answer[20] == 0, "an echo reply")
+        #expect(checksumsHold(answer))
+    }
+
+    @Test("a destination that does not accept anonymous traffic drops what a last hop delivers")
+    func refused() {
+        let lab = Lab(acceptAnonymous: false)
+        let request = icmpEcho(from: lab.address(lab.sender), to: lab.address(lab.destination), identifier: 7, sequence: 1)
+        lab.net.handle(.packet(.viaCircuit(request)), at: lab.sender)
+        #expect(lab.net.delivered[lab.destination].isEmpty)
+        #expect(lab.member(lab.destination).drops[.circuitRefused] == 1)
+    }
+}
+
+/// An ICMP echo request with its checksums right.
+func icmpEcho(from source: IPv4Address, to destination: IPv4Address, identifier: UInt16, sequence: UInt16) -> [UInt8] {
+    var packet: [UInt8] = [0x45, 0, 0, 36, 0, 0, 0x40, 0, 64, 1, 0, 0] + source.bytes + destination.bytes
+    packet += [8, 0, 0, 0, UInt8(identifier >> 8), UInt8(identifier & 0xff), UInt8(sequence >> 8), UInt8(sequence & 0xff)]
+    packet += [0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4]
+    IPv4Flow(of: packet)!.write(into: &packet)
+    return packet
+}
+
+/// What a host answers to `request`, an echo request: addresses swapped, type 0.
+func echoReply(to request: [UInt8]) -> [UInt8] {
+    var reply = request
+    reply[20] = 0
+    var flow = IPv4Flow(of: request)!
+    swap(&flow.source, &flow.destination)
+    flow.write(into: &reply)
+    return reply
+}
+
+/// Whether the IPv4 header checksum and the ICMP checksum of `packet` verify.
+func checksumsHold(_ packet: [UInt8]) -> Bool {
+    packet.withUnsafeBytes { p in
+        InternetChecksum.verifies(UnsafeRawBufferPointer(rebasing: p[0..<20])) && InternetChecksum.verifies(UnsafeRawBufferPointer(rebasing: p[20...]))
+    }
+}
