@@ -62,7 +62,7 @@ let package = Package(
         // Wiring: config, threads, control socket.
         .target(name: "WarrenDaemon",
                 dependencies: [
-                    "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenNode", "WarrenLinux",
+                    "WarrenCircuit", "WarrenCrypto", "WarrenWire", "WarrenPKI", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenNode", "WarrenLinux",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "TOMLKit", package: "TOMLKit"),
                 ],

@@ -32,6 +32,8 @@ public final class CircuitPool {
         public let path: [CircuitRelayInfo]
         public let builtAt: Instant
         public let buildTime: Duration
+        /// The round trip to the last hop, as its extend took while the circuit was built.
+        public let roundTrip: Duration
         public internal(set) var bytesSent = 0
         public internal(set) var bytesReceived = 0
         let origin: CircuitOrigin
@@ -53,7 +55,7 @@ public final class CircuitPool {
     public let hops: Int
     public private(set) var guards: GuardSet
     public private(set) var circuits: [Link: Circuit] = [:]
-    private var builds: [Link: (build: CircuitBuild, path: [CircuitRelayInfo], startedAt: Instant)] = [:]
+    private var builds: [Link: (build: CircuitBuild, path: [CircuitRelayInfo], startedAt: Instant, lastSentAt: Instant)] = [:]
     private var flows: [Int: (link: Link, lastUsed: Instant)] = [:]
     private var random: any RandomSource
     /// Whether the last attempt found no path, so it is reported once, not at every tick.
@@ -69,6 +71,16 @@ public final class CircuitPool {
     }
 
     public var buildingCount: Int { builds.count }
+
+    /// The circuit new flows go on now (to a destination none of its hops is).
+    public func newest(now: Instant) -> Circuit? {
+        circuits.values.filter { now.since($0.builtAt) < Self.replaceAfter }.max { $0.builtAt < $1.builtAt }
+    }
+
+    /// Flows on each circuit.
+    public var flowCounts: [Link: Int] {
+        flows.values.reduce(into: [:]) { $0[$1.link, default: 0] += 1 }
+    }
 
     /// Times out builds, lets old circuits go, and builds what is missing from `relays` (the
     /// directory's list), none of whose hops may be in `excluded` (this node, destinations).
@@ -98,7 +110,7 @@ public final class CircuitPool {
                 failed(path, .badReply(hop: 0), now: now, into: &events)
                 return
             }
-            builds[link] = (build, path, now.instant)
+            builds[link] = (build, path, now.instant, now.instant)
             events.append(.send(build.create, to: link.peer))
         }
     }
@@ -110,12 +122,14 @@ public final class CircuitPool {
         if let pending = builds[link] {
             switch pending.build.handle(message, random: &random) {
             case .send(let next):
+                builds[link]?.lastSentAt = now.instant
                 events.append(.send(next, to: peer))
             case .built:
                 builds[link] = nil
                 failuresInARow = 0
                 let took = now.instant.since(pending.startedAt)
-                circuits[link] = Circuit(link: link, path: pending.path, builtAt: now.instant, buildTime: took, origin: pending.build.origin)
+                circuits[link] = Circuit(link: link, path: pending.path, builtAt: now.instant, buildTime: took,
+                                         roundTrip: now.instant.since(pending.lastSentAt), origin: pending.build.origin)
                 if let rate = guards.recordBuild(through: peer, succeeded: true, now: now.unixSeconds) {
                     events.append(.guardUnreliable(peer, successRate: rate))
                 }

@@ -18,11 +18,14 @@ public struct CircuitRelayInfo: Hashable, Sendable {
     /// Its overlay address, from its certificate: a circuit whose hops include a packet's
     /// destination does not carry that packet.
     public let overlay: IPAddress?
+    /// Its certificate's name, for `warren circuits`.
+    public let name: String
 
     public init(node: Key32, onionKey: Key32, underlay: IPAddress, family: String? = nil, capacity: Int = 1,
-                overlay: IPAddress? = nil) {
+                overlay: IPAddress? = nil, name: String = "") {
         self.node = node
         self.overlay = overlay
+        self.name = name
         self.onionKey = onionKey
         self.underlay = underlay
         self.family = family

@@ -127,7 +127,8 @@ public struct RelayDescriptor: Hashable, Sendable {
             throw .noValidOnionKey
         }
         return CircuitRelayInfo(node: node.publicKey, onionKey: onion.key, underlay: endpoints[0].address,
-                                family: node.body.family, capacity: Int(node.body.capacity), overlay: node.body.ipv4.address)
+                                family: node.body.family, capacity: Int(node.body.capacity), overlay: node.body.ipv4.address,
+                                name: node.body.name)
     }
 }
 

@@ -13,6 +13,9 @@ import WarrenWire
 extension Node {
     /// The address a sender's packets carry inside a circuit instead of its own.
     static let anonymousSource = IPv4Address(0)
+    /// The largest packet a circuit carries: with three hops' tags and the headers it still
+    /// fits one underlay datagram of 1500 bytes.
+    public static let circuitMTU = 1360
 
     func startCircuits(now: Moment) {
         if settings.circuits.relay {
@@ -25,7 +28,8 @@ extension Node {
             }
         }
         if !settings.circuits.routes.isEmpty {
-            circuitPool = CircuitPool(hops: settings.circuits.hops, guards: GuardSet(), random: random.split())
+            circuitPool = CircuitPool(hops: settings.circuits.hops, guards: settings.circuits.guards, random: random.split())
+            manager.routeThroughCircuits(settings.circuits.routes)
         }
     }
 
@@ -40,6 +44,10 @@ extension Node {
         let relays = relayDirectory.isComplete ? relayDirectory.relays(now: now.unixSeconds) : []
         pool.maintain(relays: relays, excluding: [certificate.publicKey], now: now, into: &events)
         perform(events, now: now, into: &actions)
+        if pool.guards != savedGuards {
+            savedGuards = pool.guards
+            effects.append(.saveGuards(pool.guards))
+        }
     }
 
     /// A circuit message from a neighbour: for one of this node's own circuits, or for the
@@ -66,6 +74,12 @@ extension Node {
 
     /// A packet for a route through circuits, from the TUN device.
     func sendThroughCircuit(_ packet: [UInt8], now: Moment, into actions: inout [SessionAction]) {
+        guard packet.count <= Self.circuitMTU else {
+            // Written back into the TUN device, so TCP inside lowers its segment size at once.
+            drops.count(.circuitRefused)
+            if let tooBig = ICMPError.reply(.tooBig(mtu: UInt16(Self.circuitMTU)), to: packet) { effects.append(.writeTUN(tooBig)) }
+            return
+        }
         guard let pool = circuitPool, var flow = IPv4Flow(of: packet) else {
             drops.count(.circuitRefused)
             return
@@ -130,5 +144,39 @@ extension Node {
                 effects.append(.writeTUN(packet))
             }
         }
+    }
+}
+
+extension Node {
+    /// `warren circuits`: this node's own circuits, and counts of what it relays.
+    func circuitsReport(now: Moment) -> CircuitsReport {
+        let relays = relayDirectory.relays(now: now.unixSeconds)
+        let names = Dictionary(relays.map { ($0.node, $0.name) }, uniquingKeysWith: { first, _ in first })
+        var circuits: [CircuitsReport.Circuit] = []
+        var guardName: String?
+        if let pool = circuitPool {
+            let inUse = pool.newest(now: now.instant)?.link
+            let flows = pool.flowCounts
+            for circuit in pool.circuits.values.sorted(by: { $0.builtAt > $1.builtAt }) {
+                let roles = ["guard"] + Array(repeating: "middle", count: max(circuit.path.count - 2, 0)) + (circuit.path.count > 1 ? ["last"] : [])
+                let age = now.instant.since(circuit.builtAt)
+                circuits.append(CircuitsReport.Circuit(
+                    hops: zip(circuit.path, roles).map { CircuitsReport.Hop(name: $0.name, role: $1, publicKey: KeyText.publicKey($0.node)) },
+                    state: circuit.link == inUse ? "in use" : age >= CircuitPool.replaceAfter ? "draining" : "spare",
+                    ageSeconds: Int(age.nanosecondsValue / 1_000_000_000),
+                    buildMilliseconds: Double(circuit.buildTime.nanosecondsValue) / 1e6,
+                    roundTripMilliseconds: Double(circuit.roundTrip.nanosecondsValue) / 1e6,
+                    flows: flows[circuit.link, default: 0], sentBytes: circuit.bytesSent, receivedBytes: circuit.bytesReceived))
+            }
+            let listed = Set(relays.map(\.node))
+            guardName = pool.guards.current(listed: listed, now: now.unixSeconds).map { names[$0] ?? KeyText.publicKey($0) }
+        }
+        let relaying = circuitRelay.map { relay in
+            CircuitsReport.Relaying(circuits: relay.circuitCount, deliveries: anonymousNAT.count,
+                                    drops: Dictionary(uniqueKeysWithValues: relay.drops.map { ("\($0.key)", $0.value) }))
+        }
+        return CircuitsReport(routes: settings.circuits.routes.map(\.description), hops: settings.circuits.hops,
+                              relaysListed: relays.count, directoryComplete: relayDirectory.isComplete, guardName: guardName,
+                              building: circuitPool?.buildingCount ?? 0, circuits: circuits, relaying: relaying)
     }
 }

@@ -15,11 +15,12 @@ extension Node {
     static let descriptorRetry: Duration = .seconds(10)
     static let descriptorLifetimeSeconds: UInt64 = 3 * 3600
     /// How often the lists are asked for again once the directory is complete, and how
-    /// soon while it is not.
+    /// soon sources are asked afresh while it is not (some did not answer).
     static let directoryInterval: Duration = .seconds(1800)
     static let directoryRetry: Duration = .seconds(10)
-    /// Sources asked each time: more than `RelayDirectory.minimumSources`, so one that does
-    /// not answer leaves the directory complete.
+    /// Sources asked each round: more than `RelayDirectory.minimumSources`, so one that does
+    /// not answer leaves the directory complete. A joining node asks each as soon as its
+    /// session is up, not at the next round.
     static let directorySourcesAsked = 5
     /// A relay answers each node's requests for its list at this rate: every answer is a
     /// message per relay listed.
@@ -33,7 +34,13 @@ extension Node {
         if let relay = circuitRelay, relay.rotateOnionKeys(now: now.unixSeconds) || now.instant >= nextDescriptor {
             publishDescriptor(of: relay, now: now, into: &actions)
         }
-        if now.instant >= nextDirectoryRequest { requestDirectory(now: now, into: &actions) }
+        if now.instant >= nextDirectoryRequest {
+            nextDirectoryRequest = now.instant + (relayDirectory.isComplete ? Self.directoryInterval : Self.directoryRetry)
+            directoryAsked = []
+        }
+        if directoryAsked.count < Self.directorySourcesAsked, directoryAsked.isEmpty || !relayDirectory.isComplete {
+            requestDirectory(now: now, into: &actions)
+        }
     }
 
     /// Signs this relay's descriptor and gives it to the relays it has sessions with.
@@ -52,18 +59,18 @@ extension Node {
         gossip(descriptor, except: [], now: now, into: &actions)
     }
 
-    /// Asks relays for their lists: those with a session first (the bootstrap nodes at the
-    /// start), then listed ones, in a random order so no relay is everyone's first source.
-    /// A relay gives its own descriptor with the request: sessions to other relays may have
-    /// come up only after it published.
+    /// Asks relays not yet asked this round for their lists: those with a session first (the
+    /// bootstrap nodes at the start), then listed ones, in a random order so no relay is
+    /// everyone's first source. A relay gives its own descriptor with the request: sessions
+    /// to other relays may have come up only after it published.
     func requestDirectory(now: Moment, into actions: inout [SessionAction]) {
-        nextDirectoryRequest = now.instant + (relayDirectory.isComplete ? Self.directoryInterval : Self.directoryRetry)
-        var connected = connectedRelays(now: now)
+        var connected = connectedRelays(now: now).filter { !directoryAsked.contains($0) }
         var listed = relayDirectory.relays(now: now.unixSeconds).map(\.node)
-            .filter { $0 != certificate.publicKey && !connected.contains($0) }
+            .filter { $0 != certificate.publicKey && !connected.contains($0) && !directoryAsked.contains($0) }
         random.shuffle(&connected)
         random.shuffle(&listed)
-        for source in (connected + listed).prefix(Self.directorySourcesAsked) {
+        for source in (connected + listed).prefix(Self.directorySourcesAsked - directoryAsked.count) {
+            directoryAsked.insert(source)
             let endpoint = relayDirectory.endpoints(of: source).first
             if let own = ownDescriptor {
                 manager.sendControl(DirectoryMessage.descriptor(own).encoded, to: source, endpoint: endpoint, now: now, into: &actions)

@@ -11,6 +11,7 @@ extension Node {
         case .lookup(let address): startLookup(address, for: id, now: now, into: &actions)
         case .ping(let target, let count): startPing(target, count: count, for: id, now: now, into: &actions)
         case .netcheck: startNetCheck(for: id, now: now, into: &actions)
+        case .circuits: effects.append(.reply(id, .circuits(circuitsReport(now: now))))
         }
     }
 

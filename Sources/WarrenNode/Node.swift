@@ -93,10 +93,14 @@ public final class Node {
     var circuitRelay: CircuitRelay?
     var ownDescriptor: RelayDescriptor?
     var nextDescriptor: Instant = .zero
+    /// When the sources are next asked afresh, and those asked this round.
     var nextDirectoryRequest: Instant = .zero
+    var directoryAsked: Set<Key32> = []
     var directoryLimits = KeyedRateLimiter<Key32>(capacity: Node.directoryBurst, perSecond: Node.directoryRequestsPerSecond,
                                                   maxKeys: 1024)
     var circuitPool: CircuitPool?
+    /// The guards as last handed to the host to keep.
+    var savedGuards: GuardSet?
     /// Packets for circuit routes that wait for the first circuit.
     var circuitBacklog = CircuitQueues<IPv4Address>()
     /// The flows this node delivers as a circuit's last hop.

@@ -1,3 +1,4 @@
+public import WarrenCircuit
 public import WarrenDHT
 public import WarrenNAT
 public import WarrenSession
@@ -21,6 +22,8 @@ public enum NodeAction: Sendable {
     case sendBeacon([UInt8], on: BeaconLink)
     /// The DHT contacts to keep for the next start.
     case saveContacts([Contact])
+    /// The sender's guards to keep for the next start (`CircuitSettings.guards`).
+    case saveGuards(GuardSet)
     /// The answer to a control request.
     case reply(RequestID, NodeReply)
     case log(LogEvent)

@@ -12,6 +12,8 @@ public enum NodeRequest: Equatable, Sendable {
     /// Path probes to a peer, named by certificate name or overlay address.
     case ping(String, count: Int)
     case netcheck
+    /// This node's own circuits.
+    case circuits
 
     public static let maxPingCount = 100
 
@@ -27,6 +29,7 @@ public enum NodeRequest: Equatable, Sendable {
             let count = Int(words[2]) ?? 3
             return .success(.ping(String(words[1]), count: max(1, min(count, maxPingCount))))
         case ("netcheck", 1): return .success(.netcheck)
+        case ("circuits", 1): return .success(.circuits)
         default: return .failure(RequestError("unknown request"))
         }
     }
@@ -43,4 +46,5 @@ public enum NodeReply: Sendable {
     case lookup(LookupReport)
     case ping(PingReport)
     case netcheck(NetCheckReport)
+    case circuits(CircuitsReport)
 }

@@ -1,3 +1,4 @@
+public import WarrenCircuit
 public import WarrenDHT
 public import WarrenWire
 
@@ -56,11 +57,15 @@ public struct CircuitSettings: Sendable {
     /// Whether packets a circuit's last hop delivers on behalf of an unknown sender are let
     /// in here (anonymous traffic bypasses rules that go by who sends).
     public var acceptAnonymous: Bool
+    /// The guards of the last run (`NodeAction.saveGuards`): a sender keeps its guard for
+    /// months, across restarts.
+    public var guards: GuardSet
 
-    public init(relay: Bool = false, hops: Int = 3, routes: [IPPrefix] = [], acceptAnonymous: Bool = false) {
+    public init(relay: Bool = false, hops: Int = 3, routes: [IPPrefix] = [], acceptAnonymous: Bool = false, guards: GuardSet = GuardSet()) {
         self.relay = relay
         self.hops = hops
         self.routes = routes
         self.acceptAnonymous = acceptAnonymous
+        self.guards = guards
     }
 }

@@ -12,6 +12,8 @@ public enum DataPath {
         case send(offset: Int, length: Int, endpoint: Endpoint, link: PeerLink)
         /// No usable session: hand the packet to the control thread to hold during a handshake.
         case needsSession(PeerLink)
+        /// A destination reached through circuits only: hand the packet to the control thread.
+        case viaCircuit
         /// No peer owns the destination.
         case drop(DropReason)
     }
@@ -23,6 +25,7 @@ public enum DataPath {
                                 snapshot: borrowing RoutingSnapshot, now: Instant) -> Outbound {
         let packet = UnsafeRawBufferPointer(rebasing: buffer[payloadOffset..<payloadOffset + count])
         guard let destination = IPPacket.destination(packet) else { return .drop(.malformed) }
+        if !snapshot.circuitRoutes.isEmpty, snapshot.isCircuitRoute(destination) { return .viaCircuit }
         guard let route = snapshot.route(to: destination) else {
             return .drop(destination.isMulticast ? .multicast : .noRoute)
         }

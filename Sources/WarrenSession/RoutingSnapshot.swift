@@ -37,6 +37,9 @@ public struct RoutingSnapshot: Sendable {
     /// (`AnonymousNAT` in WarrenCircuit), when it relays: answers to them are for the
     /// control thread to send back into their circuits, not for the TUN device.
     var anonymousPorts: (address: IPv4Address, ports: ClosedRange<UInt16>)?
+    /// Destinations this node reaches through its circuits only, never over a session of
+    /// its own (routes `via = "circuit"`).
+    var circuitRoutes: [IPPrefix] = []
 
     public static let empty = RoutingSnapshot()
 
@@ -67,11 +70,22 @@ public struct RoutingSnapshot: Sendable {
     /// Cryptokey routing's other receive rule: may a packet for `address` be delivered here?
     @inline(__always)
     public func acceptsDelivery(to address: IPAddress) -> Bool {
+        Self.any(of: localDestinations, contains: address)
+    }
+
+    /// Whether packets to `address` go through this node's circuits.
+    @inline(__always)
+    public func isCircuitRoute(_ address: IPAddress) -> Bool {
+        Self.any(of: circuitRoutes, contains: address)
+    }
+
+    @inline(__always)
+    static func any(of prefixes: [IPPrefix], contains address: IPAddress) -> Bool {
         // An index loop: a `for … where` over the array allocated once per packet in debug
         // builds (AllocationTests).
         var i = 0
-        while i < localDestinations.count {
-            if localDestinations[i].contains(address) { return true }
+        while i < prefixes.count {
+            if prefixes[i].contains(address) { return true }
             i += 1
         }
         return false

@@ -43,6 +43,10 @@ struct RoutingTable {
         snapshot.anonymousPorts = (address, ports)
     }
 
+    mutating func routeThroughCircuits(_ prefixes: [IPPrefix]) {
+        snapshot.circuitRoutes = prefixes
+    }
+
     /// Replaces what the peers keyed by `changed` put in the snapshot with their `current`
     /// entries (nil for a peer gone or without a session).
     mutating func update(_ changed: some Sequence<Key32>, current: (Key32) -> Entry?) {

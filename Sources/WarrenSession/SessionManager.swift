@@ -141,6 +141,13 @@ public final class SessionManager {
         routingVersion &+= 1
     }
 
+    /// From now on the packet threads hand packets to `prefixes` to the control thread for
+    /// its circuits (`DataPath.Outbound.viaCircuit`), whoever owns them.
+    public func routeThroughCircuits(_ prefixes: [IPPrefix]) {
+        routing.routeThroughCircuits(prefixes)
+        routingVersion &+= 1
+    }
+
     /// The peer with a session whose certificate owns `address`, as the packet threads
     /// route it (as of the last snapshot).
     public func owner(of address: IPAddress) -> PeerLink? {

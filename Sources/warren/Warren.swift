@@ -13,7 +13,7 @@ struct Warren: ParsableCommand {
         abstract: "A mesh VPN daemon: certified nodes, encrypted UDP tunnels, no central server.",
         version: version,
         subcommands: [
-            Up.self, Check.self, Status.self, LookupCommand.self, PingCommand.self, NetCheckCommand.self, GenKey.self, PubKey.self, CA.self, Cert.self, Version.self,
+            Up.self, Check.self, Status.self, LookupCommand.self, PingCommand.self, NetCheckCommand.self, CircuitsCommand.self, GenKey.self, PubKey.self, CA.self, Cert.self, Version.self,
         ])
 
     /// Usage errors exit with status 2, as `wg` and most Unix tools do (ArgumentParser's

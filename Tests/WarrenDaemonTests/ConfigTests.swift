@@ -66,6 +66,16 @@ struct ConfigTests {
         public_key = "P2Kmrj894hqczWIAXwEW32G+//NG7XaOAq77MSfC3LE="
         endpoint = "[2001:db8::1]:51820"
         persistent_keepalive = 25
+        [circuits]
+        relay = true
+        hops = 4
+        accept_anonymous = true
+        [[route]]
+        to = "10.8.0.42"
+        via = "circuit"
+        [[route]]
+        to = "10.8.3.7/24"
+        via = "circuit"
         """)
         #expect(c.interfaceName == "mesh1" && c.mtu == 1380 && c.listenPort == 4000)
         #expect(c.socketBufferBytes == 16 << 20)
@@ -78,6 +88,14 @@ struct ConfigTests {
         #expect(c.stunServers.map(\.description) == ["192.0.2.10:3478", "[2001:db8::10]:3478", "stun.example.net:3478"])
         #expect(c.stunServers.map { $0.endpoint == nil } == [false, false, true])
         #expect(c.natKeepaliveSeconds == 15 && !c.lanBeacons)
+        #expect(c.circuits.relay && c.circuits.hops == 4 && c.circuits.acceptAnonymous)
+        #expect(c.circuits.routes.map(\.description) == ["10.8.0.42/32", "10.8.3.0/24"])
+    }
+
+    @Test("circuits are off by default: no relaying, no anonymous traffic taken, no routes")
+    func circuitDefaults() throws {
+        let c = try parse("")
+        #expect(!c.circuits.relay && !c.circuits.acceptAnonymous && c.circuits.routes.isEmpty && c.circuits.hops == 3)
     }
 
     @Test("each bad value names the file, the key and the problem", arguments: [
@@ -95,6 +113,15 @@ struct ConfigTests {
         ("[interface]\nnmae = \"x\"", "interface.nmae", "unknown key"),
         ("[surprise]\na = 1", "surprise", "unknown key"),
         ("[[peer]]\nendpoint = \"192.0.2.1:1\"", "peer[0].public_key", "missing"),
+        ("[circuits]\nhops = 9", "circuits.hops", "9 is outside 1–8"),
+        ("[circuits]\nrelay = 1", "circuits.relay", "true or false"),
+        ("[circuits]\npadding = \"fixed\"", "circuits.padding", "unknown key"),
+        ("[[route]]\nvia = \"circuit\"", "route[0].to", "missing"),
+        ("[[route]]\nto = \"10.8.0.42\"", "route[0].via", "missing"),
+        ("[[route]]\nto = \"bob\"\nvia = \"circuit\"", "route[0].to", "not an address or prefix"),
+        ("[[route]]\nto = \"fd00::1\"\nvia = \"circuit\"", "route[0].to", "only IPv4"),
+        ("[[route]]\nto = \"10.8.0.42\"\nvia = \"exit\"", "route[0].via", "\"exit\" is not a way to route"),
+        ("[[route]]\nto = \"10.8.0.42\"\nvia = \"circuit\"\n[[route]]\nto = \"10.8.0.42/32\"\nvia = \"circuit\"", "route[1].to", "routed twice"),
         ("[dht]\nbootstrap = [\"192.0.2.1:1\"]", "dht.bootstrap[0]", "PUBLIC_KEY@IP:PORT"),
         ("[dht]\nbootstrap = [\"nope@192.0.2.1:1\"]", "dht.bootstrap[0]", "PUBLIC_KEY@IP:PORT"),
         ("[dht]\nadvertise = [\"host\"]", "dht.advertise[0]", "not an IP:port"),

@@ -18,7 +18,7 @@ struct CircuitNodeTests {
         var destination = 0
         var sender = 0
 
-        init(acceptAnonymous: Bool = true) {
+        init(acceptAnonymous: Bool = true, senderKnowsDestination: Bool = false) {
             for i in 0..<5 {
                 let endpoint = Endpoint("172.\(16 + i).0.1:51820")!
                 relays.append(net.add("r\(i)", host: UInt8(1 + i), endpoint: endpoint, roles: .relay, bootstrap: relays) {
@@ -28,7 +28,9 @@ struct CircuitNodeTests {
             }
             destination = net.add("d", host: 40, bootstrap: [relays[0]]) { $0.circuits.acceptAnonymous = acceptAnonymous }
             let route = IPPrefix("10.8.0.40/32")!
-            sender = net.add("s", host: 50, bootstrap: Array(relays.prefix(3))) { $0.circuits.routes = [route] }
+            sender = net.add("s", host: 50, staticPeers: senderKnowsDestination ? [destination] : [], bootstrap: Array(relays.prefix(3))) {
+                $0.circuits.routes = [route]
+            }
             for i in net.members.indices { net.start(i) }
             net.run(for: .seconds(15))
         }
@@ -76,7 +78,7 @@ struct CircuitNodeTests {
     func ping() throws {
         let lab = Lab()
         let request = icmpEcho(from: lab.address(lab.sender), to: lab.address(lab.destination), identifier: 0x1234, sequence: 1)
-        lab.net.handle(.packet(.viaCircuit(request)), at: lab.sender)
+        lab.net.send(request, from: lab.sender)
         let arrived = try #require(lab.net.delivered[lab.destination].last)
         let flow = try #require(IPv4Flow(of: arrived))
         #expect(flow.destination == lab.address(lab.destination))
@@ -92,6 +94,49 @@ struct CircuitNodeTests {
         #expect(back.destinationPort == 0x1234, "the sender's own identifier again")
         #expect(answer[20] == 0, "an echo reply")
         #expect(checksumsHold(answer))
+    }
+
+    @Test("a sender with a session to the destination still reaches it only through a circuit")
+    func routeWins() throws {
+        let lab = Lab(senderKnowsDestination: true)
+        #expect(lab.member(lab.sender).manager.isConnected(lab.net.members[lab.destination].certificate.publicKey, now: lab.net.now.instant))
+        lab.net.send(icmpEcho(from: lab.address(lab.sender), to: lab.address(lab.destination), identifier: 9, sequence: 1), from: lab.sender)
+        let arrived = try #require(lab.net.delivered[lab.destination].last)
+        #expect(IPv4Flow(of: arrived)?.source != lab.address(lab.sender))
+    }
+
+    @Test("a packet larger than a circuit carries gets ICMP fragmentation needed with the circuit MTU")
+    func tooBig() throws {
+        let lab = Lab()
+        var big = icmpEcho(from: lab.address(lab.sender), to: lab.address(lab.destination), identifier: 1, sequence: 1)
+        big += Array(repeating: 0, count: Node.circuitMTU + 1 - big.count)
+        big[2] = UInt8(big.count >> 8)
+        big[3] = UInt8(big.count & 0xff)
+        lab.net.send(big, from: lab.sender)
+        let error = try #require(lab.net.delivered[lab.sender].last)
+        #expect(error[9] == 1 && error[20] == 3 && error[21] == 4, "ICMP destination unreachable, fragmentation needed")
+        #expect(Int(error[26]) << 8 | Int(error[27]) == Node.circuitMTU)
+        #expect(lab.net.delivered[lab.destination].isEmpty)
+    }
+
+    @Test("warren circuits shows the sender's circuits by hop name and role, and the guards are kept")
+    func report() throws {
+        let lab = Lab()
+        lab.net.send(icmpEcho(from: lab.address(lab.sender), to: lab.address(lab.destination), identifier: 3, sequence: 1), from: lab.sender)
+        guard case .circuits(let report)? = lab.net.request(.circuits, at: lab.sender) else {
+            Issue.record("no circuits report")
+            return
+        }
+        #expect(report.routes == ["10.8.0.40/32"] && report.relaysListed == 5 && report.directoryComplete)
+        #expect(report.circuits.count == 2 && report.circuits.map(\.state).sorted() == ["in use", "spare"])
+        let inUse = try #require(report.circuits.first { $0.state == "in use" })
+        #expect(inUse.hops.map(\.role) == ["guard", "middle", "last"] && inUse.hops.allSatisfy { $0.name.hasPrefix("r") })
+        #expect(inUse.flows == 1 && inUse.sentBytes > 0 && report.guardName == inUse.hops[0].name)
+        #expect(report.relaying == nil)
+        guard case .circuits(let relayReport)? = lab.net.request(.circuits, at: lab.relays[0]) else { return }
+        #expect(relayReport.routes.isEmpty && relayReport.relaying != nil)
+        let saved = lab.net.performed[lab.sender].compactMap { if case .saveGuards(let g) = $0 { g } else { nil } }
+        #expect(saved.last?.sampled.count == 5 && saved.last?.primaries(listed: Set(lab.relays.map { lab.net.members[$0].certificate.publicKey })).first?.builds == 2)
     }
 
     @Test("a destination that does not accept anonymous traffic drops what a last hop delivers")

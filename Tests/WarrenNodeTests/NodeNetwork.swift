@@ -225,6 +225,8 @@ final class NodeNetwork {
             receive(Array(buffer[offset..<offset + length]), at: to, from: members[from].endpoint)
         case .needsSession(let link):
             handle(.packet(.hold(packet, link: link)), at: from)
+        case .viaCircuit:
+            handle(.packet(.viaCircuit(packet)), at: from)
         case .drop(.noRoute):
             guard case .v4(let destination)? = packet.withUnsafeBytes({ IPPacket.destination($0) }) else { return }
             handle(.packet(.unroutable(destination, packet: packet)), at: from)

@@ -225,6 +225,9 @@ final class SessionHarness {
             var actions: [SessionAction] = []
             manager.hold(packet: packet, for: link, now: now, into: &actions)
             return run(actions, from: from)
+        case .viaCircuit:
+            // No session-level harness routes through circuits (`CircuitNodeTests` do).
+            return []
         case .drop(let reason):
             dropped.append(reason)
             return []

@@ -21,7 +21,7 @@ extension Config {
             throw ConfigError(file: file, key: nil, problem: "invalid TOML: \(error)")
         }
         let r = TableReader(table: root, path: "", file: file)
-        try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "dht", "nat", "peer"])
+        try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "dht", "nat", "peer", "circuits", "route"])
 
         let node = try r.table("node", required: true)!
         try node.allowOnly(["key", "certificate", "ca", "state_directory"])
@@ -140,6 +140,7 @@ extension Config {
             guard !peers.contains(where: { $0.publicKey == key }) else { throw p.error("public_key", "this peer is listed twice") }
             peers.append(entry)
         }
+        try readCircuits(r)
     }
 
     static func directory(of file: String) -> String {

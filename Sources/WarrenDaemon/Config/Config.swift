@@ -42,6 +42,7 @@ public struct Config: Sendable, Equatable {
     public var natKeepaliveSeconds = 20
     /// Announce this node on its LANs, and listen for other members' announcements.
     public var lanBeacons = true
+    public var circuits = Circuits()
 
     /// `PUBLIC_KEY@IP:PORT`, as `warren pubkey` and the node's listen address give it.
     public struct BootstrapNode: Sendable, Equatable {

@@ -10,6 +10,7 @@ extension NodeReply {
         case .lookup(let report): try? encoder.encode(report)
         case .ping(let report): try? encoder.encode(report)
         case .netcheck(let report): try? encoder.encode(report)
+        case .circuits(let report): try? encoder.encode(report)
         }
         return data.map(Array.init) ?? Array("{}".utf8)
     }

@@ -124,6 +124,12 @@ extension Daemon {
                 } catch {
                     logger.warning("cannot save DHT contacts", metadata: .init([.reason: "\(error)"]))
                 }
+            case .saveGuards(let guards):
+                do {
+                    try GuardFile(directory: config.stateDirectory, interface: tun.name).save(guards)
+                } catch {
+                    logger.warning("cannot save circuit guards", metadata: .init([.reason: "\(error)"]))
+                }
             case .reply(let id, let reply):
                 requests.removeValue(forKey: id)?.respond(reply.json)
             case .log(let event):

@@ -1,4 +1,5 @@
 public import Logging
+import WarrenCircuit
 import WarrenCrypto
 import WarrenDHT
 import WarrenLinux
@@ -105,13 +106,31 @@ public final class Daemon {
             interfaceName: tun.name, listenPort: socket.localPort, dualStack: socket.family == .dualStack, overlayIPv6: overlayIPv6,
             bootstrap: config.bootstrap.compactMap { node in KeyText.parsePublicKey(node.publicKey).map { Contact(publicKey: $0, endpoint: node.endpoint) } },
             advertise: config.advertise, stunServers: config.stunServers, natKeepalive: .seconds(config.natKeepaliveSeconds),
-            lanBeacons: beaconSocket != nil)
+            lanBeacons: beaconSocket != nil, circuits: Self.circuitSettings(config: config, interface: tun.name, logger: logger))
         node = Node(settings: settings, manager: manager, recordSigner: recordSigner, authority: identity.authority, drops: drops,
                     random: SystemRandom(), now: MonotonicClock.now())
         if !overlayIPv6 {
             logger.warning("IPv6 is disabled on this host: running IPv4-only, without the overlay address \(certificate.body.ipv6)",
                            metadata: .init([.interface: tun.name]))
         }
+    }
+
+    /// The node's circuit settings, with the guards of the last run.
+    static func circuitSettings(config: Config, interface: String, logger: Logger) -> CircuitSettings {
+        let c = config.circuits
+        var guards = GuardSet()
+        if !c.routes.isEmpty {
+            if c.hops < Config.Circuits.recommendedHops {
+                logger.warning("circuits of fewer than 3 hops: one relay sees both who sends and where it goes",
+                               metadata: .init([.count: "\(c.hops) hops"]))
+            }
+            do {
+                guards = try GuardFile(directory: config.stateDirectory, interface: interface).load()
+            } catch {
+                logger.warning("cannot read the saved circuit guards: choosing new ones", metadata: .init([.reason: "\(error)"]))
+            }
+        }
+        return CircuitSettings(relay: c.relay, hops: c.hops, routes: c.routes, acceptAnonymous: c.acceptAnonymous, guards: guards)
     }
 
     public func run() throws(StartupError) {

@@ -99,6 +99,8 @@ struct TunnelThreads: Sendable {
             case .needsSession(let link):
                 let packet = Array(UnsafeRawBufferPointer(rebasing: buffer[DataPath.payloadOffset..<DataPath.payloadOffset + payload]))
                 queue.post(.hold(packet, link: link))
+            case .viaCircuit:
+                queue.post(.viaCircuit(Array(UnsafeRawBufferPointer(rebasing: buffer[DataPath.payloadOffset..<DataPath.payloadOffset + payload]))))
             case .drop(.noRoute):
                 // Possibly a member we have not met: the control thread asks the DHT.
                 let packet = UnsafeRawBufferPointer(rebasing: buffer[DataPath.payloadOffset..<DataPath.payloadOffset + payload])

@@ -67,6 +67,7 @@ extension MeshSimulation {
         switch verdict {
         case .send(let offset, let length, let endpoint, _): send(Array(buffer[offset..<offset + length]), from: h, to: endpoint)
         case .needsSession(let link): handle(.packet(.hold(packet, link: link)), at: h)
+        case .viaCircuit: handle(.packet(.viaCircuit(packet)), at: h)
         case .drop(.noRoute): handle(.packet(.unroutable(IPv4Address(packet[16], packet[17], packet[18], packet[19]), packet: packet)), at: h)
         case .drop: break
         }

@@ -60,10 +60,13 @@ extension Lab {
     }
 
     /// Adds a node: its namespace cabled to the switch, underlay address 192.168.77.N (or to
-    /// `router`'s LAN of its own, see `Lab+NAT`), and a key and certificate for 10.8.0.N
-    /// signed by `authority` (the lab's main CA when nil), with the relay role if `relay`.
-    /// The daemon is not configured or started yet.
-    func addNode(_ name: String, authority: Authority? = nil, behind router: NATRouter? = nil, relay: Bool = false) async throws -> Node {
+    /// `router`'s LAN of its own, see `Lab+NAT`; or with `ownNetwork`, 100.(64+N).0.1 in a
+    /// /16 of its own on the switch, reaching the others of its kind on the link through
+    /// 100.64.0.0/10, as circuits need hops in distinct /16s), and a key and certificate for
+    /// 10.8.0.N signed by `authority` (the lab's main CA when nil), with the relay role if
+    /// `relay`. The daemon is not configured or started yet.
+    func addNode(_ name: String, authority: Authority? = nil, behind router: NATRouter? = nil, relay: Bool = false,
+                 ownNetwork: Bool = false) async throws -> Node {
         // The switch side of the veth pair is named after the node; interface names are
         // limited to 15 bytes.
         precondition(name.utf8.count <= 12 && name.allSatisfy { $0.isLetter || $0.isNumber }, "short alphanumeric node names")
@@ -78,9 +81,10 @@ extension Lab {
             let switchBoard = try await switchBoard()
             try await Command.check(switchBoard.ip("link", "add", "name", name, "type", "veth", "peer", "name", "eth0", "netns", namespace.name))
             try await Command.check(switchBoard.ip("link", "set", "dev", name, "master", "br0", "up"))
-            underlay = "192.168.77.\(host)"
-            try await Command.check(namespace.ip("address", "add", "\(underlay)/24", "dev", "eth0"))
+            underlay = ownNetwork ? "100.\(64 + host).0.1" : "192.168.77.\(host)"
+            try await Command.check(namespace.ip("address", "add", "\(underlay)/\(ownNetwork ? 16 : 24)", "dev", "eth0"))
             try await Command.check(namespace.ip("link", "set", "eth0", "up"))
+            if ownNetwork { try await Command.check(namespace.ip("route", "add", "100.64.0.0/10", "dev", "eth0")) }
         }
 
         let prefix = path(name)
@@ -100,8 +104,9 @@ extension Lab {
     /// directory, as operators write them), its control socket, `peers` as static peers and
     /// `bootstrap` as its DHT bootstrap nodes, `stun` as its STUN servers. LAN beacons are off
     /// unless asked for: every lab node shares one LAN, and a test of the DHT or of NAT
-    /// traversal must not be passed by beacons.
-    func configure(_ node: Node, peers: [Node], bootstrap: [Node] = [], stun: [String] = [], lanBeacons: Bool = false) throws {
+    /// traversal must not be passed by beacons. `extra` is more TOML, appended.
+    func configure(_ node: Node, peers: [Node], bootstrap: [Node] = [], stun: [String] = [], lanBeacons: Bool = false,
+                   extra: String = "") throws {
         var toml = """
             [node]
             key = "\(node.name).key"
@@ -127,6 +132,7 @@ extension Lab {
 
                 """
         }
+        toml += extra.isEmpty ? "" : "\n" + extra + "\n"
         try toml.write(toFile: node.configPath, atomically: true, encoding: .utf8)
     }
 

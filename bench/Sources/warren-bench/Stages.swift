@@ -83,7 +83,7 @@ enum Stages {
         for i in 0..<batch {
             switch DataPath.outbound(slots.slot(i), count: packetBytes, snapshot: snapshot, now: now) {
             case .send(_, let length, _, _): sent += length
-            case .needsSession, .drop: fatalError("outbound packet not sent")
+            case .needsSession, .viaCircuit, .drop: fatalError("outbound packet not sent")
             }
         }
         return sent
