@@ -20,11 +20,10 @@ public struct AnonymousNAT: Sendable {
     /// range is nearly full towards that destination).
     static let probes = 100
 
-    public typealias Circuit = CircuitRelay.Link
-
-    /// A flow as the sender made it, on its circuit.
+    /// A flow as the sender made it, under the token its circuit attached
+    /// (`CircuitCommand.attach`): a circuit that replaces a failed one takes its flows over.
     struct Inside: Hashable, Sendable {
-        let circuit: Circuit
+        let token: UInt128
         let proto: UInt8
         let remote: IPv4Address
         let remotePort: UInt16
@@ -46,12 +45,12 @@ public struct AnonymousNAT: Sendable {
 
     public var count: Int { inside.count }
 
-    /// Rewrites a packet the sender sent on `circuit` to leave from `own`; returns its
-    /// destination, or nil if it cannot be translated (drop it).
-    public mutating func outbound(_ packet: inout [UInt8], on circuit: Circuit, own: IPv4Address, now: Instant,
+    /// Rewrites a packet the sender sent on the circuit `token` is attached to, to leave from
+    /// `own`; returns its destination, or nil if it cannot be translated (drop it).
+    public mutating func outbound(_ packet: inout [UInt8], token: UInt128, own: IPv4Address, now: Instant,
                                   random: inout some RandomSource) -> IPv4Address? {
         guard var flow = IPv4Flow(of: packet), flow.proto != IPv4Flow.icmp || flow.isEchoRequest(packet) else { return nil }
-        let key = Inside(circuit: circuit, proto: flow.proto, remote: flow.destination,
+        let key = Inside(token: token, proto: flow.proto, remote: flow.destination,
                          remotePort: flow.proto == IPv4Flow.icmp ? 0 : flow.destinationPort, port: flow.sourcePort)
         let mapped: Outside
         if let existing = outside[key] {
@@ -69,9 +68,9 @@ public struct AnonymousNAT: Sendable {
     }
 
     /// An answer to one of the flows: rewritten to go back to the sender (addressed to
-    /// 0.0.0.0, its ports as it chose them), with the circuit to send it on; nil if no flow
-    /// has that port (drop it).
-    public mutating func inbound(_ packet: inout [UInt8], now: Instant) -> Circuit? {
+    /// 0.0.0.0, its ports as it chose them), with the token whose circuit to send it on; nil
+    /// if no flow has that port (drop it).
+    public mutating func inbound(_ packet: inout [UInt8], now: Instant) -> UInt128? {
         guard var flow = IPv4Flow(of: packet), flow.proto != IPv4Flow.icmp || !flow.isEchoRequest(packet) else { return nil }
         let key = Outside(proto: flow.proto, remote: flow.source, remotePort: flow.proto == IPv4Flow.icmp ? 0 : flow.sourcePort,
                           port: flow.destinationPort)
@@ -80,7 +79,7 @@ public struct AnonymousNAT: Sendable {
         flow.destination = IPv4Address(0)
         flow.destinationPort = entry.flow.port
         flow.write(into: &packet)
-        return entry.flow.circuit
+        return entry.flow.token
     }
 
     /// Forgets mappings idle for `idleLifetime`.

@@ -15,6 +15,9 @@ public import WarrenWire
 public struct CircuitMessage: Equatable, Sendable {
     public static let controlKind: UInt8 = 0x06
     public static let headerByteCount = 14
+    /// The largest packet a circuit carries: with three hops' tags and the headers it still
+    /// fits one underlay datagram of 1500 bytes.
+    public static let circuitMTU = 1360
 
     public enum Kind: UInt8, Sendable {
         /// From the sender towards the last hop: each hop removes a layer.

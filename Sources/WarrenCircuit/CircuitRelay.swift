@@ -25,6 +25,8 @@ public final class CircuitRelay {
         /// A packet the sender meant for beyond the last hop: the node core decides whether
         /// and where it may go (anonymous routes, exits).
         case leave([UInt8], circuit: Link)
+        /// The sender's flows of `token` go on `circuit` from now on (`CircuitCommand.attach`).
+        case attach(token: UInt128, circuit: Link)
     }
 
     public enum Drop: Hashable, Sendable, CaseIterable {
@@ -36,7 +38,7 @@ public final class CircuitRelay {
         case refusedCreate
         /// A create whose NK request did not authenticate to this relay's onion key.
         case badHandshake
-        /// An extend past `maxExtends`, to this relay itself, or not a command at all.
+        /// An extend past `maxExtends` or to this relay itself, or a command no last hop takes.
         case refusedExtend
     }
 
@@ -70,6 +72,8 @@ public final class CircuitRelay {
 
     let own: Key32
     public private(set) var onionKeys: OnionKeyRing
+    /// How what this relay starts back towards senders, as a last hop, is padded.
+    public var padding: CircuitPadding = .buckets
     private var random: any RandomSource
     private var byPrevious: [Link: Circuit] = [:]
     private var byNext: [Link: Circuit] = [:]
@@ -109,6 +113,7 @@ public final class CircuitRelay {
     public func reply(_ payload: [UInt8], on circuit: Link, now: Instant) -> Action? {
         guard let held = byPrevious[circuit], held.next == nil else { return nil }
         var body = payload
+        padding.pad(&body, mtu: CircuitMessage.circuitMTU)
         guard let counter = held.hop.originate(&body) else { return nil }
         held.lastActive = now
         return .send(CircuitMessage(kind: .backward, circuitID: circuit.circuitID, counter: counter, body: body), to: circuit.peer)
@@ -149,16 +154,35 @@ public final class CircuitRelay {
             actions.append(.send(CircuitMessage(kind: .forward, circuitID: next.circuitID, counter: counter, body: body), to: next.peer))
         } else if !CircuitCommand.isCommand(body) {
             actions.append(.leave(body, circuit: link))
-        } else if case .extend(let node, let request)? = try? CircuitCommand(parsing: body), node != own, circuit.extendsLeft > 0 {
+        } else {
+            command(body, on: circuit, link: link, now: now, into: &actions)
+        }
+    }
+
+    /// A command the sender sent this relay as the circuit's last hop.
+    private func command(_ body: [UInt8], on circuit: Circuit, link: Link, now: Instant, into actions: inout [Action]) {
+        switch try? CircuitCommand(parsing: body) {
+        case .extend(let node, let request)? where node != own && circuit.extendsLeft > 0:
             circuit.extendsLeft -= 1
             if let stale = circuit.extending { byNext[stale] = nil }
             let out = Link(peer: node, circuitID: freeCircuitID(towards: node))
             circuit.extending = out
             byNext[out] = circuit
             actions.append(.send(CircuitMessage(kind: .create, circuitID: out.circuitID, body: request), to: node))
-        } else {
+        case .cover?:
+            break
+        case .attach(let token)?:
+            actions.append(.attach(token: token, circuit: link))
+        case .probe(let nonce)?:
+            if let answer = reply(CircuitCommand.probeReply(nonce: nonce).encoded, on: link, now: now) { actions.append(answer) }
+        default:
             drop(.refusedExtend)
         }
+    }
+
+    /// Whether this relay holds `circuit` as its last hop (none beyond it).
+    public func isLastHop(of circuit: Link) -> Bool {
+        byPrevious[circuit].map { $0.next == nil && $0.extending == nil } ?? false
     }
 
     private func created(_ message: CircuitMessage, on link: Link, now: Instant, into actions: inout [Action]) {

@@ -102,6 +102,13 @@ public struct GuardSet: Codable, Equatable, Sendable {
         return primaries.min { ($0.failedAt ?? 0) < ($1.failedAt ?? 0) }?.node
     }
 
+    /// `node` cannot be reached now (its session was lost): it is passed over as a failed
+    /// build's guard would be, without counting against its success rate.
+    public mutating func unreachable(_ node: Key32, now: UInt64) {
+        guard let i = sampled.firstIndex(where: { $0.node == node }) else { return }
+        sampled[i].failedAt = now
+    }
+
     /// Records a build through `node`. Returns the guard's success rate when it first falls
     /// below one of `warningRates` (after `judgedAfter` builds), to be logged as a warning: a
     /// guard that fails many builds may be one that drops circuits it does not like.

@@ -11,11 +11,11 @@ import WarrenWire
 /// mapped back into their circuit. Only destinations in the mesh: exits come later.
 extension Node {
     /// As a circuit's last hop: a packet that left its circuit here.
-    func deliverAnonymously(_ packet: [UInt8], from circuit: CircuitRelay.Link, now: Moment, into actions: inout [SessionAction]) {
-        var translated = packet
-        guard case .v4(let own) = certificate.body.ipv4.address, let flow = IPv4Flow(of: packet), flow.destination != own,
+    func deliverAnonymously(_ padded: [UInt8], from circuit: CircuitRelay.Link, now: Moment, into actions: inout [SessionAction]) {
+        guard let token = attachedTokens[circuit], var translated = CircuitPadding.unpadded(padded),
+              case .v4(let own) = certificate.body.ipv4.address, let flow = IPv4Flow(of: translated), flow.destination != own,
               authority.body.ipv4.network.contains(.v4(flow.destination)),
-              let destination = anonymousNAT.outbound(&translated, on: circuit, own: own, now: now.instant, random: &random) else {
+              let destination = anonymousNAT.outbound(&translated, token: token, own: own, now: now.instant, random: &random) else {
             drops.count(.circuitRefused)
             return
         }
@@ -30,12 +30,28 @@ extension Node {
     /// As a circuit's last hop: an answer to a flow it translated, from the receive path.
     func handleCircuitAnswer(_ packet: [UInt8], now: Moment, into actions: inout [SessionAction]) {
         var answer = packet
-        guard let relay = circuitRelay, let circuit = anonymousNAT.inbound(&answer, now: now.instant),
+        guard let relay = circuitRelay, let token = anonymousNAT.inbound(&answer, now: now.instant), let circuit = tokenCircuits[token],
               let action = relay.reply(answer, on: circuit, now: now.instant) else {
             drops.count(.circuitRefused)
             return
         }
         perform([action], now: now, into: &actions)
+    }
+
+    /// As a circuit's last hop: the sender's flows of `token` go on `circuit` from now on.
+    func attach(_ token: UInt128, to circuit: CircuitRelay.Link) {
+        if let previous = tokenCircuits[token] { attachedTokens[previous] = nil }
+        if let replaced = attachedTokens[circuit] { tokenCircuits[replaced] = nil }
+        attachedTokens[circuit] = token
+        tokenCircuits[token] = circuit
+    }
+
+    /// Forgets the tokens of circuits the relay no longer holds as their last hop.
+    func detachGone(from relay: CircuitRelay) {
+        for (circuit, token) in attachedTokens where !relay.isLastHop(of: circuit) {
+            attachedTokens[circuit] = nil
+            tokenCircuits[token] = nil
+        }
     }
 
     /// As a destination: a packet a circuit's last hop delivered. It must come from the last

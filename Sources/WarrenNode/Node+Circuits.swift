@@ -13,15 +13,14 @@ import WarrenWire
 extension Node {
     /// The address a sender's packets carry inside a circuit instead of its own.
     static let anonymousSource = IPv4Address(0)
-    /// The largest packet a circuit carries: with three hops' tags and the headers it still
-    /// fits one underlay datagram of 1500 bytes.
-    public static let circuitMTU = 1360
 
     func startCircuits(now: Moment) {
         if settings.circuits.relay {
             if isRelay {
-                circuitRelay = CircuitRelay(own: certificate.publicKey, onionKeys: OnionKeyRing(now: now.unixSeconds, random: &random),
-                                            random: random.split())
+                let relay = CircuitRelay(own: certificate.publicKey, onionKeys: OnionKeyRing(now: now.unixSeconds, random: &random),
+                                         random: random.split())
+                relay.padding = settings.circuits.padding
+                circuitRelay = relay
                 manager.reserveAnonymousPorts(AnonymousNAT.ports)
             } else {
                 log(.warning, "not relaying circuits: this node's certificate has no relay role")
@@ -36,8 +35,11 @@ extension Node {
     func circuitTimers(now: Moment, into actions: inout [SessionAction]) {
         guard wantsDirectory else { return }
         directoryTimers(now: now, into: &actions)
-        circuitRelay?.expire(now: now.instant)
-        anonymousNAT.expire(now: now.instant)
+        if let relay = circuitRelay {
+            relay.expire(now: now.instant)
+            anonymousNAT.expire(now: now.instant)
+            detachGone(from: relay)
+        }
         guard let pool = circuitPool else { return }
         var events: [CircuitPool.Event] = []
         // Hops come from the directory only once enough sources gave their lists.
@@ -74,10 +76,10 @@ extension Node {
 
     /// A packet for a route through circuits, from the TUN device.
     func sendThroughCircuit(_ packet: [UInt8], now: Moment, into actions: inout [SessionAction]) {
-        guard packet.count <= Self.circuitMTU else {
+        guard packet.count <= CircuitMessage.circuitMTU else {
             // Written back into the TUN device, so TCP inside lowers its segment size at once.
             drops.count(.circuitRefused)
-            if let tooBig = ICMPError.reply(.tooBig(mtu: UInt16(Self.circuitMTU)), to: packet) { effects.append(.writeTUN(tooBig)) }
+            if let tooBig = ICMPError.reply(.tooBig(mtu: UInt16(CircuitMessage.circuitMTU)), to: packet) { effects.append(.writeTUN(tooBig)) }
             return
         }
         guard let pool = circuitPool, var flow = IPv4Flow(of: packet) else {
@@ -88,6 +90,7 @@ extension Node {
         flow.source = Self.anonymousSource
         var anonymous = packet
         flow.write(into: &anonymous)
+        settings.circuits.padding.pad(&anonymous, mtu: CircuitMessage.circuitMTU)
         guard let (message, guardNode) = pool.seal(anonymous, flow: flow.hashValue, avoiding: destination, now: now.instant) else {
             circuitBacklog.enqueue(packet, for: destination)
             return
@@ -111,8 +114,20 @@ extension Node {
                 send(message, to: neighbour, now: now, into: &actions)
             case .leave(let packet, let circuit):
                 deliverAnonymously(packet, from: circuit, now: now, into: &actions)
+            case .attach(let token, let circuit):
+                attach(token, to: circuit)
             }
         }
+    }
+
+    /// A session this node's circuits may go through was lost: circuits whose guard it was
+    /// are replaced through another.
+    func circuitPeerLost(_ publicKey: Key32, now: Moment, into actions: inout [SessionAction]) {
+        guard let pool = circuitPool, pool.circuits.keys.contains(where: { $0.peer == publicKey }) else { return }
+        var events: [CircuitPool.Event] = []
+        pool.lost(publicKey, relays: relayDirectory.relays(now: now.unixSeconds), excluding: [certificate.publicKey], now: now,
+                  into: &events)
+        perform(events, now: now, into: &actions)
     }
 
     /// Carries out what the pool decided.
@@ -126,15 +141,17 @@ extension Node {
                 for packet in circuitBacklog.takeAll() { sendThroughCircuit(packet, now: now, into: &actions) }
             case .buildFailed(let error, let path):
                 log(.info, "circuit build failed", [.count: "\(path.count) hops", .reason: "\(error)"])
+            case .lost(let path):
+                log(.info, "circuit lost a hop, replacing it", [.count: "\(path.count) hops"])
             case .guardUnreliable(let node, let rate):
                 log(.warning, "guard fails many circuit builds", [.peer: KeyText.publicKey(node),
                                                                   .reason: "\(Int(rate * 100))% of builds succeed"])
             case .noPath(let relays):
                 log(.warning, "no circuit path: too few relays in distinct networks and families", [.count: "\(relays) relays listed"])
-            case .received(var packet):
+            case .received(let padded):
                 // Only from a destination this node routes through circuits: a last hop
                 // must not pass off packets from any other member.
-                guard var flow = IPv4Flow(of: packet), settings.circuits.routes.contains(where: { $0.contains(.v4(flow.source)) }),
+                guard var packet = CircuitPadding.unpadded(padded), var flow = IPv4Flow(of: packet), settings.circuits.routes.contains(where: { $0.contains(.v4(flow.source)) }),
                       case .v4(let own) = certificate.body.ipv4.address else {
                     drops.count(.circuitRefused)
                     continue

@@ -103,8 +103,11 @@ public final class Node {
     var savedGuards: GuardSet?
     /// Packets for circuit routes that wait for the first circuit.
     var circuitBacklog = CircuitQueues<IPv4Address>()
-    /// The flows this node delivers as a circuit's last hop.
+    /// The flows this node delivers as a circuit's last hop, and which circuit carries the
+    /// flows of each sender's token (`CircuitCommand.attach`).
     var anonymousNAT = AnonymousNAT()
+    var attachedTokens: [CircuitRelay.Link: UInt128] = [:]
+    var tokenCircuits: [UInt128: CircuitRelay.Link] = [:]
 
     public init(settings: NodeSettings, manager: SessionManager, recordSigner: consuming SigningKey, authority: AuthorityCertificate,
                 drops: DropCounters, random: any RandomSource, now: Instant) {
@@ -238,7 +241,10 @@ public final class Node {
             }
             sessionActions.removeAll(keepingCapacity: true)
             for contact in met { learned(contact, now: now, into: &sessionActions) }
-            for publicKey in silent { lookUpWhereabouts(of: publicKey, now: now, into: &sessionActions) }
+            for publicKey in silent {
+                lookUpWhereabouts(of: publicKey, now: now, into: &sessionActions)
+                circuitPeerLost(publicKey, now: now, into: &sessionActions)
+            }
             guard !sessionActions.isEmpty else { break }
         }
         actions.append(contentsOf: effects)

@@ -57,15 +57,19 @@ public struct CircuitSettings: Sendable {
     /// Whether packets a circuit's last hop delivers on behalf of an unknown sender are let
     /// in here (anonymous traffic bypasses rules that go by who sends).
     public var acceptAnonymous: Bool
+    /// How packets in circuits are padded: this node's own, and what it answers as a last hop.
+    public var padding: CircuitPadding
     /// The guards of the last run (`NodeAction.saveGuards`): a sender keeps its guard for
     /// months, across restarts.
     public var guards: GuardSet
 
-    public init(relay: Bool = false, hops: Int = 3, routes: [IPPrefix] = [], acceptAnonymous: Bool = false, guards: GuardSet = GuardSet()) {
+    public init(relay: Bool = false, hops: Int = 3, routes: [IPPrefix] = [], acceptAnonymous: Bool = false,
+                padding: CircuitPadding = .buckets, guards: GuardSet = GuardSet()) {
         self.relay = relay
         self.hops = hops
         self.routes = routes
         self.acceptAnonymous = acceptAnonymous
+        self.padding = padding
         self.guards = guards
     }
 }

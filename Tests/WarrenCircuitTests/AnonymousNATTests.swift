@@ -7,8 +7,8 @@ import WarrenWire
 struct AnonymousNATTests {
     static let own = IPv4Address(10, 8, 0, 3)
     static let destination = IPv4Address(10, 8, 0, 40)
-    static let circuitA = CircuitRelay.Link(peer: Key32(bytes: Array(repeating: 1, count: 32))!, circuitID: 7)
-    static let circuitB = CircuitRelay.Link(peer: Key32(bytes: Array(repeating: 2, count: 32))!, circuitID: 7)
+    static let circuitA: UInt128 = 0xa
+    static let circuitB: UInt128 = 0xb
     let now = Instant(nanoseconds: 5_000_000_000)
 
     /// A UDP packet as a sender puts it in a circuit: from 0.0.0.0.
@@ -37,11 +37,11 @@ struct AnonymousNATTests {
         var nat = AnonymousNAT()
         var random = SeededRandom(seed: 1)
         var out = Self.udp(sourcePort: 5000)
-        #expect(nat.outbound(&out, on: Self.circuitA, own: Self.own, now: now, random: &random) == Self.destination)
+        #expect(nat.outbound(&out, token: Self.circuitA, own: Self.own, now: now, random: &random) == Self.destination)
         let sent = try #require(IPv4Flow(of: out))
         #expect(sent.source == Self.own && AnonymousNAT.ports.contains(sent.sourcePort) && sent.destinationPort == 53)
         var again = Self.udp(sourcePort: 5000)
-        _ = nat.outbound(&again, on: Self.circuitA, own: Self.own, now: now, random: &random)
+        _ = nat.outbound(&again, token: Self.circuitA, own: Self.own, now: now, random: &random)
         #expect(IPv4Flow(of: again)?.sourcePort == sent.sourcePort, "one flow, one port")
 
         var back = Self.answer(to: out)
@@ -50,13 +50,13 @@ struct AnonymousNATTests {
         #expect(returned.destination == IPv4Address(0) && returned.destinationPort == 5000 && returned.source == Self.destination)
     }
 
-    @Test("two circuits with the same port get different ones, and each answer goes to its own circuit")
+    @Test("two tokens' flows with the same port get different ones, and each answer goes to its own token")
     func twoCircuits() throws {
         var nat = AnonymousNAT()
         var random = SeededRandom(seed: 2)
         var first = Self.udp(sourcePort: 5000), second = Self.udp(sourcePort: 5000)
-        _ = nat.outbound(&first, on: Self.circuitA, own: Self.own, now: now, random: &random)
-        _ = nat.outbound(&second, on: Self.circuitB, own: Self.own, now: now, random: &random)
+        _ = nat.outbound(&first, token: Self.circuitA, own: Self.own, now: now, random: &random)
+        _ = nat.outbound(&second, token: Self.circuitB, own: Self.own, now: now, random: &random)
         #expect(IPv4Flow(of: first)?.sourcePort != IPv4Flow(of: second)?.sourcePort)
         var answerA = Self.answer(to: first), answerB = Self.answer(to: second)
         #expect(nat.inbound(&answerB, now: now) == Self.circuitB)
@@ -68,7 +68,7 @@ struct AnonymousNATTests {
         var nat = AnonymousNAT()
         var random = SeededRandom(seed: 3)
         var out = Self.udp(sourcePort: 5000)
-        _ = nat.outbound(&out, on: Self.circuitA, own: Self.own, now: now, random: &random)
+        _ = nat.outbound(&out, token: Self.circuitA, own: Self.own, now: now, random: &random)
         var fromElsewhere = Self.answer(to: out)
         var flow = IPv4Flow(of: fromElsewhere)!
         flow.source = IPv4Address(10, 8, 0, 41)
@@ -81,7 +81,7 @@ struct AnonymousNATTests {
         #expect(nat.inbound(&otherPort, now: now) == nil)
         var garbage: [UInt8] = [0x45, 0, 0, 4]
         #expect(nat.inbound(&garbage, now: now) == nil)
-        #expect(nat.outbound(&garbage, on: Self.circuitA, own: Self.own, now: now, random: &random) == nil)
+        #expect(nat.outbound(&garbage, token: Self.circuitA, own: Self.own, now: now, random: &random) == nil)
     }
 
     @Test("a flow idle for its lifetime is forgotten, one in use is kept")
@@ -89,8 +89,8 @@ struct AnonymousNATTests {
         var nat = AnonymousNAT()
         var random = SeededRandom(seed: 4)
         var idle = Self.udp(sourcePort: 1), busy = Self.udp(sourcePort: 2)
-        _ = nat.outbound(&idle, on: Self.circuitA, own: Self.own, now: now, random: &random)
-        _ = nat.outbound(&busy, on: Self.circuitA, own: Self.own, now: now, random: &random)
+        _ = nat.outbound(&idle, token: Self.circuitA, own: Self.own, now: now, random: &random)
+        _ = nat.outbound(&busy, token: Self.circuitA, own: Self.own, now: now, random: &random)
         let later = now + (AnonymousNAT.idleLifetime - .seconds(1))
         var busyAnswer = Self.answer(to: busy)
         #expect(nat.inbound(&busyAnswer, now: later) == Self.circuitA)

@@ -35,14 +35,23 @@ struct CircuitMessageTests {
     func commands() throws {
         let extend = CircuitCommand.extend(node: Key32(bytes: Array(1...32))!, request: Array(repeating: 9, count: 48))
         let extended = CircuitCommand.extended(reply: Array(repeating: 8, count: 60))
-        for command in [extend, extended] {
+        let others: [CircuitCommand] = [.cover, .attach(token: UInt128.max - 7), .probe(nonce: 3), .probeReply(nonce: .max)]
+        for command in [extend, extended] + others {
             #expect(try CircuitCommand(parsing: command.encoded) == command)
             #expect(CircuitCommand.isCommand(command.encoded))
         }
+        // Padded like packets, they still read the same.
+        for command in others {
+            var padded = command.encoded
+            CircuitPadding.buckets.pad(&padded, mtu: CircuitMessage.circuitMTU)
+            #expect(try padded.count == 128 && CircuitCommand(parsing: padded) == command)
+        }
+        #expect(throws: WireError.self) { try CircuitCommand(parsing: [0x04] + Array(repeating: 0, count: 15)) }
+        #expect(throws: WireError.self) { try CircuitCommand(parsing: [0x05, 1, 2]) }
         #expect(!CircuitCommand.isCommand([0x45, 0, 0, 20]) && !CircuitCommand.isCommand([0x60, 0, 0, 0]))
         #expect(throws: WireError.self) { try CircuitCommand(parsing: [0x01] + Array(1...32) + Array(repeating: 0, count: 47)) }
         #expect(throws: WireError.self) { try CircuitCommand(parsing: [0x02] + Array(repeating: 0, count: 47)) }
-        #expect(throws: WireError.self) { try CircuitCommand(parsing: [0x03] + Array(repeating: 0, count: 64)) }
+        #expect(throws: WireError.self) { try CircuitCommand(parsing: [0x07] + Array(repeating: 0, count: 64)) }
         #expect(throws: WireError.self) { try CircuitCommand(parsing: []) }
     }
 }

@@ -39,3 +39,35 @@ struct CircuitQueuesTests {
         #expect(queues.takeAll().first == [1])
     }
 }
+
+@Suite("Circuit padding")
+struct CircuitPaddingTests {
+    static func packet(_ count: Int) -> [UInt8] {
+        [0x45, 0, UInt8(count >> 8), UInt8(count & 0xff)] + Array(repeating: 7, count: count - 4)
+    }
+
+    @Test("buckets pad to the next 128 bytes, fixed to the MTU, none not at all; the far end cuts at the IP length",
+          arguments: [20, 127, 128, 129, 1300, 1360])
+    func sizes(length: Int) throws {
+        for mode in CircuitPadding.allCases {
+            var padded = Self.packet(length)
+            mode.pad(&padded, mtu: 1360)
+            let expected = switch mode {
+            case .buckets: min((length + 127) / 128 * 128, 1360)
+            case .fixed: 1360
+            case .none: length
+            }
+            #expect(padded.count == expected, "\(mode)")
+            #expect(CircuitPadding.unpadded(padded) == Self.packet(length))
+        }
+    }
+
+    @Test("what is no IP packet, or claims more than it has, is refused")
+    func refused() {
+        #expect(CircuitPadding.unpadded([]) == nil && CircuitPadding.unpadded([0x45, 0, 0]) == nil)
+        #expect(CircuitPadding.unpadded([0x45, 0, 0, 40] + Array(repeating: 0, count: 20)) == nil)
+        #expect(CircuitPadding.unpadded([0x10] + Array(repeating: 0, count: 40)) == nil)
+        let v6: [UInt8] = [0x60, 0, 0, 0, 0, 2, 17, 64] + Array(repeating: 0, count: 32) + [1, 2] + Array(repeating: 0, count: 86)
+        #expect(CircuitPadding.unpadded(v6)?.count == 42)
+    }
+}

@@ -12,9 +12,11 @@ final class CircuitNetwork {
     var onionKeys: [Key32: Key32] = [:]
     var order: [Key32] = []
     var now = Instant(nanoseconds: 1_000_000_000)
-    /// What reached the sender from its first hop, and what left circuits at their last hop.
+    /// What reached the sender from its first hop, what left circuits at their last hop, and
+    /// the tokens senders attached there.
     var toSender: [CircuitMessage] = []
     var left: [(relay: Key32, packet: [UInt8])] = []
+    var attached: [(relay: Key32, token: UInt128, circuit: CircuitRelay.Link)] = []
     /// Every message on a link, with who sent it and who got it.
     var wire: [(from: Key32, to: Key32, message: CircuitMessage)] = []
 
@@ -52,6 +54,7 @@ final class CircuitNetwork {
                 switch action {
                 case .send(let next, let peer): queue.append((to, peer, next))
                 case .leave(let packet, _): left.append((to, packet))
+                case .attach(let token, let circuit): attached.append((to, token, circuit))
                 }
             }
         }

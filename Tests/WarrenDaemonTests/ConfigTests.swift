@@ -70,6 +70,7 @@ struct ConfigTests {
         relay = true
         hops = 4
         accept_anonymous = true
+        padding = "fixed"
         [[route]]
         to = "10.8.0.42"
         via = "circuit"
@@ -88,7 +89,7 @@ struct ConfigTests {
         #expect(c.stunServers.map(\.description) == ["192.0.2.10:3478", "[2001:db8::10]:3478", "stun.example.net:3478"])
         #expect(c.stunServers.map { $0.endpoint == nil } == [false, false, true])
         #expect(c.natKeepaliveSeconds == 15 && !c.lanBeacons)
-        #expect(c.circuits.relay && c.circuits.hops == 4 && c.circuits.acceptAnonymous)
+        #expect(c.circuits.relay && c.circuits.hops == 4 && c.circuits.acceptAnonymous && c.circuits.padding == .fixed)
         #expect(c.circuits.routes.map(\.description) == ["10.8.0.42/32", "10.8.3.0/24"])
     }
 
@@ -115,7 +116,8 @@ struct ConfigTests {
         ("[[peer]]\nendpoint = \"192.0.2.1:1\"", "peer[0].public_key", "missing"),
         ("[circuits]\nhops = 9", "circuits.hops", "9 is outside 1–8"),
         ("[circuits]\nrelay = 1", "circuits.relay", "true or false"),
-        ("[circuits]\npadding = \"fixed\"", "circuits.padding", "unknown key"),
+        ("[circuits]\npadding = \"lots\"", "circuits.padding", "not one of buckets, fixed, none"),
+        ("[circuits]\nguards = 3", "circuits.guards", "unknown key"),
         ("[[route]]\nvia = \"circuit\"", "route[0].to", "missing"),
         ("[[route]]\nto = \"10.8.0.42\"", "route[0].via", "missing"),
         ("[[route]]\nto = \"bob\"\nvia = \"circuit\"", "route[0].to", "not an address or prefix"),

@@ -36,6 +36,11 @@ struct CircuitNodeTests {
         }
 
         func member(_ i: Int) -> Node { net.members[i].node }
+
+        /// An echo request from the sender to the destination, through the sender's send path.
+        func ping(identifier: UInt16, sequence: UInt16 = 1) {
+            net.send(icmpEcho(from: address(sender), to: address(destination), identifier: identifier, sequence: sequence), from: sender)
+        }
         func address(_ i: Int) -> IPv4Address { net.members[i].ipv4 }
     }
 
@@ -100,7 +105,7 @@ struct CircuitNodeTests {
     func routeWins() throws {
         let lab = Lab(senderKnowsDestination: true)
         #expect(lab.member(lab.sender).manager.isConnected(lab.net.members[lab.destination].certificate.publicKey, now: lab.net.now.instant))
-        lab.net.send(icmpEcho(from: lab.address(lab.sender), to: lab.address(lab.destination), identifier: 9, sequence: 1), from: lab.sender)
+        lab.ping(identifier: 9)
         let arrived = try #require(lab.net.delivered[lab.destination].last)
         #expect(IPv4Flow(of: arrived)?.source != lab.address(lab.sender))
     }
@@ -109,20 +114,20 @@ struct CircuitNodeTests {
     func tooBig() throws {
         let lab = Lab()
         var big = icmpEcho(from: lab.address(lab.sender), to: lab.address(lab.destination), identifier: 1, sequence: 1)
-        big += Array(repeating: 0, count: Node.circuitMTU + 1 - big.count)
+        big += Array(repeating: 0, count: CircuitMessage.circuitMTU + 1 - big.count)
         big[2] = UInt8(big.count >> 8)
         big[3] = UInt8(big.count & 0xff)
         lab.net.send(big, from: lab.sender)
         let error = try #require(lab.net.delivered[lab.sender].last)
         #expect(error[9] == 1 && error[20] == 3 && error[21] == 4, "ICMP destination unreachable, fragmentation needed")
-        #expect(Int(error[26]) << 8 | Int(error[27]) == Node.circuitMTU)
+        #expect(Int(error[26]) << 8 | Int(error[27]) == CircuitMessage.circuitMTU)
         #expect(lab.net.delivered[lab.destination].isEmpty)
     }
 
     @Test("warren circuits shows the sender's circuits by hop name and role, and the guards are kept")
     func report() throws {
         let lab = Lab()
-        lab.net.send(icmpEcho(from: lab.address(lab.sender), to: lab.address(lab.destination), identifier: 3, sequence: 1), from: lab.sender)
+        lab.ping(identifier: 3)
         guard case .circuits(let report)? = lab.net.request(.circuits, at: lab.sender) else {
             Issue.record("no circuits report")
             return
@@ -137,6 +142,45 @@ struct CircuitNodeTests {
         #expect(relayReport.routes.isEmpty && relayReport.relaying != nil)
         let saved = lab.net.performed[lab.sender].compactMap { if case .saveGuards(let g) = $0 { g } else { nil } }
         #expect(saved.last?.sampled.count == 5 && saved.last?.primaries(listed: Set(lab.relays.map { lab.net.members[$0].certificate.publicKey })).first?.builds == 2)
+    }
+
+    @Test("when the middle goes away the flow resumes within 3 s from the same last hop address and port")
+    func middleLost() throws {
+        let lab = Lab()
+        lab.ping(identifier: 77)
+        let first = try #require(lab.net.delivered[lab.destination].last.flatMap(IPv4Flow.init(of:)))
+        let circuit = try #require(lab.member(lab.sender).circuitPool?.circuits.values.first { $0.bytesSent > 0 })
+        let middle = try #require(lab.relays.first { lab.net.members[$0].certificate.publicKey == circuit.path[1].node })
+        lab.net.vanish(middle)
+        let lostAt = lab.net.now.instant
+        var sequence: UInt16 = 2
+        var resumed: Duration?
+        while resumed == nil && lab.net.now.instant.since(lostAt) < .seconds(5) {
+            let count = lab.net.delivered[lab.destination].count
+            lab.ping(identifier: 77, sequence: sequence)
+            sequence += 1
+            lab.net.run(for: .milliseconds(200))
+            if lab.net.delivered[lab.destination].count > count { resumed = lab.net.now.instant.since(lostAt) }
+        }
+        let took = try #require(resumed, "the flow never resumed")
+        #expect(took <= .seconds(3), "resumed after \(took)")
+        let again = try #require(lab.net.delivered[lab.destination].last.flatMap(IPv4Flow.init(of:)))
+        #expect(again.source == first.source && again.sourcePort == first.sourcePort, "same last hop, same translation")
+        #expect(lab.net.logs(at: lab.sender).contains { $0.message == "circuit lost a hop, replacing it" })
+    }
+
+    @Test("when the sender's underlay address changes its circuits carry on at once")
+    func senderMoves() throws {
+        let lab = Lab()
+        lab.ping(identifier: 5)
+        #expect(lab.net.delivered[lab.sender].count == 0 && lab.net.delivered[lab.destination].count == 1)
+        lab.net.send(echoReply(to: lab.net.delivered[lab.destination][0]), from: lab.destination)
+        #expect(lab.net.delivered[lab.sender].count == 1)
+        lab.net.move(lab.sender, to: Endpoint("198.51.100.50:40000")!)
+        lab.ping(identifier: 5, sequence: 2)
+        #expect(lab.net.delivered[lab.destination].count == 2, "the guard took the packet from the new address")
+        lab.net.send(echoReply(to: lab.net.delivered[lab.destination][1]), from: lab.destination)
+        #expect(lab.net.delivered[lab.sender].count == 2, "and sent the answer there")
     }
 
     @Test("a destination that does not accept anonymous traffic drops what a last hop delivers")

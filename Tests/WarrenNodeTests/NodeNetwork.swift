@@ -87,8 +87,14 @@ final class NodeNetwork {
 
     /// Member `i` goes away: whatever is sent to its endpoint goes nowhere from now on.
     func vanish(_ i: Int) {
-        members[i] = Member(name: members[i].name, node: members[i].node, endpoint: Endpoint("192.0.2.200:1")!,
-                            certificate: members[i].certificate)
+        move(i, to: Endpoint("192.0.2.200:1")!)
+    }
+
+    /// Member `i`'s underlay address changes (a new DHCP lease, another network).
+    func move(_ i: Int, to endpoint: Endpoint) {
+        var moved = Member(name: members[i].name, node: members[i].node, endpoint: endpoint, certificate: members[i].certificate)
+        moved.snapshot = members[i].snapshot
+        members[i] = moved
     }
 
     func advance(_ d: Duration) {

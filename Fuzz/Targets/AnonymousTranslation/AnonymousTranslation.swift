@@ -6,7 +6,7 @@
 //   fits its total length; writing the same flow back keeps it, and leaves the header
 //   checksum and the transport checksum (TCP, ICMP, UDP unless it was zero) right.
 // - A packet the last hop translates leaves from its address and a port of
-//   `AnonymousNAT.ports`; the destination's answer maps back to the same circuit, to
+//   `AnonymousNAT.ports`; the destination's answer maps back to the same token, to
 //   0.0.0.0 and the sender's own port, and a second answer from another host maps nowhere.
 import FuzzSupport
 import WarrenCircuit
@@ -14,7 +14,7 @@ import WarrenCrypto
 import WarrenWire
 
 let own = IPv4Address(10, 8, 0, 3)
-let circuit = CircuitRelay.Link(peer: Key32(bytes: Array(repeating: 1, count: 32))!, circuitID: 5)
+let token: UInt128 = 0x5eed
 let now = Instant(nanoseconds: 1_000_000_000)
 
 @_cdecl("LLVMFuzzerInitialize")
@@ -43,7 +43,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var nat = AnonymousNAT()
     var random = SeededRandom(seed: 1)
     var out = packet
-    guard let destination = nat.outbound(&out, on: circuit, own: own, now: now, random: &random) else { return 0 }
+    guard let destination = nat.outbound(&out, token: token, own: own, now: now, random: &random) else { return 0 }
     let sent = IPv4Flow(of: out)!
     Fuzz.check(destination == flow.destination && sent.source == own && AnonymousNAT.ports.contains(sent.sourcePort),
                "translated to \(sent)")
@@ -54,13 +54,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if sent.proto != IPv4Flow.icmp { swap(&reply.sourcePort, &reply.destinationPort) }
     reply.write(into: &answer)
     var stray = answer
-    Fuzz.check(nat.inbound(&answer, now: now) == circuit, "the answer found no circuit")
+    Fuzz.check(nat.inbound(&answer, now: now) == token, "the answer found no flow")
     let back = IPv4Flow(of: answer)!
     Fuzz.check(back.destination == IPv4Address(0) && back.destinationPort == flow.sourcePort, "the answer went back as \(back)")
     var elsewhere = IPv4Flow(of: stray)!
     elsewhere.source = IPv4Address(elsewhere.source.value ^ 1)
     elsewhere.write(into: &stray)
-    Fuzz.check(nat.inbound(&stray, now: now) == nil, "an answer from another host mapped to a circuit")
+    Fuzz.check(nat.inbound(&stray, now: now) == nil, "an answer from another host mapped to a flow")
     return 0
 }
 

@@ -1,3 +1,4 @@
+public import WarrenCircuit
 public import WarrenWire
 
 /// `[circuits]` and `[[route]]`: onion circuits, as a relay and as a sender.
@@ -10,6 +11,7 @@ extension Config {
         public var acceptAnonymous = false
         /// Destinations reached through circuits only.
         public var routes: [IPPrefix] = []
+        public var padding: CircuitPadding = .buckets
 
         public static let hopsRange = 1...8
         /// Fewer hops than this and one relay may see both ends: the daemon warns.
@@ -18,9 +20,15 @@ extension Config {
 
     mutating func readCircuits(_ r: TableReader) throws(ConfigError) {
         if let t = try r.table("circuits") {
-            try t.allowOnly(["relay", "hops", "accept_anonymous"])
+            try t.allowOnly(["relay", "hops", "accept_anonymous", "padding"])
             if let relay = try t.bool("relay") { circuits.relay = relay }
             if let accept = try t.bool("accept_anonymous") { circuits.acceptAnonymous = accept }
+            if let padding = try t.string("padding") {
+                guard let mode = CircuitPadding(rawValue: padding) else {
+                    throw t.error("padding", "\"\(padding)\" is not one of buckets, fixed, none")
+                }
+                circuits.padding = mode
+            }
             if let hops = try t.int("hops") {
                 guard Circuits.hopsRange.contains(hops) else { throw t.error("hops", "\(hops) is outside 1–8") }
                 circuits.hops = hops

@@ -130,7 +130,8 @@ public final class Daemon {
                 logger.warning("cannot read the saved circuit guards: choosing new ones", metadata: .init([.reason: "\(error)"]))
             }
         }
-        return CircuitSettings(relay: c.relay, hops: c.hops, routes: c.routes, acceptAnonymous: c.acceptAnonymous, guards: guards)
+        return CircuitSettings(relay: c.relay, hops: c.hops, routes: c.routes, acceptAnonymous: c.acceptAnonymous, padding: c.padding,
+                               guards: guards)
     }
 
     public func run() throws(StartupError) {
