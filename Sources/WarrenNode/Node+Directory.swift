@@ -23,9 +23,10 @@ extension Node {
     /// session is up, not at the next round.
     static let directorySourcesAsked = 5
     /// A relay answers each node's requests for its list at this rate: every answer is a
-    /// message per relay listed.
-    static let directoryRequestsPerSecond = 1.0 / 60
-    static let directoryBurst = 3.0
+    /// message per relay listed. The burst lets a node restart a few times in a row (each
+    /// start asks afresh) and still get its lists.
+    static let directoryRequestsPerSecond = 1.0 / 30
+    static let directoryBurst = 20.0
 
     var wantsDirectory: Bool { circuitRelay != nil || circuitPool != nil }
 
