@@ -77,7 +77,7 @@ let package = Package(
 
         // Instructions and allocations per packet of the data path, under callgrind (bench/callgrind).
         .executableTarget(name: "warren-bench",
-                          dependencies: ["WarrenSession", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"],
+                          dependencies: ["WarrenSession", "WarrenCircuit", "WarrenPKI", "WarrenCrypto", "WarrenWire", "WarrenNoise"],
                           path: "bench/Sources/warren-bench", swiftSettings: strict),
 
         // A member's real session with a victim, for the two tools below that misbehave in it.
