@@ -54,10 +54,11 @@ extension Node {
         }
     }
 
-    /// As a destination: a packet a circuit's last hop delivered. It must come from the last
-    /// hop's own address (answers go back there) to this node's.
+    /// As a destination: a packet a circuit's last hop delivered. Only a relay is a last hop
+    /// (any other member would pass its own traffic off as a stranger's), and the packet must
+    /// come from its own address (answers go back there) to this node's.
     func handleAnonymousDelivery(_ bytes: [UInt8], from link: PeerLink) {
-        guard settings.circuits.acceptAnonymous else {
+        guard settings.circuits.acceptAnonymous, link.certificate.body.roles.contains(.relay) else {
             drops.count(.circuitRefused)
             return
         }

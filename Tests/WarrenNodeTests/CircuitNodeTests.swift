@@ -218,3 +218,18 @@ func checksumsHold(_ packet: [UInt8]) -> Bool {
         InternetChecksum.verifies(UnsafeRawBufferPointer(rebasing: p[0..<20])) && InternetChecksum.verifies(UnsafeRawBufferPointer(rebasing: p[20...]))
     }
 }
+
+extension CircuitNodeTests {
+    @Test("a member that is no relay cannot pass its own packets off as a circuit's")
+    func deliveryFromNonRelay() throws {
+        let lab = Lab()
+        let own = lab.address(lab.sender)
+        var packet = icmpEcho(from: own, to: lab.address(lab.destination), identifier: 2, sequence: 1)
+        IPv4Flow(of: packet)!.write(into: &packet)
+        // The sender has a session with the destination through the DHT or not: make one.
+        lab.net.sendControl(AnonymousDelivery.encode(packet), from: lab.sender, to: lab.destination)
+        lab.net.run(for: .seconds(1))
+        #expect(lab.net.delivered[lab.destination].isEmpty)
+        #expect(lab.member(lab.destination).drops[.circuitRefused] >= 1)
+    }
+}
