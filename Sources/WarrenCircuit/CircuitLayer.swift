@@ -14,7 +14,7 @@ public final class CircuitLayer: Sendable {
     /// Counters at or past this are dropped unread.
     static let limit: UInt64 = 1 << 62
     static let offsetMask: UInt64 = (1 << 56) - 1
-    static let tagByteCount = ChaChaPoly.tagByteCount
+    public static let tagByteCount = ChaChaPoly.tagByteCount
 
     let keys: TransportKeys
     let forwardOffset: UInt64
@@ -36,26 +36,35 @@ public final class CircuitLayer: Sendable {
     func seal(_ body: inout [UInt8], nonce: UInt64, forward: Bool) {
         let count = body.count
         body.append(contentsOf: repeatElement(0, count: Self.tagByteCount))
-        body.withUnsafeMutableBytes { buffer in
-            withKey(forward: forward) { key in
-                ChaChaPoly.seal(key: key, nonce: ChaChaPoly.nonce(counter: nonce), aad: UnsafeRawBufferPointer(start: nil, count: 0),
-                                buffer: buffer, plaintextCount: count)
-            }
+        body.withUnsafeMutableBytes { seal($0, count: count, nonce: nonce, forward: forward) }
+    }
+
+    /// Encrypts `buffer[0..<count]` in place and writes the tag after it: `buffer` has room
+    /// for `count + tagByteCount` bytes.
+    @inline(__always)
+    func seal(_ buffer: UnsafeMutableRawBufferPointer, count: Int, nonce: UInt64, forward: Bool) {
+        withKey(forward: forward) { key in
+            ChaChaPoly.seal(key: key, nonce: ChaChaPoly.nonce(counter: nonce), aad: UnsafeRawBufferPointer(start: nil, count: 0),
+                            buffer: buffer, plaintextCount: count)
         }
     }
 
     /// Decrypts `body` in place and removes the tag; false if it does not authenticate (the
     /// body is then garbage and must be dropped).
     func open(_ body: inout [UInt8], nonce: UInt64, forward: Bool) -> Bool {
-        let opened = body.withUnsafeMutableBytes { buffer in
-            withKey(forward: forward) { key in
-                ChaChaPoly.open(key: key, nonce: ChaChaPoly.nonce(counter: nonce), aad: UnsafeRawBufferPointer(start: nil, count: 0),
-                                buffer: buffer)
-            }
-        }
-        guard let opened else { return false }
+        guard let opened = body.withUnsafeMutableBytes({ open($0, nonce: nonce, forward: forward) }) else { return false }
         body.removeLast(body.count - opened)
         return true
+    }
+
+    /// Decrypts `buffer` (ciphertext ‖ tag) in place; the plaintext's length, or nil if it
+    /// does not authenticate.
+    @inline(__always)
+    func open(_ buffer: UnsafeMutableRawBufferPointer, nonce: UInt64, forward: Bool) -> Int? {
+        withKey(forward: forward) { key in
+            ChaChaPoly.open(key: key, nonce: ChaChaPoly.nonce(counter: nonce), aad: UnsafeRawBufferPointer(start: nil, count: 0),
+                            buffer: buffer)
+        }
     }
 
     private func withKey<R>(forward: Bool, _ body: (UnsafeRawBufferPointer) -> R) -> R {

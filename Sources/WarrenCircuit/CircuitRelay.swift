@@ -61,12 +61,10 @@ public final class CircuitRelay {
         /// The link a create went out on, until its created comes back.
         var extending: Link?
         var extendsLeft = CircuitRelay.maxExtends
-        var lastActive: Instant
 
-        init(hop: CircuitHop, previous: Link, now: Instant) {
+        init(hop: CircuitHop, previous: Link) {
             self.hop = hop
             self.previous = previous
-            lastActive = now
         }
     }
 
@@ -79,6 +77,10 @@ public final class CircuitRelay {
     private var byNext: [Link: Circuit] = [:]
     private var creates: KeyedRateLimiter<Key32>
     public private(set) var drops: [Drop: Int] = [:]
+    /// The circuits that extend past this relay, for the inbound packet thread; `switchVersion`
+    /// changes with it.
+    public private(set) var circuitSwitch = CircuitSwitch.empty
+    public private(set) var switchVersion = 0
 
     /// `own`: this node's key (it never extends a circuit to itself).
     public init(own: Key32, onionKeys: OnionKeyRing, random: any RandomSource) {
@@ -114,8 +116,7 @@ public final class CircuitRelay {
         guard let held = byPrevious[circuit], held.next == nil else { return nil }
         var body = payload
         padding.pad(&body, mtu: CircuitMessage.circuitMTU)
-        guard let counter = held.hop.originate(&body) else { return nil }
-        held.lastActive = now
+        guard let counter = held.hop.originate(&body, now: now) else { return nil }
         return .send(CircuitMessage(kind: .backward, circuitID: circuit.circuitID, counter: counter, body: body), to: circuit.peer)
     }
 
@@ -127,9 +128,13 @@ public final class CircuitRelay {
 
     /// Forgets circuits idle for `idleLifetime`.
     public func expire(now: Instant) {
-        for (link, circuit) in byPrevious where now.since(circuit.lastActive) >= Self.idleLifetime {
+        for (link, circuit) in byPrevious where now.since(circuit.hop.lastActiveAt) >= Self.idleLifetime {
             byPrevious[link] = nil
             for out in [circuit.next, circuit.extending].compactMap({ $0 }) { byNext[out] = nil }
+            if let next = circuit.next {
+                circuitSwitch.disconnect(link, from: next)
+                switchVersion += 1
+            }
         }
     }
 
@@ -141,15 +146,14 @@ public final class CircuitRelay {
         guard let keys = onionKeys.respond(to: message.body, prologue: CircuitBuild.prologue, random: &random, reply: &reply) else {
             return drop(.badHandshake)
         }
-        byPrevious[link] = Circuit(hop: CircuitHop(layer: CircuitLayer(keys)), previous: link, now: now)
+        byPrevious[link] = Circuit(hop: CircuitHop(layer: CircuitLayer(keys), now: now), previous: link)
         actions.append(.send(CircuitMessage(kind: .created, circuitID: link.circuitID, body: reply), to: link.peer))
     }
 
     private func forward(_ message: CircuitMessage, on link: Link, now: Instant, into actions: inout [Action]) {
         guard let circuit = byPrevious[link] else { return drop(.unknownCircuit) }
         var body = message.body
-        guard let counter = circuit.hop.peel(message.counter, &body) else { return drop(.badLayer) }
-        circuit.lastActive = now
+        guard let counter = circuit.hop.peel(message.counter, &body, now: now) else { return drop(.badLayer) }
         if let next = circuit.next {
             actions.append(.send(CircuitMessage(kind: .forward, circuitID: next.circuitID, counter: counter, body: body), to: next.peer))
         } else if !CircuitCommand.isCommand(body) {
@@ -189,9 +193,10 @@ public final class CircuitRelay {
         guard let circuit = byNext[link], circuit.extending == link else { return drop(.unknownCircuit) }
         circuit.extending = nil
         circuit.next = link
-        circuit.lastActive = now
+        circuitSwitch.connect(circuit.previous, towards: link, hop: circuit.hop)
+        switchVersion += 1
         var body = CircuitCommand.extended(reply: message.body).encoded
-        guard let counter = circuit.hop.originate(&body) else { return drop(.badLayer) }
+        guard let counter = circuit.hop.originate(&body, now: now) else { return drop(.badLayer) }
         actions.append(.send(CircuitMessage(kind: .backward, circuitID: circuit.previous.circuitID, counter: counter, body: body),
                              to: circuit.previous.peer))
     }
@@ -199,8 +204,7 @@ public final class CircuitRelay {
     private func backward(_ message: CircuitMessage, on link: Link, now: Instant, into actions: inout [Action]) {
         guard let circuit = byNext[link], circuit.next == link else { return drop(.unknownCircuit) }
         var body = message.body
-        guard let counter = circuit.hop.wrap(message.counter, &body) else { return drop(.badLayer) }
-        circuit.lastActive = now
+        guard let counter = circuit.hop.wrap(message.counter, &body, now: now) else { return drop(.badLayer) }
         actions.append(.send(CircuitMessage(kind: .backward, circuitID: circuit.previous.circuitID, counter: counter, body: body),
                              to: circuit.previous.peer))
     }

@@ -52,6 +52,13 @@ extension Node {
         }
     }
 
+    /// Gives the inbound packet thread the circuits this relay passes on, when they changed.
+    func publishCircuitSwitch(into actions: inout [NodeAction]) {
+        guard let relay = circuitRelay, relay.switchVersion != publishedSwitchVersion else { return }
+        publishedSwitchVersion = relay.switchVersion
+        actions.append(.publishCircuitSwitch(relay.circuitSwitch))
+    }
+
     /// A circuit message from a neighbour: for one of this node's own circuits, or for the
     /// circuits it relays.
     func handleCircuit(_ bytes: [UInt8], from link: PeerLink, now: Moment, into actions: inout [SessionAction]) {

@@ -91,6 +91,8 @@ public final class Node {
     // relay (with its signed descriptor) and as a sender.
     public internal(set) var relayDirectory = RelayDirectory()
     var circuitRelay: CircuitRelay?
+    /// The relay's `switchVersion` last published to the inbound packet thread.
+    var publishedSwitchVersion = -1
     var ownDescriptor: RelayDescriptor?
     var nextDescriptor: Instant = .zero
     /// When the sources are next asked afresh, and those asked this round.
@@ -217,6 +219,7 @@ public final class Node {
                 actions.append(.publishRouting(manager.snapshot(now: now.instant)))
             }
             publishForwarding(into: &actions)
+            publishCircuitSwitch(into: &actions)
             var met: [Contact] = []
             var silent: [Key32] = []
             for action in sessionActions {

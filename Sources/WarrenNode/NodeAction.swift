@@ -14,6 +14,8 @@ public enum NodeAction: Sendable {
     case publishRouting(RoutingSnapshot)
     /// New relay bindings for the inbound packet thread.
     case publishForwarding(RelayForwarding)
+    /// The circuits this relay passes on, for the inbound packet thread.
+    case publishCircuitSwitch(CircuitSwitch)
     /// An IP packet for this host (ICMP errors), written into the TUN device.
     case writeTUN([UInt8])
     /// Listen for LAN beacons on a link (repeated with every beacon; joining twice is a no-op).

@@ -29,6 +29,14 @@ public enum DataPath {
         guard let route = snapshot.route(to: destination) else {
             return .drop(destination.isMulticast ? .multicast : .noRoute)
         }
+        return seal(buffer, count: count, for: route, now: now)
+    }
+
+    /// Encrypts the message at `buffer[payloadOffset..<payloadOffset + count]` (an IP packet,
+    /// or a circuit message a relay passes on) for `route`'s peer, on its current path.
+    @inline(__always)
+    public static func seal(_ buffer: UnsafeMutableRawBufferPointer, count: Int, for route: RoutingSnapshot.Route,
+                            now: Instant) -> Outbound {
         let datagram = UnsafeMutableRawBufferPointer(rebasing: buffer[RelayEnvelope.byteCount...])
         guard let keypair = route.keypair, let path = route.path,
               let length = keypair.seal(datagram, payloadCount: count, now: now) else {

@@ -35,6 +35,9 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
     /// one that does not accept anonymous traffic, or a flow the last hop cannot translate;
     /// or a circuit message for a circuit this node does not have.
     case circuitRefused
+    /// A circuit message a relay passes on whose layer did not authenticate, or whose
+    /// counter that hop saw before.
+    case circuitLayer
 
     public var description: String {
         switch self {
@@ -57,6 +60,7 @@ public enum DropReason: Int, Error, CaseIterable, Sendable, CustomStringConverti
         case .tunFull: "tun_full"
         case .unsolicited: "unsolicited"
         case .circuitRefused: "circuit_refused"
+        case .circuitLayer: "circuit_layer"
         }
     }
 }

@@ -1,3 +1,4 @@
+public import WarrenCrypto
 public import WarrenWire
 
 /// The tables the packet threads read: which peer owns a destination address (with its
@@ -29,6 +30,9 @@ public struct RoutingSnapshot: Sendable {
     /// Routed subnets, longest prefix first.
     var subnets: [SubnetRoute] = []
     var byIndex = SplitMap<UInt32, Inbound>()
+    /// Every peer with a session, by its public key: where a relay's packet thread sends
+    /// what it passes on to a neighbour (`CircuitSwitch`).
+    var byPeer = SplitMap<Key32, Route>()
     /// This node's own addresses and the subnets its certificate routes: the only
     /// destinations a peer's packet may have here, so that a subnet router (or, later, an
     /// exit) is no open door to every network it can reach.
@@ -66,6 +70,10 @@ public struct RoutingSnapshot: Sendable {
 
     @inline(__always)
     public func inbound(index: UInt32) -> Inbound? { byIndex[index] }
+
+    /// The route to the peer whose key is `publicKey`, if it has a session.
+    @inline(__always)
+    public func route(toPeer publicKey: Key32) -> Route? { byPeer[publicKey] }
 
     /// Cryptokey routing's other receive rule: may a packet for `address` be delivered here?
     @inline(__always)

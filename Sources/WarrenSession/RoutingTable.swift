@@ -61,6 +61,7 @@ struct RoutingTable {
         for key in changed {
             let entry = current(key)
             if claims[key]?.path != entry?.route.path { pathsVersion &+= 1 }
+            if entry != nil || snapshot.byPeer[key] != nil { snapshot.byPeer[key] = entry?.route }
             guard let entry else {
                 claims[key] = nil
                 continue

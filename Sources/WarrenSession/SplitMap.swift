@@ -1,3 +1,4 @@
+import WarrenCrypto
 import WarrenWire
 
 /// A map the control thread changes one entry at a time while the packet threads read
@@ -31,6 +32,11 @@ extension UInt32: SplitMapKey {
 
 extension IPv6Address: SplitMapKey {
     var part: Int { Int(truncatingIfNeeded: low) }
+}
+
+extension Key32: SplitMapKey {
+    /// Public keys are random.
+    var part: Int { withUnsafeBytes { Int(truncatingIfNeeded: $0.loadUnaligned(as: UInt64.self)) } }
 }
 
 /// What `RoutingTable` claims addresses in: the snapshot's split maps, and its own

@@ -23,7 +23,7 @@ struct TestCircuit {
         let hopResult = try NKResponder(staticKey: onionKey, prologue: Array("circuit".utf8), request: initiator.request)
             .respond(ephemeral: X25519PrivateKey(random: &rng), payload: [], message: &reply)
         origin.extend(with: CircuitLayer(try initiator.readResponse(reply).takeKeys()))
-        hops.append(CircuitHop(layer: CircuitLayer(hopResult.takeKeys())))
+        hops.append(CircuitHop(layer: CircuitLayer(hopResult.takeKeys()), now: .zero))
     }
 
     /// Through every hop towards the last: what the last hop reads, with the counter each hop got.
@@ -33,7 +33,7 @@ struct TestCircuit {
         var seen: [UInt64] = []
         for hop in hops {
             seen.append(counter)
-            guard let next = hop.peel(counter, &body) else { return nil }
+            guard let next = hop.peel(counter, &body, now: .zero) else { return nil }
             counter = next
         }
         return (body, seen)
@@ -42,9 +42,9 @@ struct TestCircuit {
     /// From the last hop back through the others: the counter and body the sender gets.
     func backward(_ payload: [UInt8]) -> (counter: UInt64, body: [UInt8])? {
         var body = payload
-        guard var counter = hops.last!.originate(&body) else { return nil }
+        guard var counter = hops.last!.originate(&body, now: .zero) else { return nil }
         for hop in hops.dropLast().reversed() {
-            guard let next = hop.wrap(counter, &body) else { return nil }
+            guard let next = hop.wrap(counter, &body, now: .zero) else { return nil }
             counter = next
         }
         return (counter, body)
@@ -90,13 +90,13 @@ struct CircuitLayerTests {
             for change in 0..<3 {
                 var sent = circuit.send(Array(repeating: 0x45, count: 60))
                 var counter = sent.counter
-                for hop in circuit.hops.prefix(link) { counter = hop.peel(counter, &sent.body)! }
+                for hop in circuit.hops.prefix(link) { counter = hop.peel(counter, &sent.body, now: .zero)! }
                 switch change {
                 case 0: sent.body[0] ^= 1
                 case 1: sent.body[sent.body.count - 1] ^= 0x80
                 default: counter += 1
                 }
-                #expect(circuit.hops[link].peel(counter, &sent.body) == nil, "link \(link), change \(change)")
+                #expect(circuit.hops[link].peel(counter, &sent.body, now: .zero) == nil, "link \(link), change \(change)")
             }
         }
         for change in 0..<2 {
@@ -111,9 +111,9 @@ struct CircuitLayerTests {
         let circuit = try TestCircuit(hops: 2)
         let sent = circuit.send([9, 9, 9])
         var first = sent.body
-        #expect(circuit.hops[0].peel(sent.counter, &first) != nil)
+        #expect(circuit.hops[0].peel(sent.counter, &first, now: .zero) != nil)
         var again = sent.body
-        #expect(circuit.hops[0].peel(sent.counter, &again) == nil)
+        #expect(circuit.hops[0].peel(sent.counter, &again, now: .zero) == nil)
 
         let back = circuit.backward([7])!
         var copy = back.body
@@ -124,8 +124,8 @@ struct CircuitLayerTests {
         // The next hop sends back two messages at one counter: the second is not sealed.
         var one: [UInt8] = [1], two: [UInt8] = [2]
         let counter: UInt64 = 1 << 61
-        #expect(circuit.hops[0].wrap(counter, &one) != nil)
-        #expect(circuit.hops[0].wrap(counter, &two) == nil)
+        #expect(circuit.hops[0].wrap(counter, &one, now: .zero) != nil)
+        #expect(circuit.hops[0].wrap(counter, &two, now: .zero) == nil)
         #expect(two == [2])
     }
 

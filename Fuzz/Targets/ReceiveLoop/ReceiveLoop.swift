@@ -36,6 +36,8 @@ import WarrenWire
 
 /// Records what the loop body hands on, in place of the socket, TUN device and queue.
 struct RecordingSink: InboundSink {
+    /// `forward` copies what it gets: one room serves every datagram.
+    nonisolated(unsafe) static let room = UnsafeMutableRawBufferPointer.allocate(byteCount: InboundReceiver.roomBytes, alignment: 64)
     var forwarded: [(bytes: [UInt8], to: Endpoint)] = []
     var posted: [ControlEvent] = []
     var drops = 0
@@ -49,6 +51,7 @@ struct RecordingSink: InboundSink {
         forwarded.append((Array(datagram), destination))
     }
 
+    mutating func room() -> UnsafeMutableRawBufferPointer { Self.room }
     mutating func reply(_ datagram: [UInt8], to destination: Endpoint) { replies.append((datagram, destination)) }
     mutating func post(_ event: ControlEvent) { posted.append(event) }
     func hasRoom(forUnauthenticated byteCount: Int) -> Bool { true }
@@ -171,7 +174,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     let snapshot = mode == 0 ? RoutingSnapshot.empty : fixture.bob
     let relay = mode == 1 ? fixture.relay : RelayForwarding.empty
-    let receiver = InboundReceiver(snapshot: snapshot, relay: relay, now: now)
+    let receiver = InboundReceiver(snapshot: snapshot, relay: relay, circuits: .empty, now: now)
     var coalescer = TCPCoalescer(capacity: 64)
     let underLoad = bytes[0] & 0x80 != 0
     var sink = RecordingSink(backlog: underLoad ? 1000 : 0)

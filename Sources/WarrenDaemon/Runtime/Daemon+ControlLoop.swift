@@ -108,6 +108,8 @@ extension Daemon {
                 snapshots.publish(snapshot)
             case .publishForwarding(let bindings):
                 forwarding.publish(bindings)
+            case .publishCircuitSwitch(let circuits):
+                circuitSwitch.publish(circuits)
             case .writeTUN(let packet):
                 // Room for the virtio header the offloading TUN device expects in front.
                 var buffer = [UInt8](repeating: 0, count: VirtioNetHeader.byteCount) + packet

@@ -1,3 +1,4 @@
+public import WarrenCircuit
 public import WarrenNAT
 public import WarrenNode
 public import WarrenSession
@@ -8,8 +9,12 @@ public import WarrenWire
 /// queue; the ReceiveLoop fuzz target records them instead. Generic use (never an
 /// existential) keeps the packet path free of dynamic dispatch.
 public protocol InboundSink {
-    /// An envelope this relay forwards unread, its channel already rewritten.
+    /// A datagram this relay passes on: an envelope unread, its channel already rewritten, or
+    /// a circuit message under the next neighbour's session.
     mutating func forward(_ datagram: UnsafeRawBufferPointer, to destination: Endpoint)
+    /// Room of `InboundReceiver.roomBytes` for a datagram about to be passed to `forward`,
+    /// untouched until it is sent (a send batch keeps pointers, not copies).
+    mutating func room() -> UnsafeMutableRawBufferPointer
     /// A cookie reply this node sends, under load, instead of handing a handshake on.
     mutating func reply(_ datagram: [UInt8], to destination: Endpoint)
     /// Something only the control thread can handle.
@@ -28,17 +33,25 @@ public protocol InboundSink {
 /// What the inbound packet thread does with each entry `recvmmsg` returned: walks the
 /// datagrams in it (one, or a GRO run), forwards the envelopes this node relays, and hands
 /// the rest to `DataPath.inbound`, delivering packets through the coalescer and passing
-/// handshakes to the control thread only past `HandshakeAdmission`. It is the loop
+/// handshakes to the control thread only past `HandshakeAdmission`. A relay passes the
+/// messages of circuits it relays on to their next neighbour here too (`CircuitSwitch`). It is the loop
 /// body itself, not a model of it: `TunnelThreads.runInbound` and the fuzz target both call
 /// it, so a datagram that traps here traps in the fuzzer first.
 public struct InboundReceiver {
     public let snapshot: RoutingSnapshot
     public let relay: RelayForwarding
+    public let circuits: CircuitSwitch
     public let now: Instant
 
-    public init(snapshot: RoutingSnapshot, relay: RelayForwarding, now: Instant) {
+    /// What `InboundSink.room` holds: a circuit message of a full-sized datagram, the layer
+    /// it may gain, and the session's header and tag. (It is rewritten and sealed there, not
+    /// in place: growing, it would overwrite the next datagram of a GRO run.)
+    public static let roomBytes = DataPath.payloadOffset + 2048
+
+    public init(snapshot: RoutingSnapshot, relay: RelayForwarding, circuits: CircuitSwitch, now: Instant) {
         self.snapshot = snapshot
         self.relay = relay
+        self.circuits = circuits
         self.now = now
     }
 
@@ -85,8 +98,9 @@ public struct InboundReceiver {
         case .keepalive:
             break
         case .control(let offset, let length, let link, let path):
-            let message = Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length]))
-            sink.post(.control(message, link: link, from: path))
+            let message = UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length])
+            if passOn(message, from: link, into: &sink) { return }
+            sink.post(.control(Array(message), link: link, from: path))
         case .circuitAnswer(let offset, let length, let link):
             sink.post(.circuitAnswer(Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length])), link: link))
         case .handshake(let offset, let path):
@@ -106,5 +120,28 @@ public struct InboundReceiver {
         case .drop(let reason):
             sink.drop(reason)
         }
+    }
+
+    /// Passes a message of a circuit this relay relays on to its next neighbour, when there
+    /// is a session to seal it with; false leaves it to the control thread (which opens one).
+    @inline(__always)
+    private func passOn<Sink: InboundSink>(_ message: UnsafeRawBufferPointer, from link: PeerLink, into sink: inout Sink) -> Bool {
+        guard !circuits.isEmpty, let exit = circuits.exit(for: message, from: link.publicKey),
+              message.count + CircuitLayer.tagByteCount + TransportHeader.tagByteCount <= Self.roomBytes - DataPath.payloadOffset,
+              let route = snapshot.route(toPeer: exit.neighbour), route.keypair != nil, route.path != nil else { return false }
+        let scratch = sink.room()
+        let body = UnsafeMutableRawBufferPointer(rebasing: scratch[DataPath.payloadOffset...])
+        body.copyMemory(from: message)
+        guard let count = CircuitSwitch.pass(body, count: message.count, through: exit, now: now) else {
+            sink.drop(.circuitLayer)
+            return true
+        }
+        switch DataPath.seal(scratch, count: count, for: route, now: now) {
+        case .send(let offset, let length, let endpoint, _):
+            sink.forward(UnsafeRawBufferPointer(rebasing: scratch[offset..<offset + length]), to: endpoint)
+        default:
+            sink.drop(.noSession)
+        }
+        return true
     }
 }

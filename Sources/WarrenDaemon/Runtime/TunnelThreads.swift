@@ -1,4 +1,5 @@
 import Synchronization
+import WarrenCircuit
 import WarrenCrypto
 import WarrenLinux
 import WarrenNAT
@@ -16,6 +17,7 @@ struct TunnelThreads: Sendable {
     let socket: UDPSocket
     let snapshots: SnapshotBox<RoutingSnapshot>
     let forwarding: SnapshotBox<RelayForwarding>
+    let circuitSwitch: SnapshotBox<CircuitSwitch>
     let queue: ControlQueue
     let drops: DropCounters
     let stop: EventFD
@@ -125,12 +127,14 @@ struct TunnelThreads: Sendable {
         var coalescer = TCPCoalescer(capacity: Self.batchSize)
         var admission = HandshakeAdmission(ownHandshakeKey: handshakeKey, random: SystemRandom())
         let outgoing = DatagramSendBatch(capacity: Self.batchSize, for: socket)
-        var sink = InboundThreadSink(threads: self, outgoing: outgoing)
+        var sink = InboundThreadSink(threads: self, outgoing: outgoing,
+                                     rooms: PacketSlots(count: Self.batchSize, slotBytes: InboundReceiver.roomBytes))
         guard let wait = waiter(for: socket.fileDescriptor) else { return }
         while wait() {
             while true {
                 guard let count = try? socket.receive(into: batch), count > 0 else { break }
-                let receiver = InboundReceiver(snapshot: snapshots.read(), relay: forwarding.read(), now: MonotonicClock.now())
+                let receiver = InboundReceiver(snapshot: snapshots.read(), relay: forwarding.read(), circuits: circuitSwitch.read(),
+                                               now: MonotonicClock.now())
                 for i in 0..<count {
                     guard !batch.isTruncated(i), let source = batch.endpoint(i) else {
                         drops.count(.malformed)
@@ -162,17 +166,20 @@ struct TunnelThreads: Sendable {
     }
 }
 
-/// The inbound thread's outlets: its socket for the envelopes it relays and the cookie
-/// replies it sends (a batch at a time), the TUN device, the control queue (the control
+/// The inbound thread's outlets: its socket for the envelopes and circuit messages it relays
+/// and the cookie replies it sends (a batch at a time, circuit messages sealed in a room per
+/// place in the batch), the TUN device, the control queue (the control
 /// thread woken once a batch) and the drop counters.
 private struct InboundThreadSink: InboundSink {
     let threads: TunnelThreads
     let outgoing: DatagramSendBatch
+    let rooms: PacketSlots
     private var wakeupPending = false
 
-    init(threads: TunnelThreads, outgoing: DatagramSendBatch) {
+    init(threads: TunnelThreads, outgoing: DatagramSendBatch, rooms: PacketSlots) {
         self.threads = threads
         self.outgoing = outgoing
+        self.rooms = rooms
     }
 
     /// Wakes the control thread if this batch queued something for it.
@@ -187,8 +194,17 @@ private struct InboundThreadSink: InboundSink {
         _ = outgoing.append(datagram, to: destination)
     }
 
+    /// The room of the batch's next place, which stays as it is until the batch is sent.
+    func room() -> UnsafeMutableRawBufferPointer {
+        if outgoing.isFull { threads.flush(outgoing) }
+        return rooms.slot(outgoing.count)
+    }
+
     func reply(_ datagram: [UInt8], to destination: Endpoint) {
-        datagram.withUnsafeBytes { forward($0, to: destination) }
+        // Copied into a room: the array's storage would be gone before the batch is sent.
+        let room = room()
+        datagram.withUnsafeBytes { room.copyMemory(from: $0) }
+        forward(UnsafeRawBufferPointer(rebasing: room[..<datagram.count]), to: destination)
     }
 
     mutating func post(_ event: ControlEvent) {
