@@ -49,12 +49,21 @@ public final class CircuitPool {
         public let roundTrip: Duration
         /// Whose flows it carries.
         public let token: UInt128
-        public internal(set) var bytesSent = 0
-        public internal(set) var bytesReceived = 0
-        var lastSent: Instant?
-        var lastReceived: Instant
         var probe: (nonce: UInt64, sentAt: Instant)?
-        let origin: CircuitOrigin
+        /// Its end and its counts, shared with the packet threads (`CircuitSending`).
+        let lane: CircuitSending.Lane
+
+        var origin: CircuitOrigin { lane.origin }
+        public var bytesSent: Int { Int(lane.traffic.sentBytes.load(ordering: .relaxed)) }
+        public var bytesReceived: Int { Int(lane.traffic.receivedBytes.load(ordering: .relaxed)) }
+        var lastSent: Instant? {
+            get { lane.traffic.lastSent }
+            nonmutating set { lane.traffic.lastSent = newValue }
+        }
+        var lastReceived: Instant {
+            get { lane.traffic.lastReceived ?? builtAt }
+            nonmutating set { lane.traffic.lastReceived = newValue }
+        }
 
         var probeTimeout: Duration { max(CircuitPool.minimumProbeTimeout, roundTrip * 3) }
     }
@@ -85,11 +94,19 @@ public final class CircuitPool {
 
     public let hops: Int
     public private(set) var guards: GuardSet
-    public private(set) var circuits: [Link: Circuit] = [:]
+    public private(set) var circuits: [Link: Circuit] = [:] {
+        didSet { sendingVersion &+= 1 }
+    }
     private var builds: [Link: Build] = [:]
     /// Each flow's token, and the circuit each token's flows go on now.
-    private var flows: [Int: (token: UInt128, lastUsed: Instant)] = [:]
-    private var carriers: [UInt128: Link] = [:]
+    private var flows: [Int: CircuitSending.Flow] = [:] {
+        didSet { sendingVersion &+= 1 }
+    }
+    private var carriers: [UInt128: Link] = [:] {
+        didSet { sendingVersion &+= 1 }
+    }
+    /// Changes with the flows, circuits and carriers `sending` publishes.
+    public private(set) var sendingVersion = 0
     private var random: any RandomSource
     /// Whether the last attempt found no path, so it is reported once, not at every tick.
     private var reportedNoPath = false
@@ -104,6 +121,19 @@ public final class CircuitPool {
     }
 
     public var buildingCount: Int { builds.count }
+
+    /// The table the packet threads send and receive with (`CircuitSending`), as it is now.
+    public func sending(padding: CircuitPadding, ownAddress: IPv4Address) -> CircuitSending {
+        var table = CircuitSending()
+        table.padding = padding
+        table.ownAddress = ownAddress
+        for circuit in circuits.values { table.lanes[circuit.link] = circuit.lane }
+        for (key, flow) in flows {
+            guard let link = carriers[flow.token], let lane = table.lanes[link] else { continue }
+            table.flows[key] = CircuitSending.Pinned(flow: flow, lane: lane)
+        }
+        return table
+    }
 
     /// The circuit new flows go on now (to a destination none of its hops is).
     public func newest(now: Instant) -> Circuit? {
@@ -128,10 +158,11 @@ public final class CircuitPool {
         }
         checkLiveness(relays: relays, excluding: excluded, now: now, into: &events)
         for (link, circuit) in circuits where now.instant.since(circuit.builtAt) >= Self.replaceAfter {
-            let lastUsed = flows.values.lazy.filter { $0.token == circuit.token }.map(\.lastUsed).max() ?? circuit.builtAt
+            let lastUsed = flows.values.lazy.filter { $0.token == circuit.token }.map(\.lastUsedAt).max() ?? circuit.builtAt
             if now.instant.since(lastUsed) >= Self.flowIdleLifetime { close(link) }
         }
-        flows = flows.filter { carriers[$0.value.token] != nil && now.instant.since($0.value.lastUsed) < Self.flowIdleLifetime }
+        let kept = flows.filter { carriers[$0.value.token] != nil && now.instant.since($0.value.lastUsedAt) < Self.flowIdleLifetime }
+        if kept.count != flows.count { flows = kept }
         guards.update(listed: relays, now: now.unixSeconds, random: &random)
         let listed = Set(relays.map(\.node)).subtracting(excluded)
         while freshCount(now: now.instant) + builds.count < Self.readyCount, now.instant >= nextBuildAt {
@@ -166,20 +197,27 @@ public final class CircuitPool {
             }
             return true
         }
-        guard message.kind == .backward, var circuit = circuits[link] else { return false }
+        guard message.kind == .backward, let circuit = circuits[link] else { return false }
         var body = message.body
         guard circuit.origin.open(message.counter, &body) else { return true }
-        circuit.lastReceived = now.instant
-        if case .probeReply(let nonce)? = try? CircuitCommand(parsing: body) {
-            if circuit.probe?.nonce == nonce { circuit.probe = nil }
-            circuits[link] = circuit
-            return true
+        if CircuitCommand.isCommand(body) {
+            heard(body, on: link, now: now.instant)
+        } else {
+            circuit.lane.traffic.received(body.count, now: now.instant)
+            circuits[link]?.probe = nil
+            events.append(.received(body))
         }
-        circuit.probe = nil
-        circuit.bytesReceived += body.count
-        circuits[link] = circuit
-        if !CircuitCommand.isCommand(body) { events.append(.received(body)) }
         return true
+    }
+
+    /// A command back on `link`'s circuit, its layers already taken off (here, or by the
+    /// inbound packet thread: `CircuitSending.open`).
+    public func heard(_ command: [UInt8], on link: Link, now: Instant) {
+        guard let circuit = circuits[link] else { return }
+        circuit.lastReceived = now
+        if case .probeReply(let nonce)? = try? CircuitCommand(parsing: command), circuit.probe?.nonce == nonce {
+            circuits[link]?.probe = nil
+        }
     }
 
     /// Seals `packet` for the circuit flow `flow` is on (the newest one for a new flow, among
@@ -193,22 +231,24 @@ public final class CircuitPool {
             now.since(circuit.builtAt) < Self.replaceAfter && !circuit.path.contains { $0.overlay == .v4(destination) }
         }).max(by: { $0.builtAt < $1.builtAt }) {
             token = newest.token
-            if flows.count >= Self.maxFlows, let oldest = flows.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+            if flows.count >= Self.maxFlows, let oldest = flows.min(by: { $0.value.lastUsedAt < $1.value.lastUsedAt }) {
                 flows[oldest.key] = nil
             }
         } else {
             return nil
         }
-        flows[flow] = (token, now)
-        guard let link = carriers[token], var circuit = circuits[link] else { return nil }
+        if let pinned = flows[flow], pinned.token == token {
+            pinned.used(now: now)
+        } else {
+            flows[flow] = CircuitSending.Flow(token: token, now: now)
+        }
+        guard let link = carriers[token], let circuit = circuits[link] else { return nil }
         var body = packet
         guard let counter = circuit.origin.seal(&body) else {
             close(link)
             return nil
         }
-        circuit.bytesSent += packet.count
-        circuit.lastSent = now
-        circuits[link] = circuit
+        circuit.lane.traffic.sent(packet.count, now: now)
         return (CircuitMessage(kind: .forward, circuitID: link.circuitID, counter: counter, body: body), link.peer)
     }
 
@@ -229,8 +269,13 @@ public final class CircuitPool {
     // MARK: Liveness
 
     private func checkLiveness(relays: [CircuitRelayInfo], excluding excluded: Set<Key32>, now: Moment, into events: inout [Event]) {
-        for (link, var circuit) in circuits {
+        for (link, circuit) in circuits {
             if let probe = circuit.probe {
+                // Anything back since (data the packet thread took) proves every hop is there.
+                if circuit.lastReceived > probe.sentAt {
+                    circuits[link]?.probe = nil
+                    continue
+                }
                 guard now.instant.since(probe.sentAt) >= circuit.probeTimeout else { continue }
                 events.append(.lost(path: circuit.path.map(\.node)))
                 // Which hop is gone cannot be told from here: keep the guard (its session
@@ -245,10 +290,9 @@ public final class CircuitPool {
             let nonce: UInt64 = random.next()
             var body = CircuitCommand.probe(nonce: nonce).encoded
             guard let counter = circuit.origin.seal(&body) else { continue }
-            circuit.probe = (nonce, now.instant)
+            circuits[link]?.probe = (nonce, now.instant)
             // An idle circuit's next probe waits its interval again, answered or not.
-            circuit.lastReceived = waiting ? circuit.lastReceived : now.instant
-            circuits[link] = circuit
+            if !waiting { circuit.lastReceived = now.instant }
             events.append(.send(CircuitMessage(kind: .forward, circuitID: link.circuitID, counter: counter, body: body), to: link.peer))
         }
     }
@@ -292,15 +336,14 @@ public final class CircuitPool {
         failuresInARow = 0
         let took = now.instant.since(pending.startedAt)
         let token = pending.replacing ?? random.next()
-        var circuit = Circuit(link: link, path: pending.path, builtAt: now.instant, buildTime: took,
-                              roundTrip: now.instant.since(pending.lastSentAt), token: token, lastReceived: now.instant,
-                              origin: pending.build.origin)
+        let circuit = Circuit(link: link, path: pending.path, builtAt: now.instant, buildTime: took,
+                              roundTrip: now.instant.since(pending.lastSentAt), token: token,
+                              lane: CircuitSending.Lane(link: link, origin: pending.build.origin))
         // First of all, tell the last hop whose flows this circuit carries.
         var attach = CircuitCommand.attach(token: token).encoded
         if let counter = circuit.origin.seal(&attach) {
             events.append(.send(CircuitMessage(kind: .forward, circuitID: link.circuitID, counter: counter, body: attach), to: link.peer))
         }
-        circuit.lastSent = nil
         circuits[link] = circuit
         carriers[token] = link
         if let rate = guards.recordBuild(through: link.peer, succeeded: true, now: now.unixSeconds) {

@@ -1,4 +1,5 @@
 public import WarrenCrypto
+public import WarrenSession
 public import WarrenWire
 
 /// A relay's circuits as its inbound packet thread passes their messages on: for each link a
@@ -37,10 +38,29 @@ public struct CircuitSwitch: Sendable {
         exits[next] = nil
     }
 
+    /// Passes the decrypted control message `message` from `peer` on, if it is a message of
+    /// a circuit here and the next neighbour has a session: rewritten and sealed for it in
+    /// `room` (the message at `DataPath.payloadOffset`, with room for a layer and a tag more).
+    /// Nil leaves it, untouched, to the control thread.
+    @inline(__always)
+    public func pass(_ message: UnsafeRawBufferPointer, from peer: Key32, in room: UnsafeMutableRawBufferPointer,
+                     snapshot: borrowing RoutingSnapshot, now: Instant) -> DataPath.Outbound? {
+        guard let exit = exit(for: message, from: peer),
+              DataPath.payloadOffset + message.count + CircuitLayer.tagByteCount + TransportHeader.tagByteCount <= room.count,
+              let route = snapshot.route(toPeer: exit.neighbour), route.keypair != nil, route.path != nil else { return nil }
+        let body = UnsafeMutableRawBufferPointer(rebasing: room[DataPath.payloadOffset...])
+        body.copyMemory(from: message)
+        guard let count = Self.pass(body, count: message.count, through: exit, now: now) else { return .drop(.circuitLayer) }
+        let sent = DataPath.seal(room, count: count, for: route, now: now)
+        if case .send = sent { return sent }
+        // The keypair expired between the check and the seal: lost like any the network drops.
+        return .drop(.noSession)
+    }
+
     /// Where the decrypted control message `message` from `peer` goes, if it is a forward or
     /// backward circuit message this relay passes on.
     @inline(__always)
-    public func exit(for message: UnsafeRawBufferPointer, from peer: Key32) -> Exit? {
+    func exit(for message: UnsafeRawBufferPointer, from peer: Key32) -> Exit? {
         guard !exits.isEmpty, message.count >= CircuitMessage.headerByteCount, message[0] == CircuitMessage.controlKind else {
             return nil
         }
@@ -56,7 +76,7 @@ public struct CircuitSwitch: Sendable {
     /// bytes of room), the outgoing link's circuit ID and the next counter. Returns its new
     /// length, or nil if the layer did not authenticate or the counter came before (drop it).
     @inline(__always)
-    public static func pass(_ buffer: UnsafeMutableRawBufferPointer, count: Int, through exit: Exit, now: Instant) -> Int? {
+    static func pass(_ buffer: UnsafeMutableRawBufferPointer, count: Int, through exit: Exit, now: Instant) -> Int? {
         let header = CircuitMessage.headerByteCount
         let counter = UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 6, as: UInt64.self))
         let bodyCount: Int

@@ -1,3 +1,4 @@
+public import WarrenCircuit
 public import WarrenSession
 public import WarrenWire
 
@@ -15,8 +16,11 @@ public enum ControlEvent: Sendable {
     case control([UInt8], link: PeerLink, from: Path)
     /// A packet to an overlay address no peer owns yet: find its owner in the DHT.
     case unroutable(IPv4Address, packet: [UInt8])
-    /// A packet to a destination this node reaches through its circuits only.
+    /// A packet to a destination this node reaches through its circuits only: a flow's
+    /// first, or one the outbound thread could not seal (`CircuitSending`).
     case viaCircuit([UInt8])
+    /// A command back on one of this node's circuits, opened by the inbound thread.
+    case circuitCommand([UInt8], circuit: CircuitRelay.Link)
     /// An answer to a flow this node delivered as a circuit's last hop.
     case circuitAnswer([UInt8], link: PeerLink)
 }

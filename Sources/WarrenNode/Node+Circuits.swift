@@ -59,6 +59,14 @@ extension Node {
         actions.append(.publishCircuitSwitch(relay.circuitSwitch))
     }
 
+    /// Gives the packet threads this sender's circuits and the flows on them, when they changed.
+    func publishCircuitSending(into actions: inout [NodeAction]) {
+        guard let pool = circuitPool, pool.sendingVersion != publishedSendingVersion,
+              case .v4(let own) = certificate.body.ipv4.address else { return }
+        publishedSendingVersion = pool.sendingVersion
+        actions.append(.publishCircuitSending(pool.sending(padding: settings.circuits.padding, ownAddress: own)))
+    }
+
     /// A circuit message from a neighbour: for one of this node's own circuits, or for the
     /// circuits it relays.
     func handleCircuit(_ bytes: [UInt8], from link: PeerLink, now: Moment, into actions: inout [SessionAction]) {

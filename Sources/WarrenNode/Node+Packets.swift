@@ -25,6 +25,8 @@ extension Node {
             resolve(address, packet: packet, now: now, into: &actions)
         case .viaCircuit(let packet):
             sendThroughCircuit(packet, now: now, into: &actions)
+        case .circuitCommand(let command, let circuit):
+            circuitPool?.heard(command, on: circuit, now: now.instant)
         case .circuitAnswer(let packet, _):
             handleCircuitAnswer(packet, now: now, into: &actions)
         case .stun(let bytes, let source):

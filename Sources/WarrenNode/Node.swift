@@ -93,6 +93,8 @@ public final class Node {
     var circuitRelay: CircuitRelay?
     /// The relay's `switchVersion` last published to the inbound packet thread.
     var publishedSwitchVersion = -1
+    /// The pool's `sendingVersion` last published to the packet threads.
+    var publishedSendingVersion = -1
     var ownDescriptor: RelayDescriptor?
     var nextDescriptor: Instant = .zero
     /// When the sources are next asked afresh, and those asked this round.
@@ -220,6 +222,7 @@ public final class Node {
             }
             publishForwarding(into: &actions)
             publishCircuitSwitch(into: &actions)
+            publishCircuitSending(into: &actions)
             var met: [Contact] = []
             var silent: [Key32] = []
             for action in sessionActions {

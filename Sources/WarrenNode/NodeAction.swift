@@ -16,6 +16,8 @@ public enum NodeAction: Sendable {
     case publishForwarding(RelayForwarding)
     /// The circuits this relay passes on, for the inbound packet thread.
     case publishCircuitSwitch(CircuitSwitch)
+    /// This sender's circuits and the flows on them, for both packet threads.
+    case publishCircuitSending(CircuitSending)
     /// An IP packet for this host (ICMP errors), written into the TUN device.
     case writeTUN([UInt8])
     /// Listen for LAN beacons on a link (repeated with every beacon; joining twice is a no-op).

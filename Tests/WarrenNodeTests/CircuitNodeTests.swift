@@ -101,6 +101,39 @@ struct CircuitNodeTests {
         #expect(checksumsHold(answer))
     }
 
+    @Test("after a flow's first packet the packet threads carry it: sealed by the sender, passed on by the guard and the middle, opened back at the sender")
+    func packetThreads() throws {
+        let lab = Lab()
+        lab.ping(identifier: 77, sequence: 1)
+        lab.net.send(echoReply(to: try #require(lab.net.delivered[lab.destination].last)), from: lab.destination)
+        let pool = try #require(lab.member(lab.sender).circuitPool)
+        let circuit = try #require(pool.circuits.values.first { $0.bytesSent > 0 })
+        let relays = circuit.path.map { hop in lab.relays.first { lab.net.members[$0].certificate.publicKey == hop.node }! }
+        func circuitEvents(_ i: Int) -> Int {
+            lab.net.handedOver[i].count { event in
+                switch event {
+                case .viaCircuit, .circuitCommand, .circuitAnswer: true
+                case .control(let bytes, _, _): bytes.first == CircuitMessage.controlKind
+                default: false
+                }
+            }
+        }
+        let before = ([lab.sender] + relays).map(circuitEvents)
+        let (toDestination, toSender) = (lab.net.delivered[lab.destination].count, lab.net.delivered[lab.sender].count)
+        for sequence: UInt16 in 2...6 {
+            lab.ping(identifier: 77, sequence: sequence)
+            lab.net.send(echoReply(to: try #require(lab.net.delivered[lab.destination].last)), from: lab.destination)
+        }
+        #expect(lab.net.delivered[lab.destination].count == toDestination + 5 && lab.net.delivered[lab.sender].count == toSender + 5)
+        let answers = lab.net.delivered[lab.sender].suffix(5).compactMap { IPv4Flow(of: $0) }
+        #expect(answers.count == 5 && answers.allSatisfy { $0.destination == lab.address(lab.sender) && $0.destinationPort == 77 })
+        let after = ([lab.sender] + relays).map(circuitEvents)
+        #expect(after[0] == before[0], "the sender's control thread saw none of them")
+        #expect(after[1] == before[1] && after[2] == before[2], "neither did the guard's nor the middle's")
+        #expect(after[3] == before[3] + 10, "the last hop's delivers and answers them")
+        #expect(circuit.bytesSent > 5 * 36 && circuit.bytesReceived > 5 * 36)
+    }
+
     @Test("a sender with a session to the destination still reaches it only through a circuit")
     func routeWins() throws {
         let lab = Lab(senderKnowsDestination: true)

@@ -1,3 +1,4 @@
+import WarrenCircuit
 import WarrenCrypto
 import WarrenDHT
 import WarrenNAT
@@ -17,6 +18,8 @@ final class NodeNetwork {
         let endpoint: Endpoint
         let certificate: Certificate
         var snapshot = RoutingSnapshot.empty
+        var circuitSwitch = CircuitSwitch.empty
+        var circuitSending = CircuitSending.empty
         var ipv4: IPv4Address {
             guard case .v4(let a) = certificate.body.ipv4.address else { fatalError() }
             return a
@@ -29,6 +32,8 @@ final class NodeNetwork {
     var performed: [[NodeAction]] = []
     /// IP packets that reached each member's TUN device: from peers, and written by the node.
     var delivered: [[[UInt8]]] = []
+    /// What each member's packet threads handed to its control thread.
+    var handedOver: [[ControlEvent]] = []
     /// Pairs of members (by index, in sending order) whose datagrams are lost, as between
     /// two NATs no punch opens.
     var blocked: Set<[Int]> = []
@@ -71,6 +76,7 @@ final class NodeNetwork {
         members.append(Member(name: name, node: node, endpoint: endpoint, certificate: certificate))
         performed.append([])
         delivered.append([])
+        handedOver.append([])
         return members.count - 1
     }
 
@@ -94,6 +100,8 @@ final class NodeNetwork {
     func move(_ i: Int, to endpoint: Endpoint) {
         var moved = Member(name: members[i].name, node: members[i].node, endpoint: endpoint, certificate: members[i].certificate)
         moved.snapshot = members[i].snapshot
+        moved.circuitSwitch = members[i].circuitSwitch
+        moved.circuitSending = members[i].circuitSending
         members[i] = moved
     }
 
@@ -109,6 +117,7 @@ final class NodeNetwork {
     }
 
     func handle(_ event: NodeEvent, at i: Int) {
+        if case .packet(let handed) = event { handedOver[i].append(handed) }
         var actions: [NodeAction] = []
         members[i].node.handle(event, now: now, into: &actions)
         perform(actions, at: i)
@@ -183,6 +192,10 @@ final class NodeNetwork {
                 receive(bytes, at: to, from: members[i].endpoint)
             case .publishRouting(let snapshot):
                 members[i].snapshot = snapshot
+            case .publishCircuitSwitch(let circuits):
+                members[i].circuitSwitch = circuits
+            case .publishCircuitSending(let circuits):
+                members[i].circuitSending = circuits
             case .writeTUN(let packet):
                 delivered[i].append(packet)
             default:
@@ -207,7 +220,20 @@ final class NodeNetwork {
         case .deliver(let offset, let length):
             delivered[to].append(Array(bytes[offset..<offset + length]))
         case .control(let offset, let length, let link, let path):
-            handle(.packet(.control(Array(bytes[offset..<offset + length]), link: link, from: path)), at: to)
+            let opened = bytes.withUnsafeMutableBytes {
+                members[to].circuitSending.open(UnsafeMutableRawBufferPointer(rebasing: $0[offset..<offset + length]),
+                                                from: link.publicKey, snapshot: members[to].snapshot, now: now.instant)
+            }
+            switch opened {
+            case .packet(let start, let count)?:
+                delivered[to].append(Array(bytes[offset + start..<offset + start + count]))
+            case .command(let command, let circuit)?:
+                handle(.packet(.circuitCommand(command, circuit: circuit)), at: to)
+            case .drop?:
+                break
+            case nil:
+                passOn(Array(bytes[offset..<offset + length]), at: to, from: link, path: path)
+            }
         case .circuitAnswer(let offset, let length, let link):
             handle(.packet(.circuitAnswer(Array(bytes[offset..<offset + length]), link: link)), at: to)
         case .stun:
@@ -217,13 +243,37 @@ final class NodeNetwork {
         }
     }
 
+    /// A control message at member `to`: passed on by its inbound thread to a circuit's next
+    /// neighbour if it can, else for its control thread.
+    private func passOn(_ message: [UInt8], at to: Int, from link: PeerLink, path: Path) {
+        var room = [UInt8](repeating: 0, count: DataPath.payloadOffset + CircuitSending.largestMessage + 64)
+        let passed = message.withUnsafeBytes { message in
+            room.withUnsafeMutableBytes {
+                members[to].circuitSwitch.pass(message, from: link.publicKey, in: $0, snapshot: members[to].snapshot, now: now.instant)
+            }
+        }
+        switch passed {
+        case .send(let offset, let length, let endpoint, _)?:
+            guard let next = members.firstIndex(where: { $0.endpoint == endpoint }), !blocked.contains([to, next]) else { return }
+            receive(Array(room[offset..<offset + length]), at: next, from: members[to].endpoint)
+        case .drop?:
+            break
+        default:
+            handle(.packet(.control(message, link: link, from: path)), at: to)
+        }
+    }
+
     /// An IP packet from member `from`'s host, through the outbound path as the send thread
     /// takes it.
     func send(_ packet: [UInt8], from: Int) {
-        var buffer = [UInt8](repeating: 0, count: DataPath.payloadOffset + packet.count + TransportHeader.tagByteCount)
+        var buffer = [UInt8](repeating: 0, count: DataPath.payloadOffset + max(packet.count, CircuitSending.largestMessage)
+                                                  + TransportHeader.tagByteCount)
         buffer.replaceSubrange(DataPath.payloadOffset..<DataPath.payloadOffset + packet.count, with: packet)
         let verdict = buffer.withUnsafeMutableBytes {
-            DataPath.outbound($0, count: packet.count, snapshot: members[from].snapshot, now: now.instant)
+            let verdict = DataPath.outbound($0, count: packet.count, snapshot: members[from].snapshot, now: now.instant)
+            guard case .viaCircuit = verdict else { return verdict }
+            return members[from].circuitSending.seal($0, count: packet.count, snapshot: members[from].snapshot, now: now.instant)
+                ?? verdict
         }
         switch verdict {
         case .send(let offset, let length, let endpoint, _):

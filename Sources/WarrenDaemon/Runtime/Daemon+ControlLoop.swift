@@ -110,6 +110,8 @@ extension Daemon {
                 forwarding.publish(bindings)
             case .publishCircuitSwitch(let circuits):
                 circuitSwitch.publish(circuits)
+            case .publishCircuitSending(let circuits):
+                circuitSending.publish(circuits)
             case .writeTUN(let packet):
                 // Room for the virtio header the offloading TUN device expects in front.
                 var buffer = [UInt8](repeating: 0, count: VirtioNetHeader.byteCount) + packet

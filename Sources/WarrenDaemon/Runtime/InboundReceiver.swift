@@ -34,13 +34,15 @@ public protocol InboundSink {
 /// datagrams in it (one, or a GRO run), forwards the envelopes this node relays, and hands
 /// the rest to `DataPath.inbound`, delivering packets through the coalescer and passing
 /// handshakes to the control thread only past `HandshakeAdmission`. A relay passes the
-/// messages of circuits it relays on to their next neighbour here too (`CircuitSwitch`). It is the loop
+/// messages of circuits it relays on to their next neighbour here too (`CircuitSwitch`), and
+/// a sender opens what comes back on its own circuits (`CircuitSending`). It is the loop
 /// body itself, not a model of it: `TunnelThreads.runInbound` and the fuzz target both call
 /// it, so a datagram that traps here traps in the fuzzer first.
 public struct InboundReceiver {
     public let snapshot: RoutingSnapshot
     public let relay: RelayForwarding
     public let circuits: CircuitSwitch
+    public let sending: CircuitSending
     public let now: Instant
 
     /// What `InboundSink.room` holds: a circuit message of a full-sized datagram, the layer
@@ -48,10 +50,11 @@ public struct InboundReceiver {
     /// in place: growing, it would overwrite the next datagram of a GRO run.)
     public static let roomBytes = DataPath.payloadOffset + 2048
 
-    public init(snapshot: RoutingSnapshot, relay: RelayForwarding, circuits: CircuitSwitch, now: Instant) {
+    public init(snapshot: RoutingSnapshot, relay: RelayForwarding, circuits: CircuitSwitch, sending: CircuitSending, now: Instant) {
         self.snapshot = snapshot
         self.relay = relay
         self.circuits = circuits
+        self.sending = sending
         self.now = now
     }
 
@@ -98,9 +101,14 @@ public struct InboundReceiver {
         case .keepalive:
             break
         case .control(let offset, let length, let link, let path):
-            let message = UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length])
-            if passOn(message, from: link, into: &sink) { return }
-            sink.post(.control(Array(message), link: link, from: path))
+            let message = UnsafeMutableRawBufferPointer(rebasing: datagram[offset..<offset + length])
+            switch sending.open(message, from: link.publicKey, snapshot: snapshot, now: now) {
+            case .packet(let start, let count)?: coalescer.add(buffer: room, offset: offset + start, length: count)
+            case .command(let command, let circuit)?: sink.post(.circuitCommand(command, circuit: circuit))
+            case .drop(let reason)?: sink.drop(reason)
+            case nil:
+                passOn(UnsafeRawBufferPointer(message), from: link, path: path, into: &sink)
+            }
         case .circuitAnswer(let offset, let length, let link):
             sink.post(.circuitAnswer(Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length])), link: link))
         case .handshake(let offset, let path):
@@ -122,26 +130,20 @@ public struct InboundReceiver {
         }
     }
 
-    /// Passes a message of a circuit this relay relays on to its next neighbour, when there
-    /// is a session to seal it with; false leaves it to the control thread (which opens one).
+    /// A control message from `link`: passed on to its circuit's next neighbour if this relay
+    /// can (`CircuitSwitch`), else for the control thread.
     @inline(__always)
-    private func passOn<Sink: InboundSink>(_ message: UnsafeRawBufferPointer, from link: PeerLink, into sink: inout Sink) -> Bool {
-        guard !circuits.isEmpty, let exit = circuits.exit(for: message, from: link.publicKey),
-              message.count + CircuitLayer.tagByteCount + TransportHeader.tagByteCount <= Self.roomBytes - DataPath.payloadOffset,
-              let route = snapshot.route(toPeer: exit.neighbour), route.keypair != nil, route.path != nil else { return false }
-        let scratch = sink.room()
-        let body = UnsafeMutableRawBufferPointer(rebasing: scratch[DataPath.payloadOffset...])
-        body.copyMemory(from: message)
-        guard let count = CircuitSwitch.pass(body, count: message.count, through: exit, now: now) else {
-            sink.drop(.circuitLayer)
-            return true
+    private func passOn<Sink: InboundSink>(_ message: UnsafeRawBufferPointer, from link: PeerLink, path: Path,
+                                           into sink: inout Sink) {
+        guard !circuits.isEmpty else { return sink.post(.control(Array(message), link: link, from: path)) }
+        let room = sink.room()
+        switch circuits.pass(message, from: link.publicKey, in: room, snapshot: snapshot, now: now) {
+        case .send(let offset, let length, let endpoint, _)?:
+            sink.forward(UnsafeRawBufferPointer(rebasing: room[offset..<offset + length]), to: endpoint)
+        case .drop(let reason)?:
+            sink.drop(reason)
+        case .needsSession?, .viaCircuit?, nil:
+            sink.post(.control(Array(message), link: link, from: path))
         }
-        switch DataPath.seal(scratch, count: count, for: route, now: now) {
-        case .send(let offset, let length, let endpoint, _):
-            sink.forward(UnsafeRawBufferPointer(rebasing: scratch[offset..<offset + length]), to: endpoint)
-        default:
-            sink.drop(.noSession)
-        }
-        return true
     }
 }

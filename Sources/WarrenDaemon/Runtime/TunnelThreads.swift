@@ -18,6 +18,7 @@ struct TunnelThreads: Sendable {
     let snapshots: SnapshotBox<RoutingSnapshot>
     let forwarding: SnapshotBox<RelayForwarding>
     let circuitSwitch: SnapshotBox<CircuitSwitch>
+    let circuitSending: SnapshotBox<CircuitSending>
     let queue: ControlQueue
     let drops: DropCounters
     let stop: EventFD
@@ -29,8 +30,9 @@ struct TunnelThreads: Sendable {
 
     static let batchSize = 64
 
-    /// Room for the transport header in front of a packet and the tag after it.
-    var slotBytes: Int { DataPath.payloadOffset + mtu + TransportHeader.tagByteCount }
+    /// Room for the transport header in front of a packet and the tag after it; or for the
+    /// circuit message a packet becomes, if that is longer.
+    var slotBytes: Int { DataPath.payloadOffset + max(mtu, CircuitSending.largestMessage) + TransportHeader.tagByteCount }
 
     func runOutbound() {
         let slots = PacketSlots(count: Self.batchSize, slotBytes: slotBytes)
@@ -91,11 +93,16 @@ struct TunnelThreads: Sendable {
     /// Encrypts slots `0..<count` for their peers and sends them with one sendmmsg.
     private func send(_ slots: PacketSlots, count: Int, batch: DatagramSendBatch) {
         let snapshot = snapshots.read()
+        let circuits = circuitSending.read()
         let now = MonotonicClock.now()
         for i in 0..<count {
             let buffer = slots.slot(i)
             let payload = slots.length(i) - DataPath.payloadOffset
-            switch DataPath.outbound(buffer, count: payload, snapshot: snapshot, now: now) {
+            var verdict = DataPath.outbound(buffer, count: payload, snapshot: snapshot, now: now)
+            if case .viaCircuit = verdict, let sealed = circuits.seal(buffer, count: payload, snapshot: snapshot, now: now) {
+                verdict = sealed
+            }
+            switch verdict {
             case .send(let offset, let length, let endpoint, _):
                 _ = batch.append(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + length]), to: endpoint)
             case .needsSession(let link):
@@ -134,7 +141,7 @@ struct TunnelThreads: Sendable {
             while true {
                 guard let count = try? socket.receive(into: batch), count > 0 else { break }
                 let receiver = InboundReceiver(snapshot: snapshots.read(), relay: forwarding.read(), circuits: circuitSwitch.read(),
-                                               now: MonotonicClock.now())
+                                               sending: circuitSending.read(), now: MonotonicClock.now())
                 for i in 0..<count {
                     guard !batch.isTruncated(i), let source = batch.endpoint(i) else {
                         drops.count(.malformed)

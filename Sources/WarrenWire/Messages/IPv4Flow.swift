@@ -28,6 +28,13 @@ public struct IPv4Flow: Hashable, Sendable {
     /// The flow of `packet`, or nil for one this cannot translate (not IPv4, a fragment,
     /// ICMP other than echo, another protocol, or a header that does not fit).
     public init?(of packet: [UInt8]) {
+        guard let flow = packet.withUnsafeBytes({ IPv4Flow(of: $0) }) else { return nil }
+        self = flow
+    }
+
+    /// `init(of:)` over the packet in place.
+    @inline(__always)
+    public init?(of packet: UnsafeRawBufferPointer) {
         guard let header = Self.transportOffset(packet) else { return nil }
         let total = Int(Self.word(packet, 2))
         let proto = packet[9]
@@ -52,44 +59,51 @@ public struct IPv4Flow: Hashable, Sendable {
     /// `init(of:)`) and recomputes its checksums. For ICMP echo the identifier is taken from
     /// `sourcePort` in a request and from `destinationPort` in a reply.
     public func write(into packet: inout [UInt8]) {
-        guard let header = Self.transportOffset(packet) else { return }
-        let length = Int(Self.word(packet, 2)) - header
-        let isRequest = packet[header] == Self.echoRequest
-        packet.withUnsafeMutableBytes { p in
-            func store(_ value: UInt16, at offset: Int) { p.storeBytes(of: value, toByteOffset: offset, as: UInt16.self) }
-            p.storeBytes(of: source.value.bigEndian, toByteOffset: 12, as: UInt32.self)
-            p.storeBytes(of: destination.value.bigEndian, toByteOffset: 16, as: UInt32.self)
-            store(0, at: 10)
-            store(InternetChecksum.finish(InternetChecksum.add(UnsafeRawBufferPointer(rebasing: p[0..<header]))), at: 10)
-            let transport = UnsafeRawBufferPointer(rebasing: p[header..<(header + length)])
-            switch proto {
-            case Self.tcp, Self.udp:
-                store(sourcePort.bigEndian, at: header)
-                store(destinationPort.bigEndian, at: header + 2)
-                let field = header + (proto == Self.tcp ? 16 : 6)
-                // A UDP checksum of zero means none was computed (RFC 768): keep it so.
-                if proto == Self.udp && p.loadUnaligned(fromByteOffset: field, as: UInt16.self) == 0 { return }
-                store(0, at: field)
-                let pseudo = InternetChecksum.pseudoHeaderSum(UnsafeRawBufferPointer(p), protocol: proto, length: length)
-                let sum = InternetChecksum.finish(InternetChecksum.add(transport, to: pseudo))
-                store(proto == Self.udp && sum == 0 ? 0xffff : sum, at: field)
-            default:
-                store((isRequest ? sourcePort : destinationPort).bigEndian, at: header + 4)
-                store(0, at: header + 2)
-                store(InternetChecksum.finish(InternetChecksum.add(transport)), at: header + 2)
-            }
+        packet.withUnsafeMutableBytes { write(into: $0) }
+    }
+
+    /// `write(into:)` over the packet in place.
+    @inline(__always)
+    public func write(into p: UnsafeMutableRawBufferPointer) {
+        guard let header = Self.transportOffset(UnsafeRawBufferPointer(p)) else { return }
+        let length = Int(Self.word(UnsafeRawBufferPointer(p), 2)) - header
+        let isRequest = p[header] == Self.echoRequest
+        func store(_ value: UInt16, at offset: Int) { p.storeBytes(of: value, toByteOffset: offset, as: UInt16.self) }
+        p.storeBytes(of: source.value.bigEndian, toByteOffset: 12, as: UInt32.self)
+        p.storeBytes(of: destination.value.bigEndian, toByteOffset: 16, as: UInt32.self)
+        store(0, at: 10)
+        store(InternetChecksum.finish(InternetChecksum.add(UnsafeRawBufferPointer(rebasing: p[0..<header]))), at: 10)
+        let transport = UnsafeRawBufferPointer(rebasing: p[header..<(header + length)])
+        switch proto {
+        case Self.tcp, Self.udp:
+            store(sourcePort.bigEndian, at: header)
+            store(destinationPort.bigEndian, at: header + 2)
+            let field = header + (proto == Self.tcp ? 16 : 6)
+            // A UDP checksum of zero means none was computed (RFC 768): keep it so.
+            if proto == Self.udp && p.loadUnaligned(fromByteOffset: field, as: UInt16.self) == 0 { return }
+            store(0, at: field)
+            let pseudo = InternetChecksum.pseudoHeaderSum(UnsafeRawBufferPointer(p), protocol: proto, length: length)
+            let sum = InternetChecksum.finish(InternetChecksum.add(transport, to: pseudo))
+            store(proto == Self.udp && sum == 0 ? 0xffff : sum, at: field)
+        default:
+            store((isRequest ? sourcePort : destinationPort).bigEndian, at: header + 4)
+            store(0, at: header + 2)
+            store(InternetChecksum.finish(InternetChecksum.add(transport)), at: header + 2)
         }
     }
 
     /// Whether `packet` (whose flow this is) is an ICMP echo request rather than a reply.
     public func isEchoRequest(_ packet: [UInt8]) -> Bool {
-        guard proto == Self.icmp, let header = Self.transportOffset(packet) else { return false }
-        return packet[header] == Self.echoRequest
+        packet.withUnsafeBytes { p in
+            guard proto == Self.icmp, let header = Self.transportOffset(p) else { return false }
+            return p[header] == Self.echoRequest
+        }
     }
 
     /// Where the transport header starts, for an unfragmented IPv4 packet whose header and
     /// total length fit what was received.
-    static func transportOffset(_ packet: [UInt8]) -> Int? {
+    @inline(__always)
+    static func transportOffset(_ packet: UnsafeRawBufferPointer) -> Int? {
         guard packet.count >= IPPacket.ipv4HeaderMin, packet[0] >> 4 == 4 else { return nil }
         let header = Int(packet[0] & 0x0f) * 4
         let total = Int(word(packet, 2))
@@ -98,7 +112,8 @@ public struct IPv4Flow: Hashable, Sendable {
         return header
     }
 
-    static func word(_ packet: [UInt8], _ offset: Int) -> UInt16 {
+    @inline(__always)
+    static func word(_ packet: UnsafeRawBufferPointer, _ offset: Int) -> UInt16 {
         UInt16(packet[offset]) << 8 | UInt16(packet[offset + 1])
     }
 }
