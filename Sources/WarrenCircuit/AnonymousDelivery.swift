@@ -1,3 +1,5 @@
+import WarrenSession
+
 /// How a circuit's last hop hands a packet to its destination: as a control message inside
 /// their session, so the destination knows the packet comes from an unknown sender through
 /// a circuit (and takes it only if it accepts anonymous traffic), not from the last hop's
@@ -5,7 +7,7 @@
 ///
 /// Encoding: kind(1) = 0x08 ‖ the IPv4 packet, translated by the last hop (`AnonymousNAT`).
 public enum AnonymousDelivery {
-    public static let controlKind: UInt8 = 0x08
+    public static let controlKind = DataPath.anonymousDeliveryKind
 
     public static func encode(_ packet: [UInt8]) -> [UInt8] {
         [controlKind] + packet

@@ -1,3 +1,4 @@
+public import Synchronization
 public import WarrenCrypto
 public import WarrenWire
 
@@ -38,8 +39,29 @@ public struct AnonymousNAT: Sendable {
         let port: UInt16
     }
 
-    private var outside: [Inside: Outside] = [:]
-    private var inside: [Outside: (flow: Inside, lastUsed: Instant)] = [:]
+    /// One translated flow, shared with the packet threads' copies of this table: they use
+    /// it, only the control thread makes or forgets one.
+    final class Mapping: Sendable {
+        let flow: Inside
+        let outside: Outside
+        private let lastUsed: Atomic<UInt64>
+
+        init(flow: Inside, outside: Outside, now: Instant) {
+            self.flow = flow
+            self.outside = outside
+            lastUsed = Atomic(now.nanoseconds)
+        }
+
+        var lastUsedAt: Instant { Instant(nanoseconds: lastUsed.load(ordering: .relaxed)) }
+
+        @inline(__always)
+        func used(now: Instant) { lastUsed.store(now.nanoseconds, ordering: .relaxed) }
+    }
+
+    private var outside: [Inside: Mapping] = [:]
+    private var inside: [Outside: Mapping] = [:]
+    /// Changes whenever a mapping is made or forgotten.
+    public private(set) var version = 0
 
     public init() {}
 
@@ -49,45 +71,70 @@ public struct AnonymousNAT: Sendable {
     /// `own`; returns its destination, or nil if it cannot be translated (drop it).
     public mutating func outbound(_ packet: inout [UInt8], token: UInt128, own: IPv4Address, now: Instant,
                                   random: inout some RandomSource) -> IPv4Address? {
-        guard var flow = IPv4Flow(of: packet), flow.proto != IPv4Flow.icmp || flow.isEchoRequest(packet) else { return nil }
-        let key = Inside(token: token, proto: flow.proto, remote: flow.destination,
-                         remotePort: flow.proto == IPv4Flow.icmp ? 0 : flow.destinationPort, port: flow.sourcePort)
-        let mapped: Outside
-        if let existing = outside[key] {
-            mapped = existing
-        } else {
-            guard inside.count < Self.maxMappings, let fresh = freePort(for: key, random: &random) else { return nil }
-            mapped = fresh
-            outside[key] = mapped
-        }
-        inside[mapped] = (key, now)
+        if let destination = packet.withUnsafeMutableBytes({ translateOut($0, token: token, own: own, now: now) }) { return destination }
+        guard let flow = IPv4Flow(of: packet), let key = Self.inside(flow, of: packet, token: token), outside[key] == nil,
+              inside.count < Self.maxMappings, let fresh = freePort(for: key, random: &random) else { return nil }
+        let mapping = Mapping(flow: key, outside: fresh, now: now)
+        outside[key] = mapping
+        inside[fresh] = mapping
+        version += 1
+        return packet.withUnsafeMutableBytes { translateOut($0, token: token, own: own, now: now) }
+    }
+
+    /// `outbound` for a flow that has its mapping already, in place; nil for one that has
+    /// none (the control thread makes it) or cannot be translated.
+    @inline(__always)
+    public func translateOut(_ packet: UnsafeMutableRawBufferPointer, token: UInt128, own: IPv4Address, now: Instant) -> IPv4Address? {
+        guard var flow = IPv4Flow(of: UnsafeRawBufferPointer(packet)),
+              let key = Self.inside(flow, of: UnsafeRawBufferPointer(packet), token: token), let mapping = outside[key] else { return nil }
+        mapping.used(now: now)
         flow.source = own
-        flow.sourcePort = mapped.port
-        flow.write(into: &packet)
+        flow.sourcePort = mapping.outside.port
+        flow.write(into: packet)
         return flow.destination
     }
 
     /// An answer to one of the flows: rewritten to go back to the sender (addressed to
     /// 0.0.0.0, its ports as it chose them), with the token whose circuit to send it on; nil
     /// if no flow has that port (drop it).
-    public mutating func inbound(_ packet: inout [UInt8], now: Instant) -> UInt128? {
-        guard var flow = IPv4Flow(of: packet), flow.proto != IPv4Flow.icmp || !flow.isEchoRequest(packet) else { return nil }
+    public func inbound(_ packet: inout [UInt8], now: Instant) -> UInt128? {
+        packet.withUnsafeMutableBytes { translateIn($0, now: now) }
+    }
+
+    /// `inbound` in place.
+    @inline(__always)
+    public func translateIn(_ packet: UnsafeMutableRawBufferPointer, now: Instant) -> UInt128? {
+        guard var flow = IPv4Flow(of: UnsafeRawBufferPointer(packet)),
+              flow.proto != IPv4Flow.icmp || !flow.isEchoRequest(UnsafeRawBufferPointer(packet)) else { return nil }
         let key = Outside(proto: flow.proto, remote: flow.source, remotePort: flow.proto == IPv4Flow.icmp ? 0 : flow.sourcePort,
                           port: flow.destinationPort)
-        guard let entry = inside[key] else { return nil }
-        inside[key] = (entry.flow, now)
+        guard let mapping = inside[key] else { return nil }
+        mapping.used(now: now)
         flow.destination = IPv4Address(0)
-        flow.destinationPort = entry.flow.port
-        flow.write(into: &packet)
-        return entry.flow.token
+        flow.destinationPort = mapping.flow.port
+        flow.write(into: packet)
+        return mapping.flow.token
     }
 
     /// Forgets mappings idle for `idleLifetime`.
     public mutating func expire(now: Instant) {
-        for (key, entry) in inside.filter({ now.since($0.value.lastUsed) >= Self.idleLifetime }) {
+        for (key, mapping) in inside where now.since(mapping.lastUsedAt) >= Self.idleLifetime {
             inside[key] = nil
-            outside[entry.flow] = nil
+            outside[mapping.flow] = nil
+            version += 1
         }
+    }
+
+    /// The key of a packet the sender sent: nil for ICMP other than an echo request.
+    @inline(__always)
+    private static func inside(_ flow: IPv4Flow, of packet: UnsafeRawBufferPointer, token: UInt128) -> Inside? {
+        guard flow.proto != IPv4Flow.icmp || flow.isEchoRequest(packet) else { return nil }
+        return Inside(token: token, proto: flow.proto, remote: flow.destination,
+                      remotePort: flow.proto == IPv4Flow.icmp ? 0 : flow.destinationPort, port: flow.sourcePort)
+    }
+
+    private static func inside(_ flow: IPv4Flow, of packet: [UInt8], token: UInt128) -> Inside? {
+        packet.withUnsafeBytes { inside(flow, of: $0, token: token) }
     }
 
     private func freePort(for flow: Inside, random: inout some RandomSource) -> Outside? {

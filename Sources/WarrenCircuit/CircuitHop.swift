@@ -78,13 +78,23 @@ public final class CircuitHop: Sendable {
     /// As the last hop, starts a message back to the sender; returns its counter, or nil once
     /// they ran out.
     public func originate(_ body: inout [UInt8], now: Instant) -> UInt64? {
-        let counter = counters.withLock { counters -> UInt64? in
+        guard let counter = nextOwnCounter() else { return nil }
+        return wrap(counter, &body, now: now)
+    }
+
+    /// `originate` in place: `buffer[0..<count]` is the body, with room after it for the tag.
+    @inline(__always)
+    public func originate(_ buffer: UnsafeMutableRawBufferPointer, count: Int, now: Instant) -> UInt64? {
+        guard let counter = nextOwnCounter() else { return nil }
+        return wrap(counter, buffer, count: count, now: now)
+    }
+
+    private func nextOwnCounter() -> UInt64? {
+        counters.withLock { counters -> UInt64? in
             guard counters.nextOwn < CircuitLayer.limit else { return nil }
             defer { counters.nextOwn += 1 }
             return counters.nextOwn
         }
-        guard let counter else { return nil }
-        return wrap(counter, &body, now: now)
     }
 
     @inline(__always)

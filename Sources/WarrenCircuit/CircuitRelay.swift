@@ -163,6 +163,13 @@ public final class CircuitRelay {
         }
     }
 
+    /// A command the sender sent this relay as `link`'s last hop, its layer taken off by the
+    /// inbound packet thread (`CircuitEnds`).
+    public func command(_ body: [UInt8], on link: Link, now: Instant, into actions: inout [Action]) {
+        guard let circuit = byPrevious[link], circuit.next == nil else { return drop(.unknownCircuit) }
+        command(body, on: circuit, link: link, now: now, into: &actions)
+    }
+
     /// A command the sender sent this relay as the circuit's last hop.
     private func command(_ body: [UInt8], on circuit: Circuit, link: Link, now: Instant, into actions: inout [Action]) {
         switch try? CircuitCommand(parsing: body) {
@@ -186,7 +193,12 @@ public final class CircuitRelay {
 
     /// Whether this relay holds `circuit` as its last hop (none beyond it).
     public func isLastHop(of circuit: Link) -> Bool {
-        byPrevious[circuit].map { $0.next == nil && $0.extending == nil } ?? false
+        lastHop(of: circuit) != nil
+    }
+
+    /// This relay's part in `circuit`, if it is the circuit's last hop.
+    public func lastHop(of circuit: Link) -> CircuitHop? {
+        byPrevious[circuit].flatMap { $0.next == nil && $0.extending == nil ? $0.hop : nil }
     }
 
     private func created(_ message: CircuitMessage, on link: Link, now: Instant, into actions: inout [Action]) {

@@ -21,6 +21,10 @@ public enum ControlEvent: Sendable {
     case viaCircuit([UInt8])
     /// A command back on one of this node's circuits, opened by the inbound thread.
     case circuitCommand([UInt8], circuit: CircuitRelay.Link)
+    /// What the inbound thread took off a circuit that ends here and could not handle itself
+    /// (`CircuitEnds`): a command, or a packet to translate first or whose destination has
+    /// no session.
+    case leftCircuit([UInt8], circuit: CircuitRelay.Link)
     /// An answer to a flow this node delivered as a circuit's last hop.
     case circuitAnswer([UInt8], link: PeerLink)
 }

@@ -27,6 +27,31 @@ extension Node {
         }
     }
 
+    /// As a circuit's last hop: what the inbound thread took off `circuit` and left to this
+    /// thread (`CircuitEnds`).
+    func leftCircuit(_ payload: [UInt8], on circuit: CircuitRelay.Link, now: Moment, into actions: inout [SessionAction]) {
+        guard let relay = circuitRelay else { return }
+        guard CircuitCommand.isCommand(payload) else { return deliverAnonymously(payload, from: circuit, now: now, into: &actions) }
+        var relayActions: [CircuitRelay.Action] = []
+        relay.command(payload, on: circuit, now: now.instant, into: &relayActions)
+        perform(relayActions, now: now, into: &actions)
+    }
+
+    /// Gives the inbound packet thread the circuits that end here, with their tokens and
+    /// translations, when any of them changed.
+    func publishCircuitEnds(into actions: inout [NodeAction]) {
+        guard let relay = circuitRelay, case .v4(let own) = certificate.body.ipv4.address else { return }
+        let versions = (switch: relay.switchVersion, translations: anonymousNAT.version, attached: attachVersion)
+        guard versions != publishedEndsVersions else { return }
+        publishedEndsVersions = versions
+        var ends = CircuitEnds(translations: anonymousNAT, ownAddress: own, network: authority.body.ipv4.network,
+                               padding: settings.circuits.padding)
+        for (circuit, token) in attachedTokens {
+            if let hop = relay.lastHop(of: circuit) { ends.add(circuit, hop: hop, token: token) }
+        }
+        actions.append(.publishCircuitEnds(ends))
+    }
+
     /// As a circuit's last hop: an answer to a flow it translated, from the receive path.
     func handleCircuitAnswer(_ packet: [UInt8], now: Moment, into actions: inout [SessionAction]) {
         var answer = packet

@@ -26,6 +26,7 @@ extension Node {
                 log(.warning, "not relaying circuits: this node's certificate has no relay role")
             }
         }
+        if settings.circuits.acceptAnonymous { manager.acceptAnonymousDeliveries() }
         if !settings.circuits.routes.isEmpty {
             circuitPool = CircuitPool(hops: settings.circuits.hops, guards: settings.circuits.guards, random: random.split())
             manager.routeThroughCircuits(settings.circuits.routes)

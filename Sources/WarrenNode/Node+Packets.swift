@@ -27,6 +27,8 @@ extension Node {
             sendThroughCircuit(packet, now: now, into: &actions)
         case .circuitCommand(let command, let circuit):
             circuitPool?.heard(command, on: circuit, now: now.instant)
+        case .leftCircuit(let payload, let circuit):
+            leftCircuit(payload, on: circuit, now: now, into: &actions)
         case .circuitAnswer(let packet, _):
             handleCircuitAnswer(packet, now: now, into: &actions)
         case .stun(let bytes, let source):

@@ -110,7 +110,13 @@ public final class Node {
     /// The flows this node delivers as a circuit's last hop, and which circuit carries the
     /// flows of each sender's token (`CircuitCommand.attach`).
     var anonymousNAT = AnonymousNAT()
-    var attachedTokens: [CircuitRelay.Link: UInt128] = [:]
+    var attachedTokens: [CircuitRelay.Link: UInt128] = [:] {
+        didSet { attachVersion &+= 1 }
+    }
+    var attachVersion = 0
+    /// What `CircuitEnds` was last published from: the relay's switch, the translations and
+    /// the attached tokens, by version.
+    var publishedEndsVersions = (switch: -1, translations: -1, attached: -1)
     var tokenCircuits: [UInt128: CircuitRelay.Link] = [:]
 
     public init(settings: NodeSettings, manager: SessionManager, recordSigner: consuming SigningKey, authority: AuthorityCertificate,
@@ -223,6 +229,7 @@ public final class Node {
             publishForwarding(into: &actions)
             publishCircuitSwitch(into: &actions)
             publishCircuitSending(into: &actions)
+            publishCircuitEnds(into: &actions)
             var met: [Contact] = []
             var silent: [Key32] = []
             for action in sessionActions {

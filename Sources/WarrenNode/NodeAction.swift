@@ -18,6 +18,9 @@ public enum NodeAction: Sendable {
     case publishCircuitSwitch(CircuitSwitch)
     /// This sender's circuits and the flows on them, for both packet threads.
     case publishCircuitSending(CircuitSending)
+    /// The circuits that end at this relay and the flows it translates for them, for the
+    /// inbound packet thread.
+    case publishCircuitEnds(CircuitEnds)
     /// An IP packet for this host (ICMP errors), written into the TUN device.
     case writeTUN([UInt8])
     /// Listen for LAN beacons on a link (repeated with every beacon; joining twice is a no-op).

@@ -6,6 +6,9 @@ public enum DataPath {
     /// Where the plaintext goes in an outbound packet buffer: after room for a relay envelope
     /// and the transport header, so either can be written in front of it in place.
     public static let payloadOffset = RelayEnvelope.byteCount + TransportHeader.byteCount
+    /// The control kind of a packet a circuit's last hop delivers to this node for a sender
+    /// nobody here can know (`AnonymousDelivery` in WarrenCircuit): kind ‖ IPv4 packet.
+    public static let anonymousDeliveryKind: UInt8 = 0x08
 
     public enum Outbound {
         /// Send `buffer[offset..<offset + length]` to `endpoint`.
@@ -150,6 +153,9 @@ public enum DataPath {
         }
         let offset = TransportHeader.byteCount
         let plain = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
+        if plain[0] == anonymousDeliveryKind, let own = snapshot.anonymousDestination {
+            return anonymousDelivery(plain, at: base + offset, from: link, to: own, now: now)
+        }
         if plain[0] < 0x40 {
             link.noteReceived(bytes: length, isData: false, now: now)
             return .control(offset: base + offset, length: length, link: link, path: path)
@@ -165,5 +171,21 @@ public enum DataPath {
             return .circuitAnswer(offset: base + offset, length: ipLength, link: link)
         }
         return .deliver(offset: base + offset, length: ipLength)
+    }
+
+    /// A packet a circuit's last hop delivers, at `plain[1...]`, for a node that accepts such
+    /// packets. Only a relay is a last hop (any other member would pass its own traffic off
+    /// as a stranger's), and the packet must come from the relay's own address (answers go
+    /// back there) to this node's.
+    @inline(__always)
+    static func anonymousDelivery(_ plain: UnsafeRawBufferPointer, at offset: Int, from link: PeerLink, to own: IPv4Address,
+                                  now: Instant) -> Inbound {
+        guard link.certificate.body.roles.contains(.relay) else { return .drop(.circuitRefused) }
+        let packet = UnsafeRawBufferPointer(rebasing: plain[1...])
+        guard let ipLength = IPPacket.totalLength(packet), ipLength >= IPPacket.ipv4HeaderMin, ipLength <= packet.count,
+              case .v4(let source)? = IPPacket.source(packet), case .v4(source) = link.certificate.body.ipv4.address,
+              IPPacket.destination(packet) == .v4(own) else { return .drop(.malformed) }
+        link.noteReceived(bytes: ipLength, isData: true, now: now)
+        return .deliver(offset: offset + 1, length: ipLength)
     }
 }

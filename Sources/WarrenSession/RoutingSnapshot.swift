@@ -41,6 +41,9 @@ public struct RoutingSnapshot: Sendable {
     /// (`AnonymousNAT` in WarrenCircuit), when it relays: answers to them are for the
     /// control thread to send back into their circuits, not for the TUN device.
     var anonymousPorts: (address: IPv4Address, ports: ClosedRange<UInt16>)?
+    /// This node's IPv4 address, if it accepts packets circuits' last hops deliver
+    /// (`DataPath.anonymousDeliveryKind`).
+    var anonymousDestination: IPv4Address?
     /// Destinations this node reaches through its circuits only, never over a session of
     /// its own (routes `via = "circuit"`).
     var circuitRoutes: [IPPrefix] = []

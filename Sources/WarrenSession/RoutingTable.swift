@@ -43,6 +43,10 @@ struct RoutingTable {
         snapshot.anonymousPorts = (address, ports)
     }
 
+    mutating func acceptAnonymousDeliveries(to address: IPv4Address) {
+        snapshot.anonymousDestination = address
+    }
+
     mutating func routeThroughCircuits(_ prefixes: [IPPrefix]) {
         snapshot.circuitRoutes = prefixes
     }

@@ -141,6 +141,14 @@ public final class SessionManager {
         routingVersion &+= 1
     }
 
+    /// From now on the inbound thread delivers the packets circuits' last hops hand this node
+    /// (`DataPath.anonymousDeliveryKind`) itself, as `circuits.accept_anonymous` allows.
+    public func acceptAnonymousDeliveries() {
+        guard case .v4(let address) = certificate.body.ipv4.address else { return }
+        routing.acceptAnonymousDeliveries(to: address)
+        routingVersion &+= 1
+    }
+
     /// From now on the packet threads hand packets to `prefixes` to the control thread for
     /// its circuits (`DataPath.Outbound.viaCircuit`), whoever owns them.
     public func routeThroughCircuits(_ prefixes: [IPPrefix]) {

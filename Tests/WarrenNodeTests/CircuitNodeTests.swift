@@ -101,7 +101,7 @@ struct CircuitNodeTests {
         #expect(checksumsHold(answer))
     }
 
-    @Test("after a flow's first packet the packet threads carry it: sealed by the sender, passed on by the guard and the middle, opened back at the sender")
+    @Test("after a flow's first packet the packet threads carry it both ways: at the sender, every relay and the destination")
     func packetThreads() throws {
         let lab = Lab()
         lab.ping(identifier: 77, sequence: 1)
@@ -130,7 +130,9 @@ struct CircuitNodeTests {
         let after = ([lab.sender] + relays).map(circuitEvents)
         #expect(after[0] == before[0], "the sender's control thread saw none of them")
         #expect(after[1] == before[1] && after[2] == before[2], "neither did the guard's nor the middle's")
-        #expect(after[3] == before[3] + 10, "the last hop's delivers and answers them")
+        #expect(after[3] == before[3], "nor the last hop's: its packet thread delivers them and sends the answers back")
+        #expect(lab.net.handedOver[lab.destination].count { if case .control(let bytes, _, _) = $0 { bytes.first == AnonymousDelivery.controlKind } else { false } } == 0,
+                "the destination's packet thread took every delivery")
         #expect(circuit.bytesSent > 5 * 36 && circuit.bytesReceived > 5 * 36)
     }
 

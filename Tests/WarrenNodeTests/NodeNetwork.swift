@@ -20,6 +20,7 @@ final class NodeNetwork {
         var snapshot = RoutingSnapshot.empty
         var circuitSwitch = CircuitSwitch.empty
         var circuitSending = CircuitSending.empty
+        var circuitEnds = CircuitEnds.empty
         var ipv4: IPv4Address {
             guard case .v4(let a) = certificate.body.ipv4.address else { fatalError() }
             return a
@@ -102,6 +103,7 @@ final class NodeNetwork {
         moved.snapshot = members[i].snapshot
         moved.circuitSwitch = members[i].circuitSwitch
         moved.circuitSending = members[i].circuitSending
+        moved.circuitEnds = members[i].circuitEnds
         members[i] = moved
     }
 
@@ -196,6 +198,8 @@ final class NodeNetwork {
                 members[i].circuitSwitch = circuits
             case .publishCircuitSending(let circuits):
                 members[i].circuitSending = circuits
+            case .publishCircuitEnds(let circuits):
+                members[i].circuitEnds = circuits
             case .writeTUN(let packet):
                 delivered[i].append(packet)
             default:
@@ -229,24 +233,53 @@ final class NodeNetwork {
                 delivered[to].append(Array(bytes[offset + start..<offset + start + count]))
             case .command(let command, let circuit)?:
                 handle(.packet(.circuitCommand(command, circuit: circuit)), at: to)
-            case .drop?:
-                break
+            case .drop(let reason)?:
+                members[to].node.drops.count(reason)
             case nil:
                 passOn(Array(bytes[offset..<offset + length]), at: to, from: link, path: path)
             }
         case .circuitAnswer(let offset, let length, let link):
-            handle(.packet(.circuitAnswer(Array(bytes[offset..<offset + length]), link: link)), at: to)
+            var room = [UInt8](repeating: 0, count: DataPath.payloadOffset + CircuitSending.largestMessage + 64)
+            let answered = bytes.withUnsafeBytes { bytes in
+                room.withUnsafeMutableBytes {
+                    members[to].circuitEnds.answer(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length]), in: $0,
+                                                   snapshot: members[to].snapshot, now: now.instant)
+                }
+            }
+            switch answered {
+            case .send(let at, let count, let endpoint, _)?: transmit(Array(room[at..<at + count]), from: to, to: endpoint)
+            case .drop?: break
+            default: handle(.packet(.circuitAnswer(Array(bytes[offset..<offset + length]), link: link)), at: to)
+            }
         case .stun:
             handle(.packet(.stun(datagram, from: source)), at: to)
-        case .keepalive, .drop:
+        case .drop(let reason):
+            members[to].node.drops.count(reason)
+        case .keepalive:
             break
         }
     }
 
-    /// A control message at member `to`: passed on by its inbound thread to a circuit's next
-    /// neighbour if it can, else for its control thread.
+    /// A control message at member `to`: delivered by its inbound thread if it carries a
+    /// packet of a circuit that ends there, passed on to a circuit's next neighbour if it
+    /// can, else for its control thread.
     private func passOn(_ message: [UInt8], at to: Int, from link: PeerLink, path: Path) {
         var room = [UInt8](repeating: 0, count: DataPath.payloadOffset + CircuitSending.largestMessage + 64)
+        let left = message.withUnsafeBytes { message in
+            room.withUnsafeMutableBytes {
+                members[to].circuitEnds.leave(message, from: link.publicKey, in: $0, snapshot: members[to].snapshot, now: now.instant)
+            }
+        }
+        switch left {
+        case .deliver(.send(let offset, let length, let endpoint, _))?:
+            return transmit(Array(room[offset..<offset + length]), from: to, to: endpoint)
+        case .forControl(let payload, let circuit)?:
+            return handle(.packet(.leftCircuit(payload, circuit: circuit)), at: to)
+        case .deliver?, .drop?:
+            return
+        case nil:
+            break
+        }
         let passed = message.withUnsafeBytes { message in
             room.withUnsafeMutableBytes {
                 members[to].circuitSwitch.pass(message, from: link.publicKey, in: $0, snapshot: members[to].snapshot, now: now.instant)
@@ -254,13 +287,18 @@ final class NodeNetwork {
         }
         switch passed {
         case .send(let offset, let length, let endpoint, _)?:
-            guard let next = members.firstIndex(where: { $0.endpoint == endpoint }), !blocked.contains([to, next]) else { return }
-            receive(Array(room[offset..<offset + length]), at: next, from: members[to].endpoint)
+            transmit(Array(room[offset..<offset + length]), from: to, to: endpoint)
         case .drop?:
             break
         default:
             handle(.packet(.control(message, link: link, from: path)), at: to)
         }
+    }
+
+    /// A datagram member `from`'s inbound thread sends.
+    private func transmit(_ datagram: [UInt8], from: Int, to endpoint: Endpoint) {
+        guard let next = members.firstIndex(where: { $0.endpoint == endpoint }), !blocked.contains([from, next]) else { return }
+        receive(datagram, at: next, from: members[from].endpoint)
     }
 
     /// An IP packet from member `from`'s host, through the outbound path as the send thread

@@ -10,7 +10,7 @@ extension ControlEvent {
     var isAuthenticated: Bool {
         switch self {
         case .handshake, .stun: false
-        case .hold, .confirmed, .roamed, .control, .unroutable, .viaCircuit, .circuitCommand, .circuitAnswer: true
+        case .hold, .confirmed, .roamed, .control, .unroutable, .viaCircuit, .circuitCommand, .leftCircuit, .circuitAnswer: true
         }
     }
 
@@ -22,7 +22,7 @@ extension ControlEvent {
         let overhead = Self.overheadBytes
         switch self {
         case .handshake(let bytes, _), .stun(let bytes, _), .hold(let bytes, _),
-             .control(let bytes, _, _), .unroutable(_, let bytes), .viaCircuit(let bytes), .circuitCommand(let bytes, _),
+             .control(let bytes, _, _), .unroutable(_, let bytes), .viaCircuit(let bytes), .circuitCommand(let bytes, _), .leftCircuit(let bytes, _),
              .circuitAnswer(let bytes, _):
             return overhead + bytes.count
         case .confirmed, .roamed: return overhead

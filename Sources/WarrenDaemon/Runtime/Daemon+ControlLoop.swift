@@ -112,6 +112,8 @@ extension Daemon {
                 circuitSwitch.publish(circuits)
             case .publishCircuitSending(let circuits):
                 circuitSending.publish(circuits)
+            case .publishCircuitEnds(let circuits):
+                circuitEnds.publish(circuits)
             case .writeTUN(let packet):
                 // Room for the virtio header the offloading TUN device expects in front.
                 var buffer = [UInt8](repeating: 0, count: VirtioNetHeader.byteCount) + packet

@@ -31,6 +31,7 @@ public final class Daemon {
     let forwarding = SnapshotBox(RelayForwarding.empty)
     let circuitSwitch = SnapshotBox(CircuitSwitch.empty)
     let circuitSending = SnapshotBox(CircuitSending.empty)
+    let circuitEnds = SnapshotBox(CircuitEnds.empty)
     /// Control requests waiting for the node's reply.
     var requests: [RequestID: ControlRequest] = [:]
     var nextRequestID: RequestID = 0
@@ -145,7 +146,7 @@ public final class Daemon {
                 logger.warning("relaying datagram by datagram: \(error)")
             }
         }
-        let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, circuitSwitch: circuitSwitch, circuitSending: circuitSending, queue: queue, drops: drops,
+        let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, circuitSwitch: circuitSwitch, circuitSending: circuitSending, circuitEnds: circuitEnds, queue: queue, drops: drops,
                                     stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network,
                                     handshakeKey: node.manager.handshakePublicKey)
         let outbound: OSThread, inbound: OSThread, controlThread: OSThread

@@ -43,6 +43,7 @@ public struct InboundReceiver {
     public let relay: RelayForwarding
     public let circuits: CircuitSwitch
     public let sending: CircuitSending
+    public let ends: CircuitEnds
     public let now: Instant
 
     /// What `InboundSink.room` holds: a circuit message of a full-sized datagram, the layer
@@ -50,11 +51,13 @@ public struct InboundReceiver {
     /// in place: growing, it would overwrite the next datagram of a GRO run.)
     public static let roomBytes = DataPath.payloadOffset + 2048
 
-    public init(snapshot: RoutingSnapshot, relay: RelayForwarding, circuits: CircuitSwitch, sending: CircuitSending, now: Instant) {
+    public init(snapshot: RoutingSnapshot, relay: RelayForwarding, circuits: CircuitSwitch, sending: CircuitSending,
+                ends: CircuitEnds, now: Instant) {
         self.snapshot = snapshot
         self.relay = relay
         self.circuits = circuits
         self.sending = sending
+        self.ends = ends
         self.now = now
     }
 
@@ -110,7 +113,16 @@ public struct InboundReceiver {
                 passOn(UnsafeRawBufferPointer(message), from: link, path: path, into: &sink)
             }
         case .circuitAnswer(let offset, let length, let link):
-            sink.post(.circuitAnswer(Array(UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length])), link: link))
+            let answer = UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length])
+            let room = sink.room()
+            switch ends.answer(answer, in: room, snapshot: snapshot, now: now) {
+            case .send(let at, let count, let endpoint, _)?:
+                sink.forward(UnsafeRawBufferPointer(rebasing: room[at..<at + count]), to: endpoint)
+            case .drop(let reason)?:
+                sink.drop(reason)
+            default:
+                sink.post(.circuitAnswer(Array(answer), link: link))
+            }
         case .handshake(let offset, let path):
             let message = UnsafeRawBufferPointer(rebasing: datagram[offset...])
             switch admission.check(message, from: path, now: now, backlog: { sink.unauthenticatedBacklog() }) {
@@ -130,13 +142,26 @@ public struct InboundReceiver {
         }
     }
 
-    /// A control message from `link`: passed on to its circuit's next neighbour if this relay
-    /// can (`CircuitSwitch`), else for the control thread.
+    /// A control message from `link`: delivered if it carries a packet of a circuit that ends
+    /// here (`CircuitEnds`), passed on to its circuit's next neighbour if this relay can
+    /// (`CircuitSwitch`), else for the control thread.
     @inline(__always)
     private func passOn<Sink: InboundSink>(_ message: UnsafeRawBufferPointer, from link: PeerLink, path: Path,
                                            into sink: inout Sink) {
-        guard !circuits.isEmpty else { return sink.post(.control(Array(message), link: link, from: path)) }
+        guard !circuits.isEmpty || !ends.isEmpty else { return sink.post(.control(Array(message), link: link, from: path)) }
         let room = sink.room()
+        switch ends.leave(message, from: link.publicKey, in: room, snapshot: snapshot, now: now) {
+        case .deliver(.send(let offset, let length, let endpoint, _))?:
+            return sink.forward(UnsafeRawBufferPointer(rebasing: room[offset..<offset + length]), to: endpoint)
+        case .deliver?:
+            return sink.drop(.noSession)
+        case .forControl(let payload, let circuit)?:
+            return sink.post(.leftCircuit(payload, circuit: circuit))
+        case .drop(let reason)?:
+            return sink.drop(reason)
+        case nil:
+            break
+        }
         switch circuits.pass(message, from: link.publicKey, in: room, snapshot: snapshot, now: now) {
         case .send(let offset, let length, let endpoint, _)?:
             sink.forward(UnsafeRawBufferPointer(rebasing: room[offset..<offset + length]), to: endpoint)

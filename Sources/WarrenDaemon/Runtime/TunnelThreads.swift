@@ -19,6 +19,7 @@ struct TunnelThreads: Sendable {
     let forwarding: SnapshotBox<RelayForwarding>
     let circuitSwitch: SnapshotBox<CircuitSwitch>
     let circuitSending: SnapshotBox<CircuitSending>
+    let circuitEnds: SnapshotBox<CircuitEnds>
     let queue: ControlQueue
     let drops: DropCounters
     let stop: EventFD
@@ -141,7 +142,7 @@ struct TunnelThreads: Sendable {
             while true {
                 guard let count = try? socket.receive(into: batch), count > 0 else { break }
                 let receiver = InboundReceiver(snapshot: snapshots.read(), relay: forwarding.read(), circuits: circuitSwitch.read(),
-                                               sending: circuitSending.read(), now: MonotonicClock.now())
+                                               sending: circuitSending.read(), ends: circuitEnds.read(), now: MonotonicClock.now())
                 for i in 0..<count {
                     guard !batch.isTruncated(i), let source = batch.endpoint(i) else {
                         drops.count(.malformed)

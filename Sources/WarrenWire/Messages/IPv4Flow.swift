@@ -94,10 +94,13 @@ public struct IPv4Flow: Hashable, Sendable {
 
     /// Whether `packet` (whose flow this is) is an ICMP echo request rather than a reply.
     public func isEchoRequest(_ packet: [UInt8]) -> Bool {
-        packet.withUnsafeBytes { p in
-            guard proto == Self.icmp, let header = Self.transportOffset(p) else { return false }
-            return p[header] == Self.echoRequest
-        }
+        packet.withUnsafeBytes { isEchoRequest($0) }
+    }
+
+    @inline(__always)
+    public func isEchoRequest(_ packet: UnsafeRawBufferPointer) -> Bool {
+        guard proto == Self.icmp, let header = Self.transportOffset(packet) else { return false }
+        return packet[header] == Self.echoRequest
     }
 
     /// Where the transport header starts, for an unfragmented IPv4 packet whose header and
