@@ -112,6 +112,8 @@ public final class CircuitPool {
     private var reportedNoPath = false
     private var failuresInARow = 0
     private var nextBuildAt: Instant = .zero
+    /// Circuits built before this take no new flows (`renew`).
+    private var renewedAt: Instant = .zero
 
     public init(hops: Int, guards: GuardSet, random: any RandomSource) {
         precondition((1...CircuitOrigin.maxHops).contains(hops))
@@ -121,6 +123,22 @@ public final class CircuitPool {
     }
 
     public var buildingCount: Int { builds.count }
+
+    /// Whether `circuit` takes new flows: younger than `replaceAfter`, and built since the
+    /// last `renew`.
+    public func isFresh(_ circuit: Circuit, now: Instant) -> Bool {
+        now.since(circuit.builtAt) < Self.replaceAfter && circuit.builtAt >= renewedAt
+    }
+
+    /// New flows go on circuits built from now on (`warren circuits --renew`, as Tor's
+    /// NEWNYM): later connections look unrelated to earlier ones. Flows already on a circuit
+    /// stay there until idle; circuits without flows are let go at once.
+    public func renew(now: Instant) {
+        renewedAt = now
+        let carrying = Set(flows.values.map(\.token))
+        for (link, circuit) in circuits where !carrying.contains(circuit.token) { close(link) }
+        nextBuildAt = now
+    }
 
     /// The table the packet threads send and receive with (`CircuitSending`), as it is now.
     public func sending(padding: CircuitPadding, ownAddress: IPv4Address) -> CircuitSending {
@@ -137,7 +155,7 @@ public final class CircuitPool {
 
     /// The circuit new flows go on now (to a destination none of its hops is).
     public func newest(now: Instant) -> Circuit? {
-        circuits.values.filter { now.since($0.builtAt) < Self.replaceAfter }.max { $0.builtAt < $1.builtAt }
+        circuits.values.filter { isFresh($0, now: now) }.max { $0.builtAt < $1.builtAt }
     }
 
     /// Flows on each circuit.
@@ -157,7 +175,7 @@ public final class CircuitPool {
             failed(pending.path, replacing: pending.replacing, error, now: now, into: &events)
         }
         checkLiveness(relays: relays, excluding: excluded, now: now, into: &events)
-        for (link, circuit) in circuits where now.instant.since(circuit.builtAt) >= Self.replaceAfter {
+        for (link, circuit) in circuits where !isFresh(circuit, now: now.instant) {
             let lastUsed = flows.values.lazy.filter { $0.token == circuit.token }.map(\.lastUsedAt).max() ?? circuit.builtAt
             if now.instant.since(lastUsed) >= Self.flowIdleLifetime { close(link) }
         }
@@ -228,7 +246,7 @@ public final class CircuitPool {
         if let pinned = flows[flow], carriers[pinned.token] != nil || builds.values.contains(where: { $0.replacing == pinned.token }) {
             token = pinned.token
         } else if let newest = circuits.values.filter({ circuit in
-            now.since(circuit.builtAt) < Self.replaceAfter && !circuit.path.contains { $0.overlay == .v4(destination) }
+            isFresh(circuit, now: now) && !circuit.path.contains { $0.overlay == .v4(destination) }
         }).max(by: { $0.builtAt < $1.builtAt }) {
             token = newest.token
             if flows.count >= Self.maxFlows, let oldest = flows.min(by: { $0.value.lastUsedAt < $1.value.lastUsedAt }) {
@@ -380,7 +398,7 @@ public final class CircuitPool {
     }
 
     private func freshCount(now: Instant) -> Int {
-        circuits.values.count(where: { now.since($0.builtAt) < Self.replaceAfter })
+        circuits.values.count(where: { isFresh($0, now: now) })
     }
 
     private func choosePath(through guardNode: Key32, relays: [CircuitRelayInfo], excluding excluded: Set<Key32>) -> [CircuitRelayInfo]? {

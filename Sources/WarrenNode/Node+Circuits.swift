@@ -195,7 +195,7 @@ extension Node {
                 let age = now.instant.since(circuit.builtAt)
                 circuits.append(CircuitsReport.Circuit(
                     hops: zip(circuit.path, roles).map { CircuitsReport.Hop(name: $0.name, role: $1, publicKey: KeyText.publicKey($0.node)) },
-                    state: circuit.link == inUse ? "in use" : age >= CircuitPool.replaceAfter ? "draining" : "spare",
+                    state: circuit.link == inUse ? "in use" : pool.isFresh(circuit, now: now.instant) ? "spare" : "draining",
                     ageSeconds: Int(age.nanosecondsValue / 1_000_000_000),
                     buildMilliseconds: Double(circuit.buildTime.nanosecondsValue) / 1e6,
                     roundTripMilliseconds: Double(circuit.roundTrip.nanosecondsValue) / 1e6,

@@ -12,6 +12,12 @@ extension Node {
         case .ping(let target, let count): startPing(target, count: count, for: id, now: now, into: &actions)
         case .netcheck: startNetCheck(for: id, now: now, into: &actions)
         case .circuits: effects.append(.reply(id, .circuits(circuitsReport(now: now))))
+        case .renewCircuits:
+            if let pool = circuitPool {
+                pool.renew(now: now.instant)
+                circuitTimers(now: now, into: &actions)
+            }
+            effects.append(.reply(id, .circuits(circuitsReport(now: now))))
         }
     }
 

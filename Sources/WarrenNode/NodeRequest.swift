@@ -14,6 +14,8 @@ public enum NodeRequest: Equatable, Sendable {
     case netcheck
     /// This node's own circuits.
     case circuits
+    /// New flows on circuits built from now on; then this node's circuits.
+    case renewCircuits
 
     public static let maxPingCount = 100
 
@@ -30,6 +32,7 @@ public enum NodeRequest: Equatable, Sendable {
             return .success(.ping(String(words[1]), count: max(1, min(count, maxPingCount))))
         case ("netcheck", 1): return .success(.netcheck)
         case ("circuits", 1): return .success(.circuits)
+        case ("circuits", 2) where words[1] == "renew": return .success(.renewCircuits)
         default: return .failure(RequestError("unknown request"))
         }
     }

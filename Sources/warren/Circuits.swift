@@ -11,14 +11,17 @@ struct CircuitsCommand: ParsableCommand {
             guard, a middle and a last hop; after ten minutes a circuit takes no new flows and is let go once the \
             flows on it are idle. "relays listed" is the anonymity set: the relays the directory lists now, from \
             which hops are drawn. A relay shows only counts of what it relays for others, never which hop pairs \
-            with which.
+            with which. --renew puts new flows on circuits built from now on, as Tor's NEWNYM does, so that later \
+            connections look unrelated to earlier ones; flows already under way stay where they are until idle.
             """)
 
     @OptionGroup var daemon: DaemonConnection
+    @Flag(help: "Build fresh circuits now and put new flows on them; flows under way stay until idle.") var renew = false
 
     func run() throws {
         try reporting {
-            guard let r = try daemon.reply(to: "circuits", as: CircuitsReport.self, what: "a circuits report") else { return }
+            guard let r = try daemon.reply(to: renew ? "circuits renew" : "circuits", as: CircuitsReport.self,
+                                           what: "a circuits report") else { return }
             print(CircuitsTable.render(r))
         }
     }

@@ -111,6 +111,24 @@ struct CircuitPoolTests {
         #expect(h.pool.circuits.count == 2, "the old circuit goes once its flow is idle")
     }
 
+    @Test("renewing builds two fresh circuits for new flows, keeps the one a flow is on and lets the idle spare go")
+    func renew() throws {
+        let h = PoolHarness()
+        h.maintain()
+        #expect(h.send([0x45, 0], flow: 1))
+        let used = try #require(h.pool.circuits.values.first { $0.bytesSent > 0 })
+        h.advance(.milliseconds(1))
+        h.pool.renew(now: h.moment.instant)
+        #expect(h.pool.circuits.count == 1 && h.pool.circuits[used.link] != nil, "the spare nobody used is gone")
+        h.maintain()
+        #expect(h.built == 4 && h.pool.circuits.count == 3)
+        #expect(!h.pool.isFresh(h.pool.circuits[used.link]!, now: h.moment.instant))
+        #expect(h.send([0x45, 1], flow: 1) && h.net.left.last!.relay == used.path.last!.node, "the old flow stays")
+        #expect(h.send([0x45, 2], flow: 2))
+        let newest = try #require(h.pool.newest(now: h.moment.instant))
+        #expect(newest.link != used.link && h.net.left.last!.relay == newest.path.last!.node, "a new flow takes a fresh circuit")
+    }
+
     @Test("a guard that is lost takes its circuits; one with flows is rebuilt at once through another guard and the same last hop")
     func lostGuard() throws {
         let h = PoolHarness()

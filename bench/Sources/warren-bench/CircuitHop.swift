@@ -1,13 +1,15 @@
 import WarrenCircuit
 import WarrenCrypto
+import WarrenSession
 import WarrenWire
 
-/// One relay's part in forwarding a circuit message, as the control thread does it today:
-/// decode the message, remove this hop's layer (`CircuitRelay.handle`), encode what goes on.
-/// The sessions' own decryption and encryption on either side are the `inbound` and
-/// `outbound` stages.
+/// One relay's part in passing a circuit message on, as its inbound packet thread does it
+/// (`CircuitSwitch.pass`): copy the decrypted message into a room, remove this hop's layer,
+/// rewrite its circuit ID and counter, and seal it for the next hop's session. The session's
+/// decryption on the way in is the `inbound` stage.
 extension Stages {
-    /// A 3-hop circuit built through three in-process relays; the guard is measured.
+    /// A 3-hop circuit built through three in-process relays, the middle one `middle` (the
+    /// peer a session fixture's snapshot routes to); the guard is measured.
     final class CircuitFixture {
         let sender = Key32(bytes: Array(repeating: 1, count: 32))!
         var relays: [Key32: CircuitRelay] = [:]
@@ -15,11 +17,11 @@ extension Stages {
         let origin: CircuitOrigin
         let circuitID: UInt32 = 7
 
-        init() {
+        init(middle: Key32) {
             var random = SeededRandom(seed: 3)
             var path: [CircuitHopSpec] = []
             for i in 0..<3 {
-                let node = Key32(bytes: Array(repeating: UInt8(10 + i), count: 32))!
+                let node = i == 1 ? middle : Key32(bytes: Array(repeating: UInt8(10 + i), count: 32))!
                 let ring = OnionKeyRing(now: 1_800_000_000, random: &random)
                 path.append(CircuitHopSpec(node: node, onionKey: ring.published[0].key))
                 relays[node] = CircuitRelay(own: node, onionKeys: ring, random: SeededRandom(seed: UInt64(20 + i)))
@@ -55,12 +57,14 @@ extension Stages {
     }
 
     /// `batches` × 64 forward messages of 1400-byte packets, sealed for the three hops
-    /// beforehand (each with its own counter), through the guard; returns the bytes it
-    /// passed on.
-    static func circuitHop(batches: Int) -> Int {
-        let fixture = CircuitFixture()
+    /// beforehand (each with its own counter), through the guard to the middle over alice's
+    /// session with bob; returns the bytes of the datagrams it sealed.
+    static func circuitHop(_ pair: Pair, batches: Int) -> Int {
+        let fixture = CircuitFixture(middle: pair.bob.certificate.publicKey)
         var packet = ipv4Header(total: packetBytes, protocol: 17) + [UInt8](repeating: 0x5a, count: packetBytes - 20)
         CircuitPadding.buckets.pad(&packet, mtu: CircuitMessage.circuitMTU)
+        let room = UnsafeMutableRawBufferPointer.allocate(byteCount: DataPath.payloadOffset + 2048, alignment: 64)
+        defer { room.deallocate() }
         var forwarded = 0
         for _ in 0..<batches {
             let messages = (0..<batch).map { _ in
@@ -68,20 +72,20 @@ extension Stages {
                 let counter = fixture.origin.seal(&body)!
                 return CircuitMessage(kind: .forward, circuitID: fixture.circuitID, counter: counter, body: body).encoded
             }
-            forwarded += measureCircuitHop(messages, relay: fixture.relays[fixture.guardNode]!, from: fixture.sender)
+            forwarded += measureCircuitHop(messages, through: fixture.relays[fixture.guardNode]!.circuitSwitch, from: fixture.sender,
+                                           room: room, snapshot: pair.aliceSnapshot, now: pair.now.instant)
         }
         return forwarded
     }
 
     @inline(never)
-    static func measureCircuitHop(_ messages: [[UInt8]], relay: CircuitRelay, from sender: Key32) -> Int {
+    static func measureCircuitHop(_ messages: [[UInt8]], through circuits: CircuitSwitch, from sender: Key32,
+                                  room: UnsafeMutableRawBufferPointer, snapshot: RoutingSnapshot, now: Instant) -> Int {
         var forwarded = 0
-        var actions: [CircuitRelay.Action] = []
         for bytes in messages {
-            guard let message = try? CircuitMessage(parsing: bytes) else { fatalError("a sealed message did not parse") }
-            relay.handle(message, from: sender, now: .zero, into: &actions)
-            for case .send(let next, _) in actions { forwarded += next.encoded.count }
-            actions.removeAll(keepingCapacity: true)
+            let passed = bytes.withUnsafeBytes { circuits.pass($0, from: sender, in: room, snapshot: snapshot, now: now) }
+            guard case .send(_, let length, _, _)? = passed else { fatalError("the guard did not pass a message on") }
+            forwarded += length
         }
         return forwarded
     }

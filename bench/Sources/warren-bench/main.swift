@@ -29,7 +29,7 @@ let pair = Pair()
 for stage in arguments[1] == "all" ? stages : [arguments[1]] {
     switch stage {
     case "circuit-hop":
-        let bytes = Stages.circuitHop(batches: n)
+        let bytes = Stages.circuitHop(pair, batches: n)
         print("circuit-hop: \(n * Stages.batch) messages forwarded, \(bytes) bytes passed on")
     case "outbound":
         let bytes = Stages.outbound(pair, batches: n)
