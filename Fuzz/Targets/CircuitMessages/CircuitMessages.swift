@@ -14,10 +14,15 @@
 //   created on the same link; it drops everything else, creating no circuit.
 // - A command that decodes re-encodes to exactly its bytes, or, for those padded like
 //   packets (cover, attach, probe and its reply), to a prefix of them.
+// - The inbound thread's last-hop path (`CircuitEnds.leave`, the first hop standing in for a
+//   last hop, no sessions) takes the layer off only a message the sender sealed, and only
+//   once; it never delivers without a session, and leaves to others only what is not this
+//   circuit's forward message or too big for its room.
 import FuzzSupport
 import WarrenCircuit
 import WarrenCrypto
 import WarrenNoise
+import WarrenSession
 import WarrenWire
 
 /// The fixture circuit's layers, as the sender holds them and as each hop holds its own.
@@ -50,7 +55,7 @@ func buildLayers() {
 func freshCircuit() -> (origin: CircuitOrigin, hops: [CircuitHop]) {
     let origin = CircuitOrigin()
     for layer in senderLayers { origin.extend(with: layer) }
-    return (origin, hopLayers.map { CircuitHop(layer: $0) })
+    return (origin, hopLayers.map { CircuitHop(layer: $0, now: Instant(nanoseconds: 0)) })
 }
 
 @_cdecl("LLVMFuzzerInitialize")
@@ -62,9 +67,9 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
         let counter = circuit.origin.seal(&body)!
         genuineForward.append((CircuitMessage(kind: .forward, circuitID: 7, counter: counter, body: body), payload))
         body = payload
-        var back = circuit.hops[2].originate(&body)!
-        back = circuit.hops[1].wrap(back, &body)!
-        back = circuit.hops[0].wrap(back, &body)!
+        var back = circuit.hops[2].originate(&body, now: Instant(nanoseconds: 0))!
+        back = circuit.hops[1].wrap(back, &body, now: Instant(nanoseconds: 0))!
+        back = circuit.hops[0].wrap(back, &body, now: Instant(nanoseconds: 0))!
         genuineBackward.append((CircuitMessage(kind: .backward, circuitID: 7, counter: back, body: body), payload))
     }
     var rng = SeededRandom(seed: 15)
@@ -106,15 +111,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         Fuzz.check(actions.isEmpty && relay.circuitCount == 0, "a relay acted on \(message.kind) it had no reason to take")
     }
 
+    checkEnds(message)
     let circuit = freshCircuit()
     switch message.kind {
     case .forward:
         var body = message.body
-        guard var counter = circuit.hops[0].peel(message.counter, &body) else { return 0 }
+        guard var counter = circuit.hops[0].peel(message.counter, &body, now: Instant(nanoseconds: 0)) else { return 0 }
         let genuine = genuineForward.first { $0.message.counter == message.counter && $0.message.body == message.body }
         Fuzz.check(genuine != nil, "the first hop removed its layer from a message the sender never sealed")
         for hop in circuit.hops.dropFirst() {
-            guard let next = hop.peel(counter, &body) else {
+            guard let next = hop.peel(counter, &body, now: Instant(nanoseconds: 0)) else {
                 Fuzz.check(false, "a genuine message dropped by a later hop")
                 return 0
             }
@@ -122,7 +128,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         Fuzz.check(body == genuine?.payload, "the last hop read \(body), not the sender's payload")
         var again = message.body
-        Fuzz.check(circuit.hops[0].peel(message.counter, &again) == nil, "the first hop took one message twice")
+        Fuzz.check(circuit.hops[0].peel(message.counter, &again, now: Instant(nanoseconds: 0)) == nil, "the first hop took one message twice")
     case .backward:
         var body = message.body
         if circuit.origin.open(message.counter, &body) {
@@ -130,14 +136,44 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             Fuzz.check(genuine?.payload == body, "the sender opened a message the last hop never sent")
         }
         var wrapped = message.body
-        if let passed = circuit.hops[0].wrap(message.counter, &wrapped) {
+        if let passed = circuit.hops[0].wrap(message.counter, &wrapped, now: Instant(nanoseconds: 0)) {
             Fuzz.check(wrapped.count == message.body.count + 16, "a layer of \(wrapped.count - message.body.count) bytes")
             Fuzz.check(passed != message.counter, "a counter passed back unchanged")
             var twice = message.body
-            Fuzz.check(circuit.hops[0].wrap(message.counter, &twice) == nil, "a hop sealed twice at counter \(message.counter)")
+            Fuzz.check(circuit.hops[0].wrap(message.counter, &twice, now: Instant(nanoseconds: 0)) == nil, "a hop sealed twice at counter \(message.counter)")
         }
     case .create, .created:
         break
     }
     return 0
+}
+
+/// Where `CircuitEnds.leave` rewrites and seals a message, as the inbound thread's room.
+nonisolated(unsafe) let room = UnsafeMutableRawBufferPointer.allocate(byteCount: DataPath.payloadOffset + 2048, alignment: 64)
+
+/// The message from `neighbour` at a relay where circuit 7 ends with the fixture's first hop.
+func checkEnds(_ message: CircuitMessage) {
+    let circuit = freshCircuit()
+    var ends = CircuitEnds(translations: AnonymousNAT(), ownAddress: IPv4Address(10, 8, 0, 1),
+                           network: IPPrefix("10.8.0.0/16")!, padding: .buckets)
+    ends.add(CircuitRelay.Link(peer: neighbour, circuitID: 7), hop: circuit.hops[0], token: 1)
+    let bytes = message.encoded
+    func leave() -> CircuitEnds.Left? {
+        bytes.withUnsafeBytes { ends.leave($0, from: neighbour, in: room, snapshot: .empty, now: Instant(nanoseconds: 0)) }
+    }
+    let genuine = message.kind == .forward && message.circuitID == 7
+        && genuineForward.contains { $0.message.counter == message.counter && $0.message.body == message.body }
+    switch leave() {
+    case nil:
+        // Too big for the room: for the control thread, which takes any size.
+        let oversized = DataPath.payloadOffset + bytes.count + 16 > room.count
+        Fuzz.check(!genuine && (message.kind != .forward || message.circuitID != 7 || oversized), "a message of the circuit was left alone")
+    case .deliver?:
+        Fuzz.check(false, "delivered without any session")
+    case .drop(.circuitLayer)?:
+        Fuzz.check(!genuine, "the genuine message's layer did not come off")
+    case .forControl?, .drop?:
+        Fuzz.check(genuine, "the layer came off a message the sender never sealed")
+        if case .drop(.circuitLayer)? = leave() {} else { Fuzz.check(false, "the layer came off one message twice") }
+    }
 }
