@@ -24,8 +24,12 @@ public struct RelayDirectory: Sendable {
         case refused(RelayDescriptorError)
     }
 
-    private var entries: [Key32: (descriptor: RelayDescriptor, info: CircuitRelayInfo)] = [:]
-    private var sources: Set<Key32> = []
+    var entries: [Key32: (descriptor: RelayDescriptor, info: CircuitRelayInfo)] = [:] {
+        didSet { version &+= 1 }
+    }
+    var sources: Set<Key32> = []
+    /// Changes whenever a relay is added, updated or forgotten: when to save it again.
+    public private(set) var version = 0
 
     public init() {}
 
@@ -35,13 +39,20 @@ public struct RelayDirectory: Sendable {
     /// A descriptor `source` gave (a relay, or a DHT node that stores descriptors).
     public mutating func add(_ descriptor: RelayDescriptor, from source: Key32, authority: AuthorityCertificate,
                              now: UInt64) -> Outcome {
+        let outcome = add(descriptor, authority: authority, now: now)
+        if case .refused = outcome { return outcome }
+        sources.insert(source)
+        return outcome
+    }
+
+    /// A descriptor whose source is counted elsewhere (`restore`).
+    mutating func add(_ descriptor: RelayDescriptor, authority: AuthorityCertificate, now: UInt64) -> Outcome {
         let info: CircuitRelayInfo
         do {
             info = try descriptor.verify(authority: authority, now: now)
         } catch {
             return .refused(error)
         }
-        sources.insert(source)
         guard let held = entries[info.node] else {
             guard entries.count < Self.maxRelays else { return .full }
             entries[info.node] = (descriptor, info)
@@ -72,6 +83,7 @@ public struct RelayDirectory: Sendable {
 
     /// Forgets expired descriptors.
     public mutating func expire(now: UInt64) {
-        entries = entries.filter { now < $0.value.descriptor.expiresAt }
+        let kept = entries.filter { now < $0.value.descriptor.expiresAt }
+        if kept.count != entries.count { entries = kept }
     }
 }

@@ -31,6 +31,7 @@ extension Node {
             circuitPool = CircuitPool(hops: settings.circuits.hops, guards: settings.circuits.guards, random: random.split())
             manager.routeThroughCircuits(settings.circuits.routes)
         }
+        if wantsDirectory { restoreDirectory(now: now) }
     }
 
     func circuitTimers(now: Moment, into actions: inout [SessionAction]) {

@@ -27,6 +27,9 @@ extension Node {
     /// start asks afresh) and still get its lists.
     static let directoryRequestsPerSecond = 1.0 / 30
     static let directoryBurst = 20.0
+    /// The directory is saved at most this often, when it changed (and when it first becomes
+    /// complete).
+    static let directorySaveInterval: Duration = .seconds(60)
 
     var wantsDirectory: Bool { circuitRelay != nil || circuitPool != nil }
 
@@ -42,6 +45,25 @@ extension Node {
         if directoryAsked.count < Self.directorySourcesAsked, directoryAsked.isEmpty || !relayDirectory.isComplete {
             requestDirectory(now: now, into: &actions)
         }
+        // Saved at once when it first becomes complete: a restart soon after must not find
+        // only the first source's list.
+        let becameComplete = relayDirectory.isComplete && !savedDirectoryComplete
+        if relayDirectory.version != savedDirectoryVersion, now.instant >= nextDirectorySave || becameComplete {
+            savedDirectoryVersion = relayDirectory.version
+            savedDirectoryComplete = relayDirectory.isComplete
+            nextDirectorySave = now.instant + Self.directorySaveInterval
+            effects.append(.saveDirectory(relayDirectory.saved))
+        }
+    }
+
+    /// Starts from the directory the last run saved, if any of it is still good: circuits
+    /// can be built at once, while fresh lists are asked for as at every start.
+    func restoreDirectory(now: Moment) {
+        guard let saved = settings.circuits.directory else { return }
+        relayDirectory.restore(saved, authority: authority, now: now.unixSeconds)
+        savedDirectoryVersion = relayDirectory.version
+        savedDirectoryComplete = relayDirectory.isComplete
+        log(.info, "relay directory restored", [.count: "\(relayDirectory.relays(now: now.unixSeconds).count) relays"])
     }
 
     /// Signs this relay's descriptor and gives it to the relays it has sessions with.

@@ -99,6 +99,10 @@ public final class Node {
     var nextDescriptor: Instant = .zero
     /// When the sources are next asked afresh, and those asked this round.
     var nextDirectoryRequest: Instant = .zero
+    /// The directory's `version` last saved, and when it may be saved again.
+    var savedDirectoryVersion = 0
+    var savedDirectoryComplete = false
+    var nextDirectorySave: Instant = .zero
     var directoryAsked: Set<Key32> = []
     var directoryLimits = KeyedRateLimiter<Key32>(capacity: Node.directoryBurst, perSecond: Node.directoryRequestsPerSecond,
                                                   maxKeys: 1024)

@@ -31,6 +31,8 @@ public enum NodeAction: Sendable {
     case saveContacts([Contact])
     /// The sender's guards to keep for the next start (`CircuitSettings.guards`).
     case saveGuards(GuardSet)
+    /// The relay directory to keep for the next start (`CircuitSettings.directory`).
+    case saveDirectory(SavedDirectory)
     /// The answer to a control request.
     case reply(RequestID, NodeReply)
     case log(LogEvent)

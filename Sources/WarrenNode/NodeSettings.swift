@@ -62,14 +62,18 @@ public struct CircuitSettings: Sendable {
     /// The guards of the last run (`NodeAction.saveGuards`): a sender keeps its guard for
     /// months, across restarts.
     public var guards: GuardSet
+    /// The relay directory of the last run (`NodeAction.saveDirectory`), used until it
+    /// expires while fresh lists are asked for.
+    public var directory: SavedDirectory?
 
     public init(relay: Bool = false, hops: Int = 3, routes: [IPPrefix] = [], acceptAnonymous: Bool = false,
-                padding: CircuitPadding = .buckets, guards: GuardSet = GuardSet()) {
+                padding: CircuitPadding = .buckets, guards: GuardSet = GuardSet(), directory: SavedDirectory? = nil) {
         self.relay = relay
         self.hops = hops
         self.routes = routes
         self.acceptAnonymous = acceptAnonymous
         self.padding = padding
         self.guards = guards
+        self.directory = directory
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WarrenCrypto
 import WarrenPKI
@@ -147,5 +148,36 @@ struct RelayDirectoryTests {
         #expect(directory.relays(now: Self.now + 3600).isEmpty)
         directory.expire(now: Self.now + 3600)
         #expect(directory.descriptors(now: Self.now).isEmpty)
+    }
+
+    @Test("a saved directory survives JSON and is restored complete until its descriptors expire; a tampered one is refused")
+    func savedAcrossRestarts() throws {
+        let f = DescriptorFixture()
+        var rng = SeededRandom(seed: 51)
+        let sources = (0..<3).map { _ in SigningKey(random: &rng).publicKey }
+        let onion = RelayDescriptor.OnionKey(key: Key32(bytes: Array(repeating: 5, count: 32))!, validUntil: Self.now + 86_400)
+        var directory = RelayDirectory()
+        for source in sources { _ = directory.add(f.descriptor(onionKeys: [onion]), from: source, authority: f.ca.certificate, now: Self.now) }
+        #expect(directory.isComplete)
+
+        let json = try JSONEncoder().encode(directory.saved)
+        let saved = try JSONDecoder().decode(SavedDirectory.self, from: json)
+        #expect(saved == directory.saved)
+        var restarted = RelayDirectory()
+        restarted.restore(saved, authority: f.ca.certificate, now: Self.now + 60)
+        #expect(restarted.isComplete && restarted.relays(now: Self.now + 60) == directory.relays(now: Self.now + 60))
+
+        var expired = RelayDirectory()
+        expired.restore(saved, authority: f.ca.certificate, now: Self.now + 3600)
+        #expect(!expired.isComplete && expired.relays(now: Self.now + 3600).isEmpty, "nothing left: not complete either")
+
+        var tampered = saved
+        tampered.descriptors[0].endpoints = [Endpoint("203.0.113.66:51820")!]
+        var forged = RelayDirectory()
+        forged.restore(tampered, authority: f.ca.certificate, now: Self.now + 60)
+        #expect(!forged.isComplete && forged.relays(now: Self.now + 60).isEmpty)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(SavedDirectory.self, from: Data(#"{"sources": ["bm90IGEga2V5"], "descriptors": []}"#.utf8))
+        }
     }
 }

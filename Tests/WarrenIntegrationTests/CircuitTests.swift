@@ -248,7 +248,7 @@ extension IntegrationTests {
         }
     }
 
-    @Test("the sender keeps its guard across ten restarts")
+    @Test("the sender keeps its guard and its relay directory across ten restarts")
     func circuitGuardPersists() async throws {
         try await Lab.run { lab in
             let net = try await CircuitLab(lab)
@@ -264,6 +264,8 @@ extension IntegrationTests {
                 #expect(guardName == first, "restart \(restart): guard \(guardName ?? "none"), was \(first)")
                 let inUse = try await lab.circuits(sender).circuits.first { $0.state == "in use" }
                 #expect(inUse?.hops.first?.name == first)
+                // The directory came from the last run's file, all five relays of it.
+                #expect(sender.daemon?.log.contains("count=5 relays [WarrenDaemon] relay directory restored") == true, "restart \(restart)")
             }
         }
     }

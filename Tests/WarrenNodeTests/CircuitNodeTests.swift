@@ -136,6 +136,26 @@ struct CircuitNodeTests {
         #expect(circuit.bytesSent > 5 * 36 && circuit.bytesReceived > 5 * 36)
     }
 
+    @Test("a sender that restarts with its saved directory builds circuits at once, without any bootstrap node")
+    func savedDirectory() throws {
+        let lab = Lab()
+        lab.net.run(for: .seconds(61))
+        let saved = try #require(lab.net.performed[lab.sender].compactMap { if case .saveDirectory(let d) = $0 { d } else { nil } }.last)
+        #expect(saved.descriptors.count == 5 && saved.sources.count >= RelayDirectory.minimumSources)
+        let route = IPPrefix("10.8.0.40/32")!
+        let restarted = lab.net.add("s2", host: 51, bootstrap: []) {
+            $0.circuits.routes = [route]
+            $0.circuits.directory = saved
+        }
+        lab.net.start(restarted)
+        #expect(lab.member(restarted).relayDirectory.isComplete)
+        lab.net.run(for: .seconds(1))
+        #expect(lab.member(restarted).circuitPool?.circuits.count == CircuitPool.readyCount)
+        lab.net.send(icmpEcho(from: lab.address(restarted), to: lab.address(lab.destination), identifier: 5, sequence: 1), from: restarted)
+        let arrived = try #require(lab.net.delivered[lab.destination].last)
+        #expect(lab.relays.map(lab.address).contains(try #require(IPv4Flow(of: arrived)).source), "through a circuit's last hop")
+    }
+
     @Test("a sender with a session to the destination still reaches it only through a circuit")
     func routeWins() throws {
         let lab = Lab(senderKnowsDestination: true)

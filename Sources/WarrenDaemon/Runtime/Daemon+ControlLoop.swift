@@ -132,9 +132,15 @@ extension Daemon {
                 }
             case .saveGuards(let guards):
                 do {
-                    try GuardFile(directory: config.stateDirectory, interface: tun.name).save(guards)
+                    try CircuitStateFile(guardsIn: config.stateDirectory, interface: tun.name).save(guards)
                 } catch {
                     logger.warning("cannot save circuit guards", metadata: .init([.reason: "\(error)"]))
+                }
+            case .saveDirectory(let directory):
+                do {
+                    try CircuitStateFile(directoryIn: config.stateDirectory, interface: tun.name).save(directory)
+                } catch {
+                    logger.warning("cannot save the relay directory", metadata: .init([.reason: "\(error)"]))
                 }
             case .reply(let id, let reply):
                 requests.removeValue(forKey: id)?.respond(reply.json)

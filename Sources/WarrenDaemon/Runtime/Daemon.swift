@@ -118,23 +118,31 @@ public final class Daemon {
         }
     }
 
-    /// The node's circuit settings, with the guards of the last run.
+    /// The node's circuit settings, with the guards and the relay directory of the last run.
     static func circuitSettings(config: Config, interface: String, logger: Logger) -> CircuitSettings {
         let c = config.circuits
         var guards = GuardSet()
+        var directory: SavedDirectory?
         if !c.routes.isEmpty {
             if c.hops < Config.Circuits.recommendedHops {
                 logger.warning("circuits of fewer than 3 hops: one relay sees both who sends and where it goes",
                                metadata: .init([.count: "\(c.hops) hops"]))
             }
             do {
-                guards = try GuardFile(directory: config.stateDirectory, interface: interface).load()
+                guards = try CircuitStateFile(guardsIn: config.stateDirectory, interface: interface).load() ?? GuardSet()
             } catch {
                 logger.warning("cannot read the saved circuit guards: choosing new ones", metadata: .init([.reason: "\(error)"]))
             }
         }
+        if !c.routes.isEmpty || c.relay {
+            do {
+                directory = try CircuitStateFile(directoryIn: config.stateDirectory, interface: interface).load()
+            } catch {
+                logger.warning("cannot read the saved relay directory: asking relays afresh", metadata: .init([.reason: "\(error)"]))
+            }
+        }
         return CircuitSettings(relay: c.relay, hops: c.hops, routes: c.routes, acceptAnonymous: c.acceptAnonymous, padding: c.padding,
-                               guards: guards)
+                               guards: guards, directory: directory)
     }
 
     public func run() throws(StartupError) {
