@@ -28,7 +28,8 @@ public struct RelayDirectory: Sendable {
         didSet { version &+= 1 }
     }
     var sources: Set<Key32> = []
-    /// Changes whenever a relay is added, updated or forgotten: when to save it again.
+    /// Changes whenever a relay is added, updated or forgotten, or a new source gave its list:
+    /// when to save it again.
     public private(set) var version = 0
 
     public init() {}
@@ -41,7 +42,11 @@ public struct RelayDirectory: Sendable {
                              now: UInt64) -> Outcome {
         let outcome = add(descriptor, authority: authority, now: now)
         if case .refused = outcome { return outcome }
-        sources.insert(source)
+        // A new source changes what is saved (it may complete the directory), a known one not.
+        if !sources.contains(source) {
+            sources.insert(source)
+            version &+= 1
+        }
         return outcome
     }
 

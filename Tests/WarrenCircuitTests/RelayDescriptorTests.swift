@@ -157,8 +157,13 @@ struct RelayDirectoryTests {
         let sources = (0..<3).map { _ in SigningKey(random: &rng).publicKey }
         let onion = RelayDescriptor.OnionKey(key: Key32(bytes: Array(repeating: 5, count: 32))!, validUntil: Self.now + 86_400)
         var directory = RelayDirectory()
-        for source in sources { _ = directory.add(f.descriptor(onionKeys: [onion]), from: source, authority: f.ca.certificate, now: Self.now) }
+        var versions: [Int] = []
+        for source in sources {
+            _ = directory.add(f.descriptor(onionKeys: [onion]), from: source, authority: f.ca.certificate, now: Self.now)
+            versions.append(directory.version)
+        }
         #expect(directory.isComplete)
+        #expect(Set(versions).count == 3, "each new source is something to save, though its list held nothing new")
 
         let json = try JSONEncoder().encode(directory.saved)
         let saved = try JSONDecoder().decode(SavedDirectory.self, from: json)

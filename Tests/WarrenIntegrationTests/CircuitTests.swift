@@ -264,8 +264,11 @@ extension IntegrationTests {
                 #expect(guardName == first, "restart \(restart): guard \(guardName ?? "none"), was \(first)")
                 let inUse = try await lab.circuits(sender).circuits.first { $0.state == "in use" }
                 #expect(inUse?.hops.first?.name == first)
-                // The directory came from the last run's file, all five relays of it.
-                #expect(sender.daemon?.log.contains("count=5 relays [WarrenDaemon] relay directory restored") == true, "restart \(restart)")
+                // The directory came from the last run's file, all five relays of it, complete:
+                // circuits were built from it without waiting for the relays' lists.
+                let log = sender.daemon?.log ?? ""
+                #expect(log.contains("count=5 relays [WarrenDaemon] relay directory restored"), "restart \(restart)")
+                #expect(!log.contains("no circuit path"), "restart \(restart): the restored directory was incomplete")
             }
         }
     }
