@@ -56,10 +56,7 @@ public final class CircuitPool {
         var origin: CircuitOrigin { lane.origin }
         public var bytesSent: Int { Int(lane.traffic.sentBytes.load(ordering: .relaxed)) }
         public var bytesReceived: Int { Int(lane.traffic.receivedBytes.load(ordering: .relaxed)) }
-        var lastSent: Instant? {
-            get { lane.traffic.lastSent }
-            nonmutating set { lane.traffic.lastSent = newValue }
-        }
+        var lastSent: Instant? { lane.traffic.lastSent }
         var lastReceived: Instant {
             get { lane.traffic.lastReceived ?? builtAt }
             nonmutating set { lane.traffic.lastReceived = newValue }

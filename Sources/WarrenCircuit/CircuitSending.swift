@@ -30,10 +30,7 @@ public struct CircuitSending: Sendable {
         private let lastSentAt = Atomic<UInt64>(0)
         private let lastReceivedAt = Atomic<UInt64>(0)
 
-        var lastSent: Instant? {
-            get { Self.instant(lastSentAt) }
-            set { lastSentAt.store(newValue?.nanoseconds ?? 0, ordering: .relaxed) }
-        }
+        var lastSent: Instant? { Self.instant(lastSentAt) }
 
         var lastReceived: Instant? {
             get { Self.instant(lastReceivedAt) }

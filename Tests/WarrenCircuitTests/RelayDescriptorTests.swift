@@ -122,13 +122,19 @@ struct RelayDescriptorTests {
 @Suite("Relay directory")
 struct RelayDirectoryTests {
     static let now = DescriptorFixture.now
+    static let onion = RelayDescriptor.OnionKey(key: Key32(bytes: Array(repeating: 5, count: 32))!, validUntil: now + 86_400)
+
+    /// Three nodes that give their lists.
+    static func sources(seed: UInt64) -> [Key32] {
+        var rng = SeededRandom(seed: seed)
+        return (0..<3).map { _ in SigningKey(random: &rng).publicKey }
+    }
 
     @Test("the union of three sources' lists, newest descriptor per relay, forgeries refused")
     func union() throws {
         let f = DescriptorFixture()
-        var rng = SeededRandom(seed: 50)
-        let sources = (0..<3).map { _ in SigningKey(random: &rng).publicKey }
-        let onion = RelayDescriptor.OnionKey(key: Key32(bytes: Array(repeating: 5, count: 32))!, validUntil: Self.now + 86_400)
+        let sources = Self.sources(seed: 50)
+        let onion = Self.onion
         let old = f.descriptor(onionKeys: [onion])
         let newer = RelayDescriptor(signing: f.relayKey, certificate: f.relay, onionKeys: [onion],
                                     endpoints: [Endpoint("198.51.100.9:51820")!], publishedAt: Self.now + 60, expiresAt: Self.now + 3600)
@@ -153,9 +159,8 @@ struct RelayDirectoryTests {
     @Test("a saved directory survives JSON and is restored complete until its descriptors expire; a tampered one is refused")
     func savedAcrossRestarts() throws {
         let f = DescriptorFixture()
-        var rng = SeededRandom(seed: 51)
-        let sources = (0..<3).map { _ in SigningKey(random: &rng).publicKey }
-        let onion = RelayDescriptor.OnionKey(key: Key32(bytes: Array(repeating: 5, count: 32))!, validUntil: Self.now + 86_400)
+        let sources = Self.sources(seed: 51)
+        let onion = Self.onion
         var directory = RelayDirectory()
         var versions: [Int] = []
         for source in sources {
