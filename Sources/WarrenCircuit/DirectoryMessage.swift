@@ -2,23 +2,35 @@ public import WarrenWire
 
 /// How relay descriptors travel between nodes, as control messages inside sessions: a node
 /// asks a relay for every descriptor it holds, and relays pass on each new descriptor to the
-/// relays they are connected to (gossip), so every relay's list converges on the union.
+/// relays they are connected to (gossip), so every relay's list converges on the union. A
+/// relay also has its descriptor kept in the DHT (`store`, at the nodes closest to its
+/// `DirectoryShard`'s key), and a node asks those nodes for the shards they keep
+/// (`shardRequest`): both are answered with descriptor messages.
 ///
-/// Encoding: kind(1) = 0x07 ‖ type(1) ‖ body. A request has no body; a descriptor message
-/// carries one `RelayDescriptor`, so each fits a packet.
+/// Encoding: kind(1) = 0x07 ‖ type(1) ‖ body. A request has no body; a shard request carries
+/// one byte with a bit per shard (at least one set); descriptor and store messages carry one
+/// `RelayDescriptor`, so each fits a packet.
 public enum DirectoryMessage: Equatable, Sendable {
     public static let controlKind: UInt8 = 0x07
 
     case request
     case descriptor(RelayDescriptor)
+    /// Keep this relay's own descriptor under its shard's key.
+    case store(RelayDescriptor)
+    /// Every descriptor kept for the shards whose bits are set (`DirectoryShard.bit`).
+    case shardRequest(shards: UInt8)
 
     static let requestType: UInt8 = 1
     static let descriptorType: UInt8 = 2
+    static let storeType: UInt8 = 3
+    static let shardRequestType: UInt8 = 4
 
     public var encoded: [UInt8] {
         switch self {
         case .request: [Self.controlKind, Self.requestType]
         case .descriptor(let descriptor): [Self.controlKind, Self.descriptorType] + descriptor.encoded
+        case .store(let descriptor): [Self.controlKind, Self.storeType] + descriptor.encoded
+        case .shardRequest(let shards): [Self.controlKind, Self.shardRequestType, shards]
         }
     }
 
@@ -31,6 +43,12 @@ public enum DirectoryMessage: Equatable, Sendable {
             self = .request
         case Self.descriptorType:
             self = .descriptor(try RelayDescriptor(parsing: Array(bytes[2...])))
+        case Self.storeType:
+            self = .store(try RelayDescriptor(parsing: Array(bytes[2...])))
+        case Self.shardRequestType:
+            guard bytes.count == 3 else { throw .invalidField("shard request of \(bytes.count) bytes") }
+            guard bytes[2] != 0 else { throw .invalidField("shard request for no shard") }
+            self = .shardRequest(shards: bytes[2])
         default:
             throw .unsupported("directory message type \(bytes[1])")
         }

@@ -50,8 +50,9 @@ public struct RelayDirectory: Sendable {
         return outcome
     }
 
-    /// A descriptor whose source is counted elsewhere (`restore`).
-    mutating func add(_ descriptor: RelayDescriptor, authority: AuthorityCertificate, now: UInt64) -> Outcome {
+    /// A descriptor whose source does not count towards `isComplete`: one a DHT node kept for
+    /// its shard (it gives part of the list, not all of it), or one restored from disk.
+    public mutating func add(_ descriptor: RelayDescriptor, authority: AuthorityCertificate, now: UInt64) -> Outcome {
         let info: CircuitRelayInfo
         do {
             info = try descriptor.verify(authority: authority, now: now)
@@ -84,6 +85,13 @@ public struct RelayDirectory: Sendable {
     /// The descriptors to pass on to others (gossip among relays), still valid at `now`.
     public func descriptors(now: UInt64) -> [RelayDescriptor] {
         entries.values.filter { now < $0.descriptor.expiresAt }.map(\.descriptor)
+    }
+
+    /// The descriptors of the shards whose bits are set in `shards`, still valid at `now` (a
+    /// DHT node answering for the shards it keeps).
+    public func descriptors(inShards shards: UInt8, now: UInt64) -> [RelayDescriptor] {
+        entries.filter { shards & DirectoryShard.bit(DirectoryShard.of($0.key)) != 0 && now < $0.value.descriptor.expiresAt }
+            .map(\.value.descriptor)
     }
 
     /// Forgets expired descriptors.

@@ -157,8 +157,9 @@ public struct DHTNode: Sendable {
     /// Starts a lookup for the nodes closest to `target` (joining, refreshing a bucket).
     /// Like every lookup, it may wait for a slot or be refused (`LookupAdmission`): then it
     /// finishes at once, having found nothing.
-    public mutating func findNode(_ target: NodeID, now: Instant, into actions: inout [DHTAction]) -> UInt32 {
-        start(target, wantsValue: false, toStore: nil, reason: .maintenance, now: now, into: &actions)
+    public mutating func findNode(_ target: NodeID, for reason: LookupReason = .maintenance, now: Instant,
+                                  into actions: inout [DHTAction]) -> UInt32 {
+        start(target, wantsValue: false, toStore: nil, reason: reason, now: now, into: &actions)
     }
 
     /// Starts a lookup for the records under `key`, for `reason`.

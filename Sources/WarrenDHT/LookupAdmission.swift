@@ -14,6 +14,8 @@ public enum LookupReason: String, Sendable, CaseIterable, Codable {
     case whereabouts
     /// An operator asked (`warren lookup`).
     case request
+    /// Finding the nodes that keep a shard of the relay directory, to store or read it.
+    case directory
 }
 
 /// Which lookups run now (security issue 11, finding 4): at most `maxRunning` at once and

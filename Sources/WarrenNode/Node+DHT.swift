@@ -63,6 +63,7 @@ extension Node {
         dht.handleTimers(now: now, random: &random, into: &dhtActions)
         perform(dhtActions, now: now, into: &actions)
         for (_, packets) in resolver.expire(now: now.instant) { unreachable(packets) }
+        keptDescriptors.expire(now: now.unixSeconds)
         recordTimers(now: now, into: &actions)
         if now.instant.since(lastSaved) >= Self.saveInterval {
             saveContacts(into: &effects)
@@ -143,6 +144,8 @@ extension Node {
             case .lookupFinished(let result):
                 if let (address, request) = lookupRequests.removeValue(forKey: result.id) {
                     effects.append(.reply(request, .lookup(lookupReport(result, address: address))))
+                } else if let lookup = shardLookups.removeValue(forKey: result.id) {
+                    shardLookupFinished(lookup, result, now: now, into: &actions)
                 } else if let publicKey = whereabouts.removeValue(forKey: result.id) {
                     relocate(publicKey, from: result, now: now, into: &actions)
                 } else if let (address, packets) = resolver.finished(lookupID: result.id) {

@@ -38,6 +38,7 @@ extension Node {
         if let relay = circuitRelay, relay.rotateOnionKeys(now: now.unixSeconds) || now.instant >= nextDescriptor {
             publishDescriptor(of: relay, now: now, into: &actions)
         }
+        directoryShardTimers(now: now, into: &actions)
         if now.instant >= nextDirectoryRequest {
             nextDirectoryRequest = now.instant + (relayDirectory.isComplete ? Self.directoryInterval : Self.directoryRetry)
             directoryAsked = []
@@ -77,6 +78,7 @@ extension Node {
                                          endpoints: endpoints, publishedAt: now.unixSeconds,
                                          expiresAt: now.unixSeconds + Self.descriptorLifetimeSeconds)
         ownDescriptor = descriptor
+        ownDescriptorStored = false
         nextDescriptor = now.instant + Self.descriptorInterval
         log(.debug, "relay descriptor published", [.count: "\(connectedRelays(now: now).count) relays told"])
         gossip(descriptor, except: [], now: now, into: &actions)
@@ -121,15 +123,25 @@ extension Node {
                                     into: &actions)
             }
         case .descriptor(let descriptor):
-            // Lists come from relays only: a member cannot fill others' directories, and
-            // whatever a relay gives must still be signed by a relay the CA certified.
-            guard wantsDirectory, link.certificate.body.roles.contains(.relay) else {
+            // Lists come from relays, and shards from the nodes asked for them: a member
+            // cannot fill others' directories, and whatever it gives must still be signed by a
+            // relay the CA certified.
+            guard wantsDirectory, let subject = (try? UncheckedCertificate(parsing: descriptor.certificate))?.body.publicKey else {
                 drops.count(.unsolicited)
                 return
             }
             // Its own comes back from those it gave it to; it is no hop of its own circuits.
-            guard (try? UncheckedCertificate(parsing: descriptor.certificate))?.body.publicKey != certificate.publicKey else { return }
-            switch relayDirectory.add(descriptor, from: link.publicKey, authority: authority, now: now.unixSeconds) {
+            guard subject != certificate.publicKey else { return }
+            let outcome: RelayDirectory.Outcome
+            if askedShard(of: subject, from: link.publicKey), !directoryAsked.contains(link.publicKey) {
+                outcome = relayDirectory.add(descriptor, authority: authority, now: now.unixSeconds)
+            } else if link.certificate.body.roles.contains(.relay) {
+                outcome = relayDirectory.add(descriptor, from: link.publicKey, authority: authority, now: now.unixSeconds)
+            } else {
+                drops.count(.unsolicited)
+                return
+            }
+            switch outcome {
             case .added, .updated:
                 if circuitRelay != nil { gossip(descriptor, except: [link.publicKey], now: now, into: &actions) }
             case .refused(let error):
@@ -138,6 +150,10 @@ extension Node {
             case .unchanged, .full:
                 break
             }
+        case .store(let descriptor):
+            keep(descriptor, from: link, now: now)
+        case .shardRequest(let shards):
+            answerShardRequest(shards, from: link, now: now, into: &actions)
         }
     }
 

@@ -106,6 +106,15 @@ public final class Node {
     var directoryAsked: Set<Key32> = []
     var directoryLimits = KeyedRateLimiter<Key32>(capacity: Node.directoryBurst, perSecond: Node.directoryRequestsPerSecond,
                                                   maxKeys: 1024)
+    /// The directory in the DHT (`Node+DirectoryShards`): descriptors kept here for others,
+    /// whether this relay's own is stored, the lookups under way, and the nodes found and
+    /// asked for shards this round.
+    var keptDescriptors = RelayDirectory()
+    var ownDescriptorStored = false
+    var shardLookups: [UInt32: ShardLookup] = [:]
+    var nextShardRead: Instant = .zero
+    var shardReaders: [Key32: (endpoint: Endpoint, shards: UInt8)] = [:]
+    var shardsAsked: [Key32: UInt8] = [:]
     var circuitPool: CircuitPool?
     /// The guards as last handed to the host to keep.
     var savedGuards: GuardSet?
@@ -210,6 +219,7 @@ public final class Node {
         for check in netChecks { consider(check.probe.nextDeadline()) }
         for ping in pings { consider(ping.deadline) }
         if wantsDirectory { consider(nextDirectoryRequest) }
+        if wantsDirectory, lastPublished != nil { consider(nextShardRead) }
         if circuitRelay != nil { consider(nextDescriptor) }
         return deadline
     }

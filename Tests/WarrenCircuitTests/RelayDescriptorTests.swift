@@ -190,4 +190,24 @@ struct RelayDirectoryTests {
             try JSONDecoder().decode(SavedDirectory.self, from: Data(#"{"sources": ["bm90IGEga2V5"], "descriptors": []}"#.utf8))
         }
     }
+
+    @Test("a relay's shard follows from its key; each shard has its own DHT key; a shard request gets that shard's relays")
+    func shards() throws {
+        let f = DescriptorFixture()
+        let keys = (0..<DirectoryShard.count).map(DirectoryShard.key)
+        #expect(Set(keys).count == DirectoryShard.count && keys == (0..<DirectoryShard.count).map(DirectoryShard.key))
+        var rng = SeededRandom(seed: 52)
+        let counts = (0..<800).reduce(into: [Int](repeating: 0, count: DirectoryShard.count)) { counts, _ in
+            counts[DirectoryShard.of(SigningKey(random: &rng).publicKey)] += 1
+        }
+        #expect(counts.allSatisfy { (60...140).contains($0) }, "node keys spread evenly: \(counts)")
+
+        var kept = RelayDirectory()
+        _ = kept.add(f.descriptor(onionKeys: [Self.onion]), authority: f.ca.certificate, now: Self.now)
+        #expect(!kept.isComplete, "a shard's keeper is no source")
+        let shard = DirectoryShard.of(f.relayKey.publicKey)
+        #expect(kept.descriptors(inShards: DirectoryShard.bit(shard), now: Self.now).count == 1)
+        #expect(kept.descriptors(inShards: DirectoryShard.all & ~DirectoryShard.bit(shard), now: Self.now).isEmpty)
+        #expect(kept.descriptors(inShards: DirectoryShard.all, now: Self.now + 3600).isEmpty, "expired")
+    }
 }

@@ -1,5 +1,5 @@
 import Testing
-import WarrenCircuit
+@testable import WarrenCircuit
 import WarrenCrypto
 @testable import WarrenNode
 import WarrenPKI
@@ -18,8 +18,10 @@ struct CircuitNodeTests {
         var destination = 0
         var sender = 0
 
-        init(acceptAnonymous: Bool = true, senderKnowsDestination: Bool = false) {
-            for i in 0..<5 {
+        /// `withholding`: a sixth relay whose descriptor every relay's answer to the sender
+        /// leaves out (the attack the union of sources and the DHT are for).
+        init(acceptAnonymous: Bool = true, senderKnowsDestination: Bool = false, withholding: Bool = false) {
+            for i in 0..<(withholding ? 6 : 5) {
                 let endpoint = Endpoint("172.\(16 + i).0.1:51820")!
                 relays.append(net.add("r\(i)", host: UInt8(1 + i), endpoint: endpoint, roles: .relay, bootstrap: relays) {
                     $0.advertise = [endpoint]
@@ -31,11 +33,25 @@ struct CircuitNodeTests {
             sender = net.add("s", host: 50, staticPeers: senderKnowsDestination ? [destination] : [], bootstrap: Array(relays.prefix(3))) {
                 $0.circuits.routes = [route]
             }
+            if withholding { withhold(relays[5], from: sender) }
             for i in net.members.indices { net.start(i) }
             net.run(for: .seconds(15))
         }
 
         func member(_ i: Int) -> Node { net.members[i].node }
+
+        /// Every relay leaves `relay`'s descriptor out of what it gives `receiver`, but a node
+        /// asked for the shard that keeps it gives it.
+        private func withhold(_ relay: Int, from receiver: Int) {
+            let net = net
+            let hidden = net.members[relay].certificate.publicKey
+            let relayKeys = Set(relays.map { net.members[$0].certificate.publicKey })
+            net.withholds = { message, at, from in
+                guard at == receiver, relayKeys.contains(from), case .descriptor(let descriptor)? = try? DirectoryMessage(parsing: message),
+                      (try? UncheckedCertificate(parsing: descriptor.certificate))?.body.publicKey == hidden else { return false }
+                return !net.members[receiver].node.askedShard(of: hidden, from: from)
+            }
+        }
 
         /// An echo request from the sender to the destination, through the sender's send path.
         func ping(identifier: UInt16, sequence: UInt16 = 1) {
@@ -53,6 +69,26 @@ struct CircuitNodeTests {
         #expect(lab.member(lab.sender).relayDirectory.isComplete)
         #expect(lab.member(lab.sender).relayDirectory.relays(now: lab.net.now.unixSeconds).count == 5)
         #expect(lab.member(lab.destination).relayDirectory.relays(now: lab.net.now.unixSeconds).isEmpty, "no circuits, no list")
+    }
+
+    @Test("a relay every list leaves out is found in the DHT, kept under its shard's key; a shard's nodes are no sources")
+    func withheldRelayFoundInDHT() {
+        let lab = Lab(withholding: true)
+        // The sender reads the shards again a round later, when the hidden relay's descriptor
+        // is stored whatever order the first lookups ran in.
+        lab.net.run(for: Node.directoryInterval, step: .seconds(1))
+        let now = lab.net.now.unixSeconds
+        let hidden = lab.net.members[lab.relays[5]].certificate.publicKey
+        let keepers = lab.net.members.indices.filter { i in
+            lab.member(i).keptDescriptors.relays(now: now).contains { $0.node == hidden }
+        }
+        #expect(keepers.count >= Node.shardSourcesAsked, "stored at the nodes closest to its shard's key")
+        #expect(lab.net.withheld > 0, "the relays' lists did leave it out")
+        let directory = lab.member(lab.sender).relayDirectory
+        #expect(directory.relays(now: now).contains { $0.node == hidden })
+        #expect(directory.relays(now: now).count == 6)
+        let relayKeys = Set(lab.relays.map { lab.net.members[$0].certificate.publicKey })
+        #expect(directory.isComplete && directory.sources.isSubset(of: relayKeys), "only relays' whole lists count as sources")
     }
 
     @Test("the sender builds a circuit in use and a spare, three hops each, and each hop knows only its neighbours")

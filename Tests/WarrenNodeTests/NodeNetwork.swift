@@ -38,6 +38,10 @@ final class NodeNetwork {
     /// Pairs of members (by index, in sending order) whose datagrams are lost, as between
     /// two NATs no punch opens.
     var blocked: Set<[Int]> = []
+    /// Control messages a member's peers keep from it (a source withholding part of what it
+    /// should give), decided per message at the receiving member `at`; and how many were.
+    var withholds: ((_ message: [UInt8], _ at: Int, _ from: Key32) -> Bool)?
+    var withheld = 0
     var rng = SeededRandom(seed: 21)
     var nextRequest: RequestID = 0
     let ca: CertificateAuthority
@@ -291,6 +295,10 @@ final class NodeNetwork {
         case .drop?:
             break
         default:
+            if let withholds, withholds(message, to, link.publicKey) {
+                withheld += 1
+                return
+            }
             handle(.packet(.control(message, link: link, from: path)), at: to)
         }
     }

@@ -8,8 +8,9 @@
 // - Only a descriptor carol (a relay of the fixture CA) signed verifies: a fuzzer cannot
 //   sign, so anything else accepted is a forgery; what verifies names carol's key and one of
 //   the onion keys the descriptor carries.
-// - A directory message is a bare request or a descriptor message whose descriptor decodes
-//   on its own, and re-encodes to its input.
+// - A directory message is a bare request, a shard request for at least one shard, or a
+//   descriptor or store message whose descriptor decodes on its own, and re-encodes to its
+//   input.
 import FuzzFixtures
 import FuzzSupport
 import WarrenCircuit
@@ -34,6 +35,8 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
     Fuzz.writeSeedsIfRequested(genuine.enumerated().map { ("carol-\($0.offset)", $0.element) } + [
         ("directory-request", DirectoryMessage.request.encoded),
         ("directory-carol", [DirectoryMessage.controlKind, 2] + genuine[1]),
+        ("directory-store-carol", DirectoryMessage.store(try! RelayDescriptor(parsing: genuine[0])).encoded),
+        ("directory-shards", DirectoryMessage.shardRequest(shards: 0b1010_0001).encoded),
     ])
     return 0
 }
@@ -44,9 +47,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if bytes.first == DirectoryMessage.controlKind {
         guard let message = try? DirectoryMessage(parsing: bytes) else { return 0 }
         Fuzz.check(message.encoded == bytes, "directory message does not re-encode to its input")
-        if case .descriptor(let descriptor) = message {
+        switch message {
+        case .descriptor(let descriptor), .store(let descriptor):
             Fuzz.check((try? RelayDescriptor(parsing: Array(bytes.dropFirst(2)))) == descriptor, "descriptor message's descriptor misread")
-        } else {
+        case .shardRequest(let shards):
+            Fuzz.check(shards != 0 && bytes.count == 3, "\(bytes) read as a shard request")
+        case .request:
             Fuzz.check(bytes == [DirectoryMessage.controlKind, 1], "\(bytes) read as a request")
         }
         return 0
