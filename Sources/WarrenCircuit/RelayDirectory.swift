@@ -27,7 +27,8 @@ public struct RelayDirectory: Sendable {
     var entries: [Key32: (descriptor: RelayDescriptor, info: CircuitRelayInfo)] = [:] {
         didSet { version &+= 1 }
     }
-    var sources: Set<Key32> = []
+    /// The nodes whose whole lists it holds.
+    public internal(set) var sources: Set<Key32> = []
     /// Changes whenever a relay is added, updated or forgotten, or a new source gave its list:
     /// when to save it again.
     public private(set) var version = 0

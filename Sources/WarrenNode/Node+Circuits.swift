@@ -45,7 +45,7 @@ extension Node {
         guard let pool = circuitPool else { return }
         var events: [CircuitPool.Event] = []
         // Hops come from the directory only once enough sources gave their lists.
-        let relays = relayDirectory.isComplete ? relayDirectory.relays(now: now.unixSeconds) : []
+        let relays = directoryReady && relayDirectory.isComplete ? relayDirectory.relays(now: now.unixSeconds) : []
         pool.maintain(relays: relays, excluding: [certificate.publicKey], now: now, into: &events)
         perform(events, now: now, into: &actions)
         if pool.guards != savedGuards {

@@ -30,11 +30,24 @@ extension Node {
     /// The directory is saved at most this often, when it changed (and when it first becomes
     /// complete).
     static let directorySaveInterval: Duration = .seconds(60)
+    /// How long a node whose directory is complete (three sources gave their lists) still
+    /// waits for the other sources it asked before it first draws hops from it: when a
+    /// network starts at once, the first three answers may come before a relay still
+    /// checking its reachability has published, and a union without that relay is what a
+    /// withholding source would give.
+    static let directoryPatience: Duration = .seconds(3)
+    /// Nodes that asked for the list before this relay first published, answered then; and
+    /// nodes given the list lately, which get descriptors new to this relay as relays do
+    /// for this long: while a network starts, a list given in its first second may lack
+    /// relays still checking their reachability.
+    static let maxListsWaiting = 256
+    static let listenWindow: Duration = .seconds(60)
 
     var wantsDirectory: Bool { circuitRelay != nil || circuitPool != nil }
 
     func directoryTimers(now: Moment, into actions: inout [SessionAction]) {
         relayDirectory.expire(now: now.unixSeconds)
+        if listeners.contains(where: { now.instant >= $0.value }) { listeners = listeners.filter { now.instant < $0.value } }
         if let relay = circuitRelay, relay.rotateOnionKeys(now: now.unixSeconds) || now.instant >= nextDescriptor {
             publishDescriptor(of: relay, now: now, into: &actions)
         }
@@ -42,16 +55,23 @@ extension Node {
         if now.instant >= nextDirectoryRequest {
             nextDirectoryRequest = now.instant + (relayDirectory.isComplete ? Self.directoryInterval : Self.directoryRetry)
             directoryAsked = []
+            directoryRoundStarted = now.instant
         }
-        if directoryAsked.count < Self.directorySourcesAsked, directoryAsked.isEmpty || !relayDirectory.isComplete {
+        // Relays listed in the answers are asked too, until five were: a list given while a
+        // network starts may lack relays that had not published yet.
+        if directoryAsked.count < Self.directorySourcesAsked {
             requestDirectory(now: now, into: &actions)
         }
-        // Saved at once when it first becomes complete: a restart soon after must not find
-        // only the first source's list.
-        let becameComplete = relayDirectory.isComplete && !savedDirectoryComplete
-        if relayDirectory.version != savedDirectoryVersion, now.instant >= nextDirectorySave || becameComplete {
+        if !directoryReady, relayDirectory.isComplete,
+           directoryAsked.isSubset(of: relayDirectory.sources) || now.instant >= directoryRoundStarted + Self.directoryPatience {
+            directoryReady = true
+        }
+        // Saved at once when it first becomes ready: a restart soon after must not find only
+        // the first sources' lists.
+        let becameReady = directoryReady && !savedDirectoryReady
+        if relayDirectory.version != savedDirectoryVersion, now.instant >= nextDirectorySave || becameReady {
             savedDirectoryVersion = relayDirectory.version
-            savedDirectoryComplete = relayDirectory.isComplete
+            savedDirectoryReady = directoryReady
             nextDirectorySave = now.instant + Self.directorySaveInterval
             effects.append(.saveDirectory(relayDirectory.saved))
         }
@@ -63,25 +83,47 @@ extension Node {
         guard let saved = settings.circuits.directory else { return }
         relayDirectory.restore(saved, authority: authority, now: now.unixSeconds)
         savedDirectoryVersion = relayDirectory.version
-        savedDirectoryComplete = relayDirectory.isComplete
+        directoryReady = relayDirectory.isComplete
+        savedDirectoryReady = directoryReady
         log(.info, "relay directory restored", [.count: "\(relayDirectory.relays(now: now.unixSeconds).count) relays"])
     }
 
-    /// Signs this relay's descriptor and gives it to the relays it has sessions with.
+    /// Checks where this relay can be reached (`Node+Reachability`), which publishes its
+    /// descriptor when the peers asked have answered.
     func publishDescriptor(of relay: CircuitRelay, now: Moment, into actions: inout [SessionAction]) {
+        guard reachability == nil else { return }
         let endpoints = Array(candidates().prefix(RelayDescriptor.maxEndpoints))
         guard !endpoints.isEmpty else {
             nextDescriptor = now.instant + Self.descriptorRetry
             return
         }
+        nextDescriptor = now.instant + Self.descriptorInterval
+        if !checkReachability(of: endpoints, now: now, into: &actions) {
+            nextDescriptor = now.instant + Self.reachabilityRetry
+        }
+    }
+
+    /// Signs this relay's descriptor listing `endpoints` and gives it to the relays it has
+    /// sessions with.
+    func publish(_ relay: CircuitRelay, at endpoints: [Endpoint], now: Moment, into actions: inout [SessionAction]) {
         let descriptor = RelayDescriptor(signing: recordSigner, certificate: certificate, onionKeys: relay.onionKeys.published,
                                          endpoints: endpoints, publishedAt: now.unixSeconds,
                                          expiresAt: now.unixSeconds + Self.descriptorLifetimeSeconds)
         ownDescriptor = descriptor
         ownDescriptorStored = false
-        nextDescriptor = now.instant + Self.descriptorInterval
         log(.debug, "relay descriptor published", [.count: "\(connectedRelays(now: now).count) relays told"])
         gossip(descriptor, except: [], now: now, into: &actions)
+        for node in listWaiting.sorted() { giveList(to: node, now: now, into: &actions) }
+        listWaiting = []
+    }
+
+    /// This relay's descriptor and every one it holds, to a node that asked for its list.
+    private func giveList(to node: Key32, now: Moment, into actions: inout [SessionAction]) {
+        guard let own = ownDescriptor else { return }
+        if listeners.count < Self.maxListsWaiting || listeners[node] != nil { listeners[node] = now.instant + Self.listenWindow }
+        for descriptor in [own] + relayDirectory.descriptors(now: now.unixSeconds) {
+            manager.sendControl(DirectoryMessage.descriptor(descriptor).encoded, to: node, endpoint: nil, now: now, into: &actions)
+        }
     }
 
     /// Asks relays not yet asked this round for their lists: those with a session first (the
@@ -113,15 +155,18 @@ extension Node {
         switch message {
         case .request:
             // Only a relay keeps a list worth giving.
-            guard let own = ownDescriptor else { return }
+            guard circuitRelay != nil else { return }
             guard directoryLimits.allow(link.publicKey, now: now.instant) else {
                 drops.count(.rateLimited)
                 return
             }
-            for descriptor in [own] + relayDirectory.descriptors(now: now.unixSeconds) {
-                manager.sendControl(DirectoryMessage.descriptor(descriptor).encoded, to: link.publicKey, endpoint: nil, now: now,
-                                    into: &actions)
+            guard ownDescriptor != nil else {
+                // Still checking its reachability (a node asks its bootstrap relays as soon
+                // as they are up): answered once it has published, not at the next round.
+                if listWaiting.count < Self.maxListsWaiting { listWaiting.insert(link.publicKey) }
+                return
             }
+            giveList(to: link.publicKey, now: now, into: &actions)
         case .descriptor(let descriptor):
             // Lists come from relays, and shards from the nodes asked for them: a member
             // cannot fill others' directories, and whatever it gives must still be signed by a
@@ -154,6 +199,10 @@ extension Node {
             keep(descriptor, from: link, now: now)
         case .shardRequest(let shards):
             answerShardRequest(shards, from: link, now: now, into: &actions)
+        case .reachCheck(let endpoints):
+            dialBack(endpoints, for: link, now: now, into: &actions)
+        case .reached(let endpoints):
+            reached(endpoints, from: link, now: now, into: &actions)
         }
     }
 
@@ -166,11 +215,15 @@ extension Node {
 
     /// Passes `descriptor` on to the relays with a session, but not back to where it came
     /// from or to the relay it describes.
+    /// Nodes that were given the list lately get it too (`listenWindow`).
     private func gossip(_ descriptor: RelayDescriptor, except excluded: Set<Key32>, now: Moment, into actions: inout [SessionAction]) {
         let message = DirectoryMessage.descriptor(descriptor).encoded
         let subject = try? UncheckedCertificate(parsing: descriptor.certificate).body.publicKey
-        for relay in connectedRelays(now: now) where !excluded.contains(relay) && relay != subject {
-            manager.sendControl(message, to: relay, endpoint: nil, now: now, into: &actions)
+        let listening = listeners.filter { now.instant < $0.value && manager.isConnected($0.key, now: now.instant) }.keys.sorted()
+        var seen = excluded
+        if let subject { seen.insert(subject) }
+        for node in connectedRelays(now: now) + listening where seen.insert(node).inserted {
+            manager.sendControl(message, to: node, endpoint: nil, now: now, into: &actions)
         }
     }
 }

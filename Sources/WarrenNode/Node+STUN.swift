@@ -17,7 +17,9 @@ extension Node {
             drops.count(.rateLimited)
         case .notARequest:
             // An answer to one of this node's requests, or nothing anyone asked for.
-            if !stunAnswered(message, from: source, now: now) { drops.count(.unknownType) }
+            if !stunAnswered(message, from: source, now: now), !dialBackAnswered(message, from: source, now: now, into: &actions) {
+                drops.count(.unknownType)
+            }
         }
     }
 

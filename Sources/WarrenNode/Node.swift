@@ -101,9 +101,15 @@ public final class Node {
     var nextDirectoryRequest: Instant = .zero
     /// The directory's `version` last saved, and when it may be saved again.
     var savedDirectoryVersion = 0
-    var savedDirectoryComplete = false
+    var savedDirectoryReady = false
     var nextDirectorySave: Instant = .zero
     var directoryAsked: Set<Key32> = []
+    var directoryRoundStarted: Instant = .zero
+    /// Whether hops may be drawn from the directory (`Node.directoryPatience`); once it is,
+    /// it stays so while it is complete.
+    var directoryReady = false
+    var listWaiting: Set<Key32> = []
+    var listeners: [Key32: Instant] = [:]
     var directoryLimits = KeyedRateLimiter<Key32>(capacity: Node.directoryBurst, perSecond: Node.directoryRequestsPerSecond,
                                                   maxKeys: 1024)
     /// The directory in the DHT (`Node+DirectoryShards`): descriptors kept here for others,
@@ -115,6 +121,12 @@ public final class Node {
     var nextShardRead: Instant = .zero
     var shardReaders: [Key32: (endpoint: Endpoint, shards: UInt8)] = [:]
     var shardsAsked: [Key32: UInt8] = [:]
+    /// This relay's check of its own endpoints (`Node+Reachability`), whether it warned that
+    /// none passed, and the checks this node runs for relays.
+    var reachability: ReachabilityCheck?
+    var unreachableWarned = false
+    var dialBacks: [DialBack] = []
+    var dialBackLimits = KeyedRateLimiter<Key32>(capacity: Node.dialBackBurst, perSecond: Node.dialBacksPerSecond, maxKeys: 1024)
     var circuitPool: CircuitPool?
     /// The guards as last handed to the host to keep.
     var savedGuards: GuardSet?
@@ -192,6 +204,7 @@ public final class Node {
         pingTimers(now: now, into: &sessionActions)
         relayTimers(now: now, into: &sessionActions)
         circuitTimers(now: now, into: &sessionActions)
+        reachabilityTimers(now: now, into: &sessionActions)
         finish(&sessionActions, now: now, into: &actions)
     }
 
@@ -219,8 +232,10 @@ public final class Node {
         for check in netChecks { consider(check.probe.nextDeadline()) }
         for ping in pings { consider(ping.deadline) }
         if wantsDirectory { consider(nextDirectoryRequest) }
+        if wantsDirectory, !directoryReady, relayDirectory.isComplete { consider(directoryRoundStarted + Self.directoryPatience) }
         if wantsDirectory, lastPublished != nil { consider(nextShardRead) }
         if circuitRelay != nil { consider(nextDescriptor) }
+        consider(reachabilityDeadline)
         return deadline
     }
 

@@ -20,7 +20,8 @@ struct CircuitNodeTests {
 
         /// `withholding`: a sixth relay whose descriptor every relay's answer to the sender
         /// leaves out (the attack the union of sources and the DHT are for).
-        init(acceptAnonymous: Bool = true, senderKnowsDestination: Bool = false, withholding: Bool = false) {
+        init(acceptAnonymous: Bool = true, senderKnowsDestination: Bool = false, withholding: Bool = false,
+             settle: Duration = .seconds(15)) {
             for i in 0..<(withholding ? 6 : 5) {
                 let endpoint = Endpoint("172.\(16 + i).0.1:51820")!
                 relays.append(net.add("r\(i)", host: UInt8(1 + i), endpoint: endpoint, roles: .relay, bootstrap: relays) {
@@ -35,7 +36,7 @@ struct CircuitNodeTests {
             }
             if withholding { withhold(relays[5], from: sender) }
             for i in net.members.indices { net.start(i) }
-            net.run(for: .seconds(15))
+            net.run(for: settle)
         }
 
         func member(_ i: Int) -> Node { net.members[i].node }
@@ -60,8 +61,10 @@ struct CircuitNodeTests {
         func address(_ i: Int) -> IPv4Address { net.members[i].ipv4 }
     }
 
-    @Test("relays learn each other's descriptors and the sender's directory is complete")
+    @Test("relays learn each other's descriptors and the sender's directory is complete within 2 s of the start")
     func directory() {
+        let early = Lab(settle: .seconds(2))
+        #expect(early.member(early.sender).relayDirectory.isComplete)
         let lab = Lab()
         for r in lab.relays {
             #expect(lab.member(r).relayDirectory.relays(now: lab.net.now.unixSeconds).count == 4, "r\(r) knows the other four")
@@ -89,6 +92,50 @@ struct CircuitNodeTests {
         #expect(directory.relays(now: now).count == 6)
         let relayKeys = Set(lab.relays.map { lab.net.members[$0].certificate.publicKey })
         #expect(directory.isComplete && directory.sources.isSubset(of: relayKeys), "only relays' whole lists count as sources")
+    }
+
+    @Test("a relay lists only the endpoints peers reached it at; one reached at none publishes nothing, and says so once")
+    func reachability() {
+        let lab = Lab()
+        let net = lab.net
+        let reachable = Endpoint("172.30.0.1:51820")!, dead = Endpoint("172.31.0.1:51820")!
+        let partly = net.add("r5", host: 6, endpoint: reachable, roles: .relay, bootstrap: lab.relays) {
+            $0.advertise = [dead, reachable]
+            $0.circuits.relay = true
+        }
+        let silent = net.add("r6", host: 7, endpoint: Endpoint("172.29.0.1:51820")!, roles: .relay, bootstrap: lab.relays) {
+            $0.advertise = [dead]
+            $0.circuits.relay = true
+        }
+        net.start(partly)
+        net.start(silent)
+        net.run(for: .seconds(90))
+        let directory = lab.member(lab.relays[0]).relayDirectory
+        #expect(directory.endpoints(of: net.members[partly].certificate.publicKey) == [reachable])
+        #expect(directory.endpoints(of: net.members[silent].certificate.publicKey).isEmpty)
+        #expect(lab.member(partly).ownDescriptor?.endpoints == [reachable])
+        #expect(lab.member(silent).ownDescriptor == nil)
+        let warnings = net.logs(at: silent).filter { $0.level == .warning && $0.message.hasPrefix("relay not published") }
+        #expect(warnings.count == 1, "checked again every 30 s, warned once")
+        #expect(net.sends(at: lab.relays[1], to: dead).count >= 3, "a peer dialled back, retransmitting")
+    }
+
+    @Test("only a relay gets a dial-back, and at a bounded rate; never to this host or the overlay")
+    func dialBackLimits() {
+        let lab = Lab()
+        let net = lab.net
+        let target = Endpoint("172.31.0.1:51820")!
+        let asked = lab.relays[1]
+        let check = DirectoryMessage.reachCheck([target]).encoded
+        net.sendControl(check, from: lab.destination, to: asked)
+        #expect(net.sends(at: asked, to: target).isEmpty, "a member that is no relay")
+        for _ in 0..<10 { net.sendControl(check, from: lab.relays[0], to: asked) }
+        net.run(for: .seconds(5))
+        let probes = net.sends(at: asked, to: target).count
+        #expect(probes == 3 * Int(Node.dialBackBurst), "the burst, each request sent with its two retransmissions")
+        net.sendControl(DirectoryMessage.reachCheck([Endpoint("10.8.0.9:51820")!, Endpoint("127.0.0.1:51820")!]).encoded,
+                        from: lab.relays[2], to: asked)
+        #expect(net.sends(at: asked, to: Endpoint("10.8.0.9:51820")!).isEmpty && net.sends(at: asked, to: Endpoint("127.0.0.1:51820")!).isEmpty)
     }
 
     @Test("the sender builds a circuit in use and a spare, three hops each, and each hop knows only its neighbours")

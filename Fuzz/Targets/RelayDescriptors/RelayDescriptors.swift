@@ -8,9 +8,9 @@
 // - Only a descriptor carol (a relay of the fixture CA) signed verifies: a fuzzer cannot
 //   sign, so anything else accepted is a forgery; what verifies names carol's key and one of
 //   the onion keys the descriptor carries.
-// - A directory message is a bare request, a shard request for at least one shard, or a
-//   descriptor or store message whose descriptor decodes on its own, and re-encodes to its
-//   input.
+// - A directory message is a bare request, a shard request for at least one shard, a
+//   descriptor or store message whose descriptor decodes on its own, or a reach check of
+//   1–4 endpoints or its answer of 0–4, and re-encodes to its input.
 import FuzzFixtures
 import FuzzSupport
 import WarrenCircuit
@@ -37,6 +37,8 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
         ("directory-carol", [DirectoryMessage.controlKind, 2] + genuine[1]),
         ("directory-store-carol", DirectoryMessage.store(try! RelayDescriptor(parsing: genuine[0])).encoded),
         ("directory-shards", DirectoryMessage.shardRequest(shards: 0b1010_0001).encoded),
+        ("directory-reach-check", DirectoryMessage.reachCheck([Endpoint("198.51.100.3:51820")!, Endpoint("[2001:db8::3]:51820")!]).encoded),
+        ("directory-reached", DirectoryMessage.reached([Endpoint("198.51.100.3:51820")!]).encoded),
     ])
     return 0
 }
@@ -52,6 +54,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             Fuzz.check((try? RelayDescriptor(parsing: Array(bytes.dropFirst(2)))) == descriptor, "descriptor message's descriptor misread")
         case .shardRequest(let shards):
             Fuzz.check(shards != 0 && bytes.count == 3, "\(bytes) read as a shard request")
+        case .reachCheck(let endpoints):
+            Fuzz.check((1...4).contains(endpoints.count), "a reach check of \(endpoints.count) endpoints")
+        case .reached(let endpoints):
+            Fuzz.check(endpoints.count <= 4, "a reach answer of \(endpoints.count) endpoints")
         case .request:
             Fuzz.check(bytes == [DirectoryMessage.controlKind, 1], "\(bytes) read as a request")
         }
