@@ -27,6 +27,9 @@ public struct RelayDirectory: Sendable {
     var entries: [Key32: (descriptor: RelayDescriptor, info: CircuitRelayInfo)] = [:] {
         didSet { version &+= 1 }
     }
+    /// No descriptor held expires before this: `expire` runs on every timer of the control
+    /// thread, and must not copy thousands of entries each time to find none expired.
+    var earliestExpiry = UInt64.max
     /// The nodes whose whole lists it holds.
     public internal(set) var sources: Set<Key32> = []
     /// Changes whenever a relay is added, updated or forgotten, or a new source gave its list:
@@ -63,10 +66,12 @@ public struct RelayDirectory: Sendable {
         guard let held = entries[info.node] else {
             guard entries.count < Self.maxRelays else { return .full }
             entries[info.node] = (descriptor, info)
+            earliestExpiry = min(earliestExpiry, descriptor.expiresAt)
             return .added
         }
         guard descriptor.publishedAt > held.descriptor.publishedAt else { return .unchanged }
         entries[info.node] = (descriptor, info)
+        earliestExpiry = min(earliestExpiry, descriptor.expiresAt)
         return .updated
     }
 
@@ -97,7 +102,9 @@ public struct RelayDirectory: Sendable {
 
     /// Forgets expired descriptors.
     public mutating func expire(now: UInt64) {
+        guard now >= earliestExpiry else { return }
         let kept = entries.filter { now < $0.value.descriptor.expiresAt }
         if kept.count != entries.count { entries = kept }
+        earliestExpiry = entries.values.map(\.descriptor.expiresAt).min() ?? .max
     }
 }
