@@ -54,6 +54,15 @@ public struct GuardSet: Codable, Equatable, Sendable {
             successes = try c.decode(Int.self, forKey: .successes)
             warnedBelow = try c.decodeIfPresent(Double.self, forKey: .warnedBelow)
             failedAt = try c.decodeIfPresent(UInt64.self, forKey: .failedAt)
+            guard sampledAt < expiresAt else {
+                throw DecodingError.dataCorruptedError(forKey: .expiresAt, in: c, debugDescription: "a guard that expires before it was sampled")
+            }
+            guard 0 <= successes, successes <= builds else {
+                throw DecodingError.dataCorruptedError(forKey: .successes, in: c, debugDescription: "\(successes) successes of \(builds) builds")
+            }
+            guard warnedBelow.map(GuardSet.warningRates.contains) ?? true else {
+                throw DecodingError.dataCorruptedError(forKey: .warnedBelow, in: c, debugDescription: "not a warning rate")
+            }
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -71,6 +80,21 @@ public struct GuardSet: Codable, Equatable, Sendable {
     public private(set) var sampled: [Guard] = []
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case sampled }
+
+    /// A saved sample is taken back only as the node keeps it: at most `maxSampled`, each
+    /// relay once (a file with more would keep its extra guards for months).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sampled = try c.decode([Guard].self, forKey: .sampled)
+        guard sampled.count <= Self.maxSampled else {
+            throw DecodingError.dataCorruptedError(forKey: .sampled, in: c, debugDescription: "\(sampled.count) guards, at most \(Self.maxSampled)")
+        }
+        guard Set(sampled.map(\.node)).count == sampled.count else {
+            throw DecodingError.dataCorruptedError(forKey: .sampled, in: c, debugDescription: "a relay sampled twice")
+        }
+    }
 
     /// Drops guards past their lifetime and samples listed relays, uniformly, until the
     /// sample is full or every listed relay is in it. A guard no longer listed stays in the

@@ -76,9 +76,28 @@ struct GuardSetTests {
         #expect(zip(warned, [0.7, 0.5, 0.3]).allSatisfy { $0 < $1 && $0 > $1 - 0.02 }, "\(warned)")
     }
 
-    @Test("a saved guard set with a bad key is refused")
-    func badFile() {
-        let text = #"{"sampled":[{"node":"not a key","sampledAt":1,"expiresAt":2,"builds":0,"successes":0}]}"#
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode(GuardSet.self, from: Data(text.utf8)) }
+    @Test("a saved guard set with a bad key, more guards than a sample holds, a relay twice or impossible counts is refused")
+    func badFile() throws {
+        func guardJSON(_ key: UInt8, sampledAt: Int = 1, expiresAt: Int = 2, builds: Int = 0, successes: Int = 0, warned: String = "") -> String {
+            let node = Key32(bytes: Array(repeating: key, count: 32))!.description
+            return #"{"node":"\#(node)","sampledAt":\#(sampledAt),"expiresAt":\#(expiresAt),"builds":\#(builds),"successes":\#(successes)\#(warned)}"#
+        }
+        func decode(_ guards: [String]) throws -> GuardSet {
+            try JSONDecoder().decode(GuardSet.self, from: Data(#"{"sampled":[\#(guards.joined(separator: ","))]}"#.utf8))
+        }
+        let fine = try decode((1...20).map { guardJSON($0, builds: 4, successes: 3, warned: #","warnedBelow":0.7"#) })
+        #expect(fine.sampled.count == 20)
+        let refused: [[String]] = [
+            [#"{"node":"not a key","sampledAt":1,"expiresAt":2,"builds":0,"successes":0}"#],
+            (1...21).map { guardJSON($0) },
+            [guardJSON(1), guardJSON(1)],
+            [guardJSON(1, sampledAt: 5, expiresAt: 5)],
+            [guardJSON(1, builds: 2, successes: 3)],
+            [guardJSON(1, builds: -1, successes: -1)],
+            [guardJSON(1, warned: #","warnedBelow":0.25"#)],
+        ]
+        for guards in refused {
+            #expect(throws: DecodingError.self, "\(guards.first ?? "")") { try decode(guards) }
+        }
     }
 }
