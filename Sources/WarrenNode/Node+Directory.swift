@@ -58,8 +58,11 @@ extension Node {
             directoryRoundStarted = now.instant
         }
         // Relays listed in the answers are asked too, until five were: a list given while a
-        // network starts may lack relays that had not published yet.
-        if directoryAsked.count < Self.directorySourcesAsked {
+        // network starts may lack relays that had not published yet. (Looked for again when
+        // the directory changed, not at every timer: a network of five relays or fewer never
+        // has five to ask.)
+        if directoryAsked.count < Self.directorySourcesAsked, directoryAsked.isEmpty || relayDirectory.version != directoryVersionAsked {
+            directoryVersionAsked = relayDirectory.version
             requestDirectory(now: now, into: &actions)
         }
         if !directoryReady, relayDirectory.isComplete,

@@ -105,6 +105,8 @@ public final class Node {
     var nextDirectorySave: Instant = .zero
     var directoryAsked: Set<Key32> = []
     var directoryRoundStarted: Instant = .zero
+    /// The directory's `version` when relays to ask were last looked for.
+    var directoryVersionAsked = -1
     /// Whether hops may be drawn from the directory (`Node.directoryPatience`); once it is,
     /// it stays so while it is complete.
     var directoryReady = false
