@@ -38,6 +38,9 @@ public struct RelayDirectory: Sendable {
 
     public init() {}
 
+    /// The relays held, expired or not.
+    public var count: Int { entries.count }
+
     /// Whether enough sources gave their lists for the union to be used.
     public var isComplete: Bool { sources.count >= Self.minimumSources }
 

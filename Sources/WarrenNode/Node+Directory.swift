@@ -30,6 +30,7 @@ extension Node {
     /// The directory is saved at most this often, when it changed (and when it first becomes
     /// complete).
     static let directorySaveInterval: Duration = .seconds(60)
+    static let grownDirectorySaveInterval: Duration = .seconds(1)
     /// How long a node whose directory is complete (three sources gave their lists) still
     /// waits for the other sources it asked before it first draws hops from it: when a
     /// network starts at once, the first three answers may come before a relay still
@@ -69,13 +70,18 @@ extension Node {
            directoryAsked.isSubset(of: relayDirectory.sources) || now.instant >= directoryRoundStarted + Self.directoryPatience {
             directoryReady = true
         }
-        // Saved at once when it first becomes ready: a restart soon after must not find only
-        // the first sources' lists.
+        // Saved at once when it first becomes ready, and within a second when it lists more
+        // relays (as while a network starts): a restart soon after must not find only the
+        // first sources' lists. Other changes (descriptors renewed hourly) wait a minute.
         let becameReady = directoryReady && !savedDirectoryReady
-        if relayDirectory.version != savedDirectoryVersion, now.instant >= nextDirectorySave || becameReady {
+        let grew = directoryReady && relayDirectory.count > savedDirectoryCount
+            && lastDirectorySave.map { now.instant >= $0 + Self.grownDirectorySaveInterval } ?? true
+        let due = lastDirectorySave.map { now.instant >= $0 + Self.directorySaveInterval } ?? true
+        if relayDirectory.version != savedDirectoryVersion, due || becameReady || grew {
             savedDirectoryVersion = relayDirectory.version
             savedDirectoryReady = directoryReady
-            nextDirectorySave = now.instant + Self.directorySaveInterval
+            savedDirectoryCount = relayDirectory.count
+            lastDirectorySave = now.instant
             effects.append(.saveDirectory(relayDirectory.saved))
         }
     }
@@ -88,6 +94,7 @@ extension Node {
         savedDirectoryVersion = relayDirectory.version
         directoryReady = relayDirectory.isComplete
         savedDirectoryReady = directoryReady
+        savedDirectoryCount = relayDirectory.count
         log(.info, "relay directory restored", [.count: "\(relayDirectory.relays(now: now.unixSeconds).count) relays"])
     }
 

@@ -99,10 +99,11 @@ public final class Node {
     var nextDescriptor: Instant = .zero
     /// When the sources are next asked afresh, and those asked this round.
     var nextDirectoryRequest: Instant = .zero
-    /// The directory's `version` last saved, and when it may be saved again.
+    /// The directory's `version`, readiness and size last saved, and when.
     var savedDirectoryVersion = 0
     var savedDirectoryReady = false
-    var nextDirectorySave: Instant = .zero
+    var savedDirectoryCount = 0
+    var lastDirectorySave: Instant?
     var directoryAsked: Set<Key32> = []
     var directoryRoundStarted: Instant = .zero
     /// The directory's `version` when relays to ask were last looked for.
@@ -210,9 +211,14 @@ public final class Node {
         finish(&sessionActions, now: now, into: &actions)
     }
 
-    /// The contacts to save at shutdown.
+    /// What to save at shutdown: the contacts, and the relay directory if it changed since
+    /// it was last saved.
     public func stop(into actions: inout [NodeAction]) {
         saveContacts(into: &actions)
+        if wantsDirectory, relayDirectory.version != savedDirectoryVersion, relayDirectory.count > 0 {
+            savedDirectoryVersion = relayDirectory.version
+            actions.append(.saveDirectory(relayDirectory.saved))
+        }
     }
 
     /// When the node next has something to do: the earliest of its timers, and at most

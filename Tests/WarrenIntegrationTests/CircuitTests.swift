@@ -29,7 +29,9 @@ struct CircuitLab {
 
     var all: [Node] { relays + destinations + senders }
 
-    /// Starts it all; returns once every sender has a circuit in use (with `circuits`).
+    /// Starts it all; returns once every sender has a circuit in use and lists every relay
+    /// (with `circuits`: relays publish once peers reached them, so the last may be listed
+    /// a moment after the first circuit is built).
     init(_ lab: Lab, pairs: Int = 1, circuits: Bool = true) async throws {
         for i in 0..<5 { relays.append(try await lab.addNode("r\(i)", relay: true, ownNetwork: true)) }
         for i in 0..<pairs { destinations.append(try await lab.addNode("dest\(i)", ownNetwork: true)) }
@@ -47,8 +49,9 @@ struct CircuitLab {
         for node in all { try await lab.start(node) }
         guard circuits else { return }
         for sender in senders {
-            try await lab.waitUntil("\(sender.name) has a circuit in use", timeout: .seconds(20)) {
-                try await lab.circuits(sender).circuits.contains { $0.state == "in use" }
+            try await lab.waitUntil("\(sender.name) has a circuit in use and lists every relay", timeout: .seconds(20)) {
+                let report = try await lab.circuits(sender)
+                return report.circuits.contains { $0.state == "in use" } && report.relaysListed == relays.count
             }
         }
     }

@@ -239,6 +239,20 @@ struct CircuitNodeTests {
         #expect(lab.relays.map(lab.address).contains(try #require(IPv4Flow(of: arrived)).source), "through a circuit's last hop")
     }
 
+    @Test("a relay that joins a minute's young network is in the sender's saved directory within seconds")
+    func grownDirectorySaved() throws {
+        let lab = Lab()
+        let endpoint = Endpoint("172.30.0.1:51820")!
+        let late = lab.net.add("r5", host: 6, endpoint: endpoint, roles: .relay, bootstrap: lab.relays) {
+            $0.advertise = [endpoint]
+            $0.circuits.relay = true
+        }
+        lab.net.start(late)
+        lab.net.run(for: .seconds(5))
+        let saved = try #require(lab.net.performed[lab.sender].compactMap { if case .saveDirectory(let d) = $0 { d } else { nil } }.last)
+        #expect(saved.descriptors.count == 6, "passed on by the relays that gave their lists, and saved at once")
+    }
+
     @Test("a sender with a session to the destination still reaches it only through a circuit")
     func routeWins() throws {
         let lab = Lab(senderKnowsDestination: true)
