@@ -53,6 +53,7 @@ public final class CircuitRelay {
     public static let createsPerSecond = 3.0
     /// A circuit without traffic for this long is forgotten at this hop.
     public static let idleLifetime: Duration = .seconds(300)
+    static let expiryInterval: Duration = .seconds(1)
 
     final class Circuit {
         let hop: CircuitHop
@@ -81,6 +82,7 @@ public final class CircuitRelay {
     /// changes with it.
     public private(set) var circuitSwitch = CircuitSwitch.empty
     public private(set) var switchVersion = 0
+    private var nextExpiry: Instant?
 
     /// `own`: this node's key (it never extends a circuit to itself).
     public init(own: Key32, onionKeys: OnionKeyRing, random: any RandomSource) {
@@ -109,6 +111,18 @@ public final class CircuitRelay {
         }
     }
 
+    /// Whether `message` from `peer` is this relay's to handle: a create, or a message of a
+    /// circuit it holds on that link. The rest (a sender's own createds and messages back, or
+    /// messages of no circuit at all) are the node core's to sort out.
+    public func holds(_ message: CircuitMessage, from peer: Key32) -> Bool {
+        let link = Link(peer: peer, circuitID: message.circuitID)
+        switch message.kind {
+        case .create: return true
+        case .forward: return byPrevious[link] != nil
+        case .created, .backward: return byNext[link] != nil
+        }
+    }
+
     /// As the last hop of `circuit`, sends `payload` back to its sender (an answer the node
     /// core mapped to the circuit); nil if the circuit is gone, extends further, or has used
     /// every counter.
@@ -126,8 +140,11 @@ public final class CircuitRelay {
         onionKeys.rotate(now: unixSeconds, random: &random)
     }
 
-    /// Forgets circuits idle for `idleLifetime`.
+    /// Forgets circuits idle for `idleLifetime`, looking at most once per `expiryInterval`:
+    /// the inbound thread waits for the relay while it looks (`LockedCircuitRelay`).
     public func expire(now: Instant) {
+        if let nextExpiry, now < nextExpiry { return }
+        nextExpiry = now + Self.expiryInterval
         for (link, circuit) in byPrevious where now.since(circuit.hop.lastActiveAt) >= Self.idleLifetime {
             byPrevious[link] = nil
             for out in [circuit.next, circuit.extending].compactMap({ $0 }) { byNext[out] = nil }

@@ -2,7 +2,7 @@ import CSodium
 
 /// Where a protocol core gets randomness: cores take one as an argument instead of reading a
 /// global generator, so tests and the simulator can replay a run from a seed.
-public protocol RandomSource {
+public protocol RandomSource: Sendable {
     mutating func fill(_ buffer: UnsafeMutableRawBufferPointer)
     /// An independent stream for a core that keeps its own (a circuit relay, a sender's
     /// pool), drawn from this one, so a seeded run still replays and no two cores share one

@@ -25,6 +25,10 @@ public enum ControlEvent: Sendable {
     /// (`CircuitEnds`): a command, or a packet to translate first or whose destination has
     /// no session.
     case leftCircuit([UInt8], circuit: CircuitRelay.Link)
+    /// What this relay decided on the inbound thread (`LockedCircuitRelay.take`) that only the
+    /// control thread can carry out: a message to a neighbour without a session, a packet
+    /// that leaves its circuit here, an attach.
+    case relayActions([CircuitRelay.Action])
     /// An answer to a flow this node delivered as a circuit's last hop.
     case circuitAnswer([UInt8], link: PeerLink)
 }

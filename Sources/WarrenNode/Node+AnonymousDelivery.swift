@@ -32,8 +32,11 @@ extension Node {
     func leftCircuit(_ payload: [UInt8], on circuit: CircuitRelay.Link, now: Moment, into actions: inout [SessionAction]) {
         guard let relay = circuitRelay else { return }
         guard CircuitCommand.isCommand(payload) else { return deliverAnonymously(payload, from: circuit, now: now, into: &actions) }
-        var relayActions: [CircuitRelay.Action] = []
-        relay.command(payload, on: circuit, now: now.instant, into: &relayActions)
+        let relayActions = relay.withRelay { relay in
+            var relayActions: [CircuitRelay.Action] = []
+            relay.command(payload, on: circuit, now: now.instant, into: &relayActions)
+            return relayActions
+        }
         perform(relayActions, now: now, into: &actions)
     }
 
@@ -41,14 +44,14 @@ extension Node {
     /// translations, when any of them changed.
     func publishCircuitEnds(into actions: inout [NodeAction]) {
         guard let relay = circuitRelay, case .v4(let own) = certificate.body.ipv4.address else { return }
-        let versions = (switch: relay.switchVersion, translations: anonymousNAT.version, attached: attachVersion)
+        let versions = (switch: relay.withRelay(\.switchVersion), translations: anonymousNAT.version, attached: attachVersion)
         guard versions != publishedEndsVersions else { return }
         publishedEndsVersions = versions
         var ends = CircuitEnds(translations: anonymousNAT, ownAddress: own, network: authority.body.ipv4.network,
                                padding: settings.circuits.padding)
-        for (circuit, token) in attachedTokens {
-            if let hop = relay.lastHop(of: circuit) { ends.add(circuit, hop: hop, token: token) }
-        }
+        let attached = attachedTokens
+        let hops = relay.withRelay { relay in attached.compactMap { circuit, token in relay.lastHop(of: circuit).map { (circuit, $0, token) } } }
+        for (circuit, hop, token) in hops { ends.add(circuit, hop: hop, token: token) }
         actions.append(.publishCircuitEnds(ends))
     }
 
@@ -56,7 +59,7 @@ extension Node {
     func handleCircuitAnswer(_ packet: [UInt8], now: Moment, into actions: inout [SessionAction]) {
         var answer = packet
         guard let relay = circuitRelay, let token = anonymousNAT.inbound(&answer, now: now.instant), let circuit = tokenCircuits[token],
-              let action = relay.reply(answer, on: circuit, now: now.instant) else {
+              let action = relay.withRelay({ [answer] in $0.reply(answer, on: circuit, now: now.instant) }) else {
             drops.count(.circuitRefused)
             return
         }
@@ -72,8 +75,11 @@ extension Node {
     }
 
     /// Forgets the tokens of circuits the relay no longer holds as their last hop.
-    func detachGone(from relay: CircuitRelay) {
-        for (circuit, token) in attachedTokens where !relay.isLastHop(of: circuit) {
+    func detachGone(from relay: LockedCircuitRelay) {
+        guard !attachedTokens.isEmpty else { return }
+        let attached = attachedTokens
+        let gone = relay.withRelay { relay in attached.filter { !relay.isLastHop(of: $0.key) } }
+        for (circuit, token) in gone {
             attachedTokens[circuit] = nil
             tokenCircuits[token] = nil
         }

@@ -20,7 +20,9 @@ extension Node {
                 let relay = CircuitRelay(own: certificate.publicKey, onionKeys: OnionKeyRing(now: now.unixSeconds, random: &random),
                                          random: random.split())
                 relay.padding = settings.circuits.padding
-                circuitRelay = relay
+                let shared = LockedCircuitRelay(relay)
+                circuitRelay = shared
+                effects.append(.publishCircuitRelay(shared))
                 manager.reserveAnonymousPorts(AnonymousNAT.ports)
             } else {
                 log(.warning, "not relaying circuits: this node's certificate has no relay role")
@@ -38,7 +40,7 @@ extension Node {
         guard wantsDirectory else { return }
         directoryTimers(now: now, into: &actions)
         if let relay = circuitRelay {
-            relay.expire(now: now.instant)
+            relay.withRelay { $0.expire(now: now.instant) }
             anonymousNAT.expire(now: now.instant)
             detachGone(from: relay)
         }
@@ -54,13 +56,6 @@ extension Node {
         }
     }
 
-    /// Gives the inbound packet thread the circuits this relay passes on, when they changed.
-    func publishCircuitSwitch(into actions: inout [NodeAction]) {
-        guard let relay = circuitRelay, relay.switchVersion != publishedSwitchVersion else { return }
-        publishedSwitchVersion = relay.switchVersion
-        actions.append(.publishCircuitSwitch(relay.circuitSwitch))
-    }
-
     /// Gives the packet threads this sender's circuits and the flows on them, when they changed.
     func publishCircuitSending(into actions: inout [NodeAction]) {
         guard let pool = circuitPool, pool.sendingVersion != publishedSendingVersion,
@@ -70,7 +65,7 @@ extension Node {
     }
 
     /// A circuit message from a neighbour: for one of this node's own circuits, or for the
-    /// circuits it relays.
+    /// circuits it relays (those the inbound thread did not take: `LockedCircuitRelay`).
     func handleCircuit(_ bytes: [UInt8], from link: PeerLink, now: Moment, into actions: inout [SessionAction]) {
         guard let message = try? CircuitMessage(parsing: bytes) else {
             drops.count(.malformed)
@@ -86,8 +81,11 @@ extension Node {
             drops.count(.circuitRefused)
             return
         }
-        var relayActions: [CircuitRelay.Action] = []
-        relay.handle(message, from: link.publicKey, now: now.instant, into: &relayActions)
+        let relayActions = relay.withRelay { relay in
+            var relayActions: [CircuitRelay.Action] = []
+            relay.handle(message, from: link.publicKey, now: now.instant, into: &relayActions)
+            return relayActions
+        }
         perform(relayActions, now: now, into: &actions)
     }
 
@@ -206,8 +204,9 @@ extension Node {
             guardName = pool.guards.current(listed: listed, now: now.unixSeconds).map { names[$0] ?? KeyText.publicKey($0) }
         }
         let relaying = circuitRelay.map { relay in
-            CircuitsReport.Relaying(circuits: relay.circuitCount, deliveries: anonymousNAT.count,
-                                    drops: Dictionary(uniqueKeysWithValues: relay.drops.map { ("\($0.key)", $0.value) }))
+            let (count, drops) = relay.withRelay { ($0.circuitCount, $0.drops) }
+            return CircuitsReport.Relaying(circuits: count, deliveries: anonymousNAT.count,
+                                           drops: Dictionary(uniqueKeysWithValues: drops.map { ("\($0.key)", $0.value) }))
         }
         return CircuitsReport(routes: settings.circuits.routes.map(\.description), hops: settings.circuits.hops,
                               relaysListed: relays.count, directoryComplete: relayDirectory.isComplete, guardName: guardName,

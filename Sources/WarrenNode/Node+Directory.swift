@@ -49,7 +49,7 @@ extension Node {
     func directoryTimers(now: Moment, into actions: inout [SessionAction]) {
         relayDirectory.expire(now: now.unixSeconds)
         if listeners.contains(where: { now.instant >= $0.value }) { listeners = listeners.filter { now.instant < $0.value } }
-        if let relay = circuitRelay, relay.rotateOnionKeys(now: now.unixSeconds) || now.instant >= nextDescriptor {
+        if let relay = circuitRelay, relay.withRelay({ $0.rotateOnionKeys(now: now.unixSeconds) }) || now.instant >= nextDescriptor {
             publishDescriptor(of: relay, now: now, into: &actions)
         }
         directoryShardTimers(now: now, into: &actions)
@@ -100,7 +100,7 @@ extension Node {
 
     /// Checks where this relay can be reached (`Node+Reachability`), which publishes its
     /// descriptor when the peers asked have answered.
-    func publishDescriptor(of relay: CircuitRelay, now: Moment, into actions: inout [SessionAction]) {
+    func publishDescriptor(of relay: LockedCircuitRelay, now: Moment, into actions: inout [SessionAction]) {
         guard reachability == nil else { return }
         let endpoints = Array(candidates().prefix(RelayDescriptor.maxEndpoints))
         guard !endpoints.isEmpty else {
@@ -115,8 +115,8 @@ extension Node {
 
     /// Signs this relay's descriptor listing `endpoints` and gives it to the relays it has
     /// sessions with.
-    func publish(_ relay: CircuitRelay, at endpoints: [Endpoint], now: Moment, into actions: inout [SessionAction]) {
-        let descriptor = RelayDescriptor(signing: recordSigner, certificate: certificate, onionKeys: relay.onionKeys.published,
+    func publish(_ relay: LockedCircuitRelay, at endpoints: [Endpoint], now: Moment, into actions: inout [SessionAction]) {
+        let descriptor = RelayDescriptor(signing: recordSigner, certificate: certificate, onionKeys: relay.withRelay { $0.onionKeys.published },
                                          endpoints: endpoints, publishedAt: now.unixSeconds,
                                          expiresAt: now.unixSeconds + Self.descriptorLifetimeSeconds)
         ownDescriptor = descriptor

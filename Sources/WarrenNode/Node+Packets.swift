@@ -29,6 +29,8 @@ extension Node {
             circuitPool?.heard(command, on: circuit, now: now.instant)
         case .leftCircuit(let payload, let circuit):
             leftCircuit(payload, on: circuit, now: now, into: &actions)
+        case .relayActions(let relayActions):
+            perform(relayActions, now: now, into: &actions)
         case .circuitAnswer(let packet, _):
             handleCircuitAnswer(packet, now: now, into: &actions)
         case .stun(let bytes, let source):

@@ -90,9 +90,9 @@ public final class Node {
     // Circuits (`Node+Circuits`, `Node+Directory`): the relays known, this node's part as a
     // relay (with its signed descriptor) and as a sender.
     public internal(set) var relayDirectory = RelayDirectory()
-    var circuitRelay: CircuitRelay?
-    /// The relay's `switchVersion` last published to the inbound packet thread.
-    var publishedSwitchVersion = -1
+    /// Shared with the inbound packet thread, which answers creates and carries out extends
+    /// itself (`LockedCircuitRelay`).
+    var circuitRelay: LockedCircuitRelay?
     /// The pool's `sendingVersion` last published to the packet threads.
     var publishedSendingVersion = -1
     var ownDescriptor: RelayDescriptor?
@@ -264,7 +264,6 @@ public final class Node {
                 actions.append(.publishRouting(manager.snapshot(now: now.instant)))
             }
             publishForwarding(into: &actions)
-            publishCircuitSwitch(into: &actions)
             publishCircuitSending(into: &actions)
             publishCircuitEnds(into: &actions)
             var met: [Contact] = []

@@ -14,8 +14,9 @@ public enum NodeAction: Sendable {
     case publishRouting(RoutingSnapshot)
     /// New relay bindings for the inbound packet thread.
     case publishForwarding(RelayForwarding)
-    /// The circuits this relay passes on, for the inbound packet thread.
-    case publishCircuitSwitch(CircuitSwitch)
+    /// This relay's circuits, for the inbound packet thread: published once, when the node
+    /// starts relaying.
+    case publishCircuitRelay(LockedCircuitRelay)
     /// This sender's circuits and the flows on them, for both packet threads.
     case publishCircuitSending(CircuitSending)
     /// The circuits that end at this relay and the flows it translates for them, for the

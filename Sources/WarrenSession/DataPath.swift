@@ -40,20 +40,34 @@ public enum DataPath {
     @inline(__always)
     public static func seal(_ buffer: UnsafeMutableRawBufferPointer, count: Int, for route: RoutingSnapshot.Route,
                             now: Instant) -> Outbound {
+        guard let keypair = route.keypair, let path = route.path else { return .needsSession(route.link) }
+        return seal(buffer, count: count, on: keypair, along: path, link: route.link, now: now)
+    }
+
+    /// Encrypts the message at `buffer[payloadOffset..<payloadOffset + count]` on `keypair`,
+    /// along `path`: an answer sent back on the session and the path its request came by
+    /// (`Inbound.control`). The peer holds that keypair even while the routes the packet
+    /// thread has still lack the session it has just opened.
+    @inline(__always)
+    public static func seal(_ buffer: UnsafeMutableRawBufferPointer, count: Int, on keypair: Keypair, along path: Path,
+                            now: Instant) -> Outbound {
+        seal(buffer, count: count, on: keypair, along: path, link: keypair.link, now: now)
+    }
+
+    @inline(__always)
+    private static func seal(_ buffer: UnsafeMutableRawBufferPointer, count: Int, on keypair: Keypair, along path: Path,
+                             link: PeerLink, now: Instant) -> Outbound {
         let datagram = UnsafeMutableRawBufferPointer(rebasing: buffer[RelayEnvelope.byteCount...])
-        guard let keypair = route.keypair, let path = route.path,
-              let length = keypair.seal(datagram, payloadCount: count, now: now) else {
-            return .needsSession(route.link)
-        }
+        guard let length = keypair.seal(datagram, payloadCount: count, now: now) else { return .needsSession(link) }
         if keypair.wantsRekey(at: now) {
-            route.link.handshakeWanted.store(true, ordering: .relaxed)
+            link.handshakeWanted.store(true, ordering: .relaxed)
         }
-        route.link.noteSent(bytes: count, isData: true, now: now)
+        link.noteSent(bytes: count, isData: true, now: now)
         guard path.isRelayed else {
-            return .send(offset: RelayEnvelope.byteCount, length: length, endpoint: path.endpoint, link: route.link)
+            return .send(offset: RelayEnvelope.byteCount, length: length, endpoint: path.endpoint, link: link)
         }
         RelayEnvelope.write(channel: path.channel, into: buffer)
-        return .send(offset: 0, length: RelayEnvelope.byteCount + length, endpoint: path.endpoint, link: route.link)
+        return .send(offset: 0, length: RelayEnvelope.byteCount + length, endpoint: path.endpoint, link: link)
     }
 
     public enum Inbound {
@@ -61,9 +75,9 @@ public enum DataPath {
         case deliver(offset: Int, length: Int)
         case keepalive
         /// A control message (first byte below 0x40) at `datagram[offset..<offset + length]`
-        /// for the control thread; `path` is how it came, for an answer that must go back
-        /// the same way.
-        case control(offset: Int, length: Int, link: PeerLink, path: Path)
+        /// for the control thread; `path` is how it came and `keypair` what it came on, for
+        /// an answer that must go back the same way.
+        case control(offset: Int, length: Int, link: PeerLink, path: Path, keypair: Keypair)
         /// An answer to a flow this node delivers for a circuit, at
         /// `datagram[offset..<offset + length]`: for the control thread to send back into
         /// the circuit (`RoutingSnapshot.isCircuitAnswer`).
@@ -158,7 +172,7 @@ public enum DataPath {
         }
         if plain[0] < 0x40 {
             link.noteReceived(bytes: length, isData: false, now: now)
-            return .control(offset: base + offset, length: length, link: link, path: path)
+            return .control(offset: base + offset, length: length, link: link, path: path, keypair: keypair)
         }
         guard let ipLength = IPPacket.totalLength(plain), ipLength >= IPPacket.ipv4HeaderMin, ipLength <= length,
               let inner = IPPacket.source(plain) else { return .drop(.malformed) }

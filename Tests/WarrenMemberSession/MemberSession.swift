@@ -66,7 +66,7 @@ public final class MemberSession {
             switch verdict {
             case .handshake(let offset, let path):
                 _ = manager.handleHandshake(Array(datagram[offset...]), from: path, now: Self.now(), into: &actions)
-            case .control(let offset, let count, _, _):
+            case .control(let offset, let count, _, _, _):
                 control(Array(bytes[offset..<offset + count]))
             default:
                 break

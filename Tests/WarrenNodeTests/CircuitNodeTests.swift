@@ -143,7 +143,7 @@ struct CircuitNodeTests {
         let lab = Lab()
         let pool = try #require(lab.member(lab.sender).circuitPool)
         #expect(pool.circuits.count == CircuitPool.readyCount)
-        let relayed = lab.relays.map { lab.member($0).circuitRelay?.circuitCount ?? 0 }
+        let relayed = lab.relays.map { lab.member($0).circuitRelay?.withRelay(\.circuitCount) ?? 0 }
         #expect(relayed.reduce(0, +) == CircuitPool.readyCount * 3)
         let sender = lab.net.members[lab.sender].certificate.publicKey
         for circuit in pool.circuits.values {
@@ -155,8 +155,8 @@ struct CircuitNodeTests {
             let expected = [(sender, hops[1]), (hops[0], hops[2]), (hops[1], nil)]
             for (hop, (previous, next)) in zip(hops, expected) {
                 let relay = lab.relays.first { lab.net.members[$0].certificate.publicKey == hop }!
-                #expect(lab.member(relay).circuitRelay!.neighbours.contains { $0.previous == previous && $0.next == next })
-                #expect(!lab.member(relay).circuitRelay!.neighbours.contains { $0.previous == sender } || hop == hops[0])
+                #expect(lab.member(relay).circuitRelay!.withRelay(\.neighbours).contains { $0.previous == previous && $0.next == next })
+                #expect(!lab.member(relay).circuitRelay!.withRelay(\.neighbours).contains { $0.previous == sender } || hop == hops[0])
             }
         }
         #expect(lab.net.logs(at: lab.sender).contains { $0.message == "circuit built" && $0.fields[.count] == "3 hops" })

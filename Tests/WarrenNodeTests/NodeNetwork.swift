@@ -18,7 +18,7 @@ final class NodeNetwork {
         let endpoint: Endpoint
         let certificate: Certificate
         var snapshot = RoutingSnapshot.empty
-        var circuitSwitch = CircuitSwitch.empty
+        var circuitRelay: LockedCircuitRelay?
         var circuitSending = CircuitSending.empty
         var circuitEnds = CircuitEnds.empty
         var ipv4: IPv4Address {
@@ -105,7 +105,7 @@ final class NodeNetwork {
     func move(_ i: Int, to endpoint: Endpoint) {
         var moved = Member(name: members[i].name, node: members[i].node, endpoint: endpoint, certificate: members[i].certificate)
         moved.snapshot = members[i].snapshot
-        moved.circuitSwitch = members[i].circuitSwitch
+        moved.circuitRelay = members[i].circuitRelay
         moved.circuitSending = members[i].circuitSending
         moved.circuitEnds = members[i].circuitEnds
         members[i] = moved
@@ -198,8 +198,8 @@ final class NodeNetwork {
                 receive(bytes, at: to, from: members[i].endpoint)
             case .publishRouting(let snapshot):
                 members[i].snapshot = snapshot
-            case .publishCircuitSwitch(let circuits):
-                members[i].circuitSwitch = circuits
+            case .publishCircuitRelay(let relay):
+                members[i].circuitRelay = relay
             case .publishCircuitSending(let circuits):
                 members[i].circuitSending = circuits
             case .publishCircuitEnds(let circuits):
@@ -227,7 +227,7 @@ final class NodeNetwork {
             handle(.packet(.handshake(Array(datagram[offset...]), from: path)), at: to)
         case .deliver(let offset, let length):
             delivered[to].append(Array(bytes[offset..<offset + length]))
-        case .control(let offset, let length, let link, let path):
+        case .control(let offset, let length, let link, let path, let keypair):
             let opened = bytes.withUnsafeMutableBytes {
                 members[to].circuitSending.open(UnsafeMutableRawBufferPointer(rebasing: $0[offset..<offset + length]),
                                                 from: link.publicKey, snapshot: members[to].snapshot, now: now.instant)
@@ -240,7 +240,7 @@ final class NodeNetwork {
             case .drop(let reason)?:
                 members[to].node.drops.count(reason)
             case nil:
-                passOn(Array(bytes[offset..<offset + length]), at: to, from: link, path: path)
+                passOn(Array(bytes[offset..<offset + length]), at: to, from: link, path: path, keypair: keypair)
             }
         case .circuitAnswer(let offset, let length, let link):
             var room = [UInt8](repeating: 0, count: DataPath.payloadOffset + CircuitSending.largestMessage + 64)
@@ -266,8 +266,9 @@ final class NodeNetwork {
 
     /// A control message at member `to`: delivered by its inbound thread if it carries a
     /// packet of a circuit that ends there, passed on to a circuit's next neighbour if it
-    /// can, else for its control thread.
-    private func passOn(_ message: [UInt8], at to: Int, from link: PeerLink, path: Path) {
+    /// can, handled by its relay if that holds its circuit, else for its control thread.
+    private func passOn(_ message: [UInt8], at to: Int, from link: PeerLink, path: Path, keypair: Keypair) {
+        guard let circuitRelay = members[to].circuitRelay else { return toControl(message, at: to, from: link, path: path) }
         var room = [UInt8](repeating: 0, count: DataPath.payloadOffset + CircuitSending.largestMessage + 64)
         let left = message.withUnsafeBytes { message in
             room.withUnsafeMutableBytes {
@@ -286,7 +287,7 @@ final class NodeNetwork {
         }
         let passed = message.withUnsafeBytes { message in
             room.withUnsafeMutableBytes {
-                members[to].circuitSwitch.pass(message, from: link.publicKey, in: $0, snapshot: members[to].snapshot, now: now.instant)
+                circuitRelay.circuitSwitch.pass(message, from: link.publicKey, in: $0, snapshot: members[to].snapshot, now: now.instant)
             }
         }
         switch passed {
@@ -295,12 +296,33 @@ final class NodeNetwork {
         case .drop?:
             break
         default:
-            if let withholds, withholds(message, to, link.publicKey) {
-                withheld += 1
-                return
+            var decided: [CircuitRelay.Action] = []
+            guard message.withUnsafeBytes({ circuitRelay.take($0, from: link.publicKey, now: now.instant, into: &decided) }) else {
+                return toControl(message, at: to, from: link, path: path)
             }
-            handle(.packet(.control(message, link: link, from: path)), at: to)
+            var forControl: [CircuitRelay.Action] = []
+            for action in decided {
+                guard case .send(let message, let neighbour) = action,
+                      case .send(let offset, let length, let endpoint, _)? = room.withUnsafeMutableBytes({
+                          LockedCircuitRelay.seal(message, to: neighbour, in: $0, snapshot: members[to].snapshot, answering: keypair,
+                                                  by: path, now: now.instant)
+                      }) else {
+                    forControl.append(action)
+                    continue
+                }
+                transmit(Array(room[offset..<offset + length]), from: to, to: endpoint)
+            }
+            if !forControl.isEmpty { handle(.packet(.relayActions(forControl)), at: to) }
         }
+    }
+
+    /// A control message member `to`'s inbound thread leaves to its control thread.
+    private func toControl(_ message: [UInt8], at to: Int, from link: PeerLink, path: Path) {
+        if let withholds, withholds(message, to, link.publicKey) {
+            withheld += 1
+            return
+        }
+        handle(.packet(.control(message, link: link, from: path)), at: to)
     }
 
     /// A datagram member `from`'s inbound thread sends.

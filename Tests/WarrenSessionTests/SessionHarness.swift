@@ -193,7 +193,7 @@ final class SessionHarness {
         case .deliver(let offset, let n):
             captured.append(datagram)
             return (actions, [Array(bytes[offset..<offset + n])])
-        case .control(let offset, let n, let link, let path):
+        case .control(let offset, let n, let link, let path, _):
             captured.append(datagram)
             if let probe = try? PathProbe(parsing: Array(bytes[offset..<offset + n])) {
                 manager.handleProbe(probe, from: link, path: path, now: now, into: &actions)

@@ -112,7 +112,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         switch verdict {
         case .keepalive:
             Fuzz.check(plaintext.isEmpty, "a \(plaintext.count)-byte packet taken for a keepalive")
-        case .control(let at, let n, let link, let path):
+        case .control(let at, let n, let link, let path, _):
             Fuzz.check(at == offset && path.isRelayed == relayed, "control message at \(at) on \(path)")
             Fuzz.check(!plaintext.isEmpty && plaintext[0] < 0x40, "packet starting \(plaintext.prefix(1)) taken for control")
             Fuzz.check(n == plaintext.count && inPlace == plaintext, "control message of \(plaintext.count) bytes came out as \(n)")

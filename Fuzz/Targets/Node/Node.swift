@@ -197,7 +197,7 @@ func link(from bob: SessionManager, at alice: SessionManager) -> PeerLink {
     let verdict = datagram.withUnsafeMutableBytes {
         DataPath.inbound($0, from: net.bobEndpoint, snapshot: alice.snapshot(now: net.now.instant), now: net.now.instant, notices: &notices)
     }
-    guard case .control(_, _, let link, _) = verdict else { fatalError("fuzz fixture: alice did not open bob's message: \(verdict)") }
+    guard case .control(_, _, let link, _, _) = verdict else { fatalError("fuzz fixture: alice did not open bob's message: \(verdict)") }
     return link
 }
 

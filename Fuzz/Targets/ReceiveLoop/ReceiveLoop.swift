@@ -174,7 +174,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     let snapshot = mode == 0 ? RoutingSnapshot.empty : fixture.bob
     let relay = mode == 1 ? fixture.relay : RelayForwarding.empty
-    let receiver = InboundReceiver(snapshot: snapshot, relay: relay, circuits: .empty, sending: .empty, ends: .empty, now: now)
+    let receiver = InboundReceiver(snapshot: snapshot, relay: relay, circuits: .empty, circuitRelay: nil, sending: .empty, ends: .empty,
+                                   now: now)
     var coalescer = TCPCoalescer(capacity: 64)
     let underLoad = bytes[0] & 0x80 != 0
     var sink = RecordingSink(backlog: underLoad ? 1000 : 0)

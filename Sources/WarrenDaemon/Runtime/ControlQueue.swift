@@ -1,4 +1,5 @@
 import Synchronization
+import WarrenCircuit
 import WarrenLinux
 import WarrenNode
 import WarrenSession
@@ -10,7 +11,8 @@ extension ControlEvent {
     var isAuthenticated: Bool {
         switch self {
         case .handshake, .stun: false
-        case .hold, .confirmed, .roamed, .control, .unroutable, .viaCircuit, .circuitCommand, .leftCircuit, .circuitAnswer: true
+        case .hold, .confirmed, .roamed, .control, .unroutable, .viaCircuit, .circuitCommand, .leftCircuit, .relayActions,
+             .circuitAnswer: true
         }
     }
 
@@ -26,6 +28,18 @@ extension ControlEvent {
              .circuitAnswer(let bytes, _):
             return overhead + bytes.count
         case .confirmed, .roamed: return overhead
+        case .relayActions(let relayActions): return overhead + relayActions.reduce(0) { $0 + $1.costBytes }
+        }
+    }
+}
+
+private extension CircuitRelay.Action {
+    /// The bytes it holds.
+    var costBytes: Int {
+        switch self {
+        case .send(let message, _): CircuitMessage.headerByteCount + message.body.count
+        case .leave(let packet, _): packet.count
+        case .attach: 0
         }
     }
 }

@@ -108,8 +108,8 @@ extension Daemon {
                 snapshots.publish(snapshot)
             case .publishForwarding(let bindings):
                 forwarding.publish(bindings)
-            case .publishCircuitSwitch(let circuits):
-                circuitSwitch.publish(circuits)
+            case .publishCircuitRelay(let relay):
+                circuitRelay.publish(relay)
             case .publishCircuitSending(let circuits):
                 circuitSending.publish(circuits)
             case .publishCircuitEnds(let circuits):

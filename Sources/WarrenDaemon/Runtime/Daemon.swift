@@ -29,7 +29,7 @@ public final class Daemon {
     /// The packet threads' copies of the routes and keys, and of the relay bindings.
     let snapshots = SnapshotBox(RoutingSnapshot.empty)
     let forwarding = SnapshotBox(RelayForwarding.empty)
-    let circuitSwitch = SnapshotBox(CircuitSwitch.empty)
+    let circuitRelay = SnapshotBox<LockedCircuitRelay?>(nil)
     let circuitSending = SnapshotBox(CircuitSending.empty)
     let circuitEnds = SnapshotBox(CircuitEnds.empty)
     /// Control requests waiting for the node's reply.
@@ -154,7 +154,7 @@ public final class Daemon {
                 logger.warning("relaying datagram by datagram: \(error)")
             }
         }
-        let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, circuitSwitch: circuitSwitch, circuitSending: circuitSending, circuitEnds: circuitEnds, queue: queue, drops: drops,
+        let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, circuitRelay: circuitRelay, circuitSending: circuitSending, circuitEnds: circuitEnds, queue: queue, drops: drops,
                                     stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network,
                                     handshakeKey: node.manager.handshakePublicKey)
         let outbound: OSThread, inbound: OSThread, controlThread: OSThread

@@ -34,14 +34,16 @@ public protocol InboundSink {
 /// datagrams in it (one, or a GRO run), forwards the envelopes this node relays, and hands
 /// the rest to `DataPath.inbound`, delivering packets through the coalescer and passing
 /// handshakes to the control thread only past `HandshakeAdmission`. A relay passes the
-/// messages of circuits it relays on to their next neighbour here too (`CircuitSwitch`), and
-/// a sender opens what comes back on its own circuits (`CircuitSending`). It is the loop
+/// messages of circuits it relays on to their next neighbour here too (`CircuitSwitch`),
+/// answers creates and carries out extends (`LockedCircuitRelay`), and a sender opens what
+/// comes back on its own circuits (`CircuitSending`). It is the loop
 /// body itself, not a model of it: `TunnelThreads.runInbound` and the fuzz target both call
 /// it, so a datagram that traps here traps in the fuzzer first.
 public struct InboundReceiver {
     public let snapshot: RoutingSnapshot
     public let relay: RelayForwarding
     public let circuits: CircuitSwitch
+    public let circuitRelay: LockedCircuitRelay?
     public let sending: CircuitSending
     public let ends: CircuitEnds
     public let now: Instant
@@ -51,11 +53,13 @@ public struct InboundReceiver {
     /// in place: growing, it would overwrite the next datagram of a GRO run.)
     public static let roomBytes = DataPath.payloadOffset + 2048
 
-    public init(snapshot: RoutingSnapshot, relay: RelayForwarding, circuits: CircuitSwitch, sending: CircuitSending,
-                ends: CircuitEnds, now: Instant) {
+    /// `circuits`: `circuitRelay`'s switch as this batch found it.
+    public init(snapshot: RoutingSnapshot, relay: RelayForwarding, circuits: CircuitSwitch, circuitRelay: LockedCircuitRelay?,
+                sending: CircuitSending, ends: CircuitEnds, now: Instant) {
         self.snapshot = snapshot
         self.relay = relay
         self.circuits = circuits
+        self.circuitRelay = circuitRelay
         self.sending = sending
         self.ends = ends
         self.now = now
@@ -103,14 +107,14 @@ public struct InboundReceiver {
             coalescer.add(buffer: room, offset: offset, length: length)
         case .keepalive:
             break
-        case .control(let offset, let length, let link, let path):
+        case .control(let offset, let length, let link, let path, let keypair):
             let message = UnsafeMutableRawBufferPointer(rebasing: datagram[offset..<offset + length])
             switch sending.open(message, from: link.publicKey, snapshot: snapshot, now: now) {
             case .packet(let start, let count)?: coalescer.add(buffer: room, offset: offset + start, length: count)
             case .command(let command, let circuit)?: sink.post(.circuitCommand(command, circuit: circuit))
             case .drop(let reason)?: sink.drop(reason)
             case nil:
-                passOn(UnsafeRawBufferPointer(message), from: link, path: path, into: &sink)
+                passOn(UnsafeRawBufferPointer(message), from: link, path: path, keypair: keypair, into: &sink)
             }
         case .circuitAnswer(let offset, let length, let link):
             let answer = UnsafeRawBufferPointer(rebasing: datagram[offset..<offset + length])
@@ -144,11 +148,12 @@ public struct InboundReceiver {
 
     /// A control message from `link`: delivered if it carries a packet of a circuit that ends
     /// here (`CircuitEnds`), passed on to its circuit's next neighbour if this relay can
-    /// (`CircuitSwitch`), else for the control thread.
+    /// (`CircuitSwitch`), handled by the relay if it holds its circuit, else for the control
+    /// thread.
     @inline(__always)
     private func passOn<Sink: InboundSink>(_ message: UnsafeRawBufferPointer, from link: PeerLink, path: Path,
-                                           into sink: inout Sink) {
-        guard !circuits.isEmpty || !ends.isEmpty else { return sink.post(.control(Array(message), link: link, from: path)) }
+                                           keypair: Keypair, into sink: inout Sink) {
+        guard let circuitRelay else { return sink.post(.control(Array(message), link: link, from: path)) }
         let room = sink.room()
         switch ends.leave(message, from: link.publicKey, in: room, snapshot: snapshot, now: now) {
         case .deliver(.send(let offset, let length, let endpoint, _))?:
@@ -168,7 +173,31 @@ public struct InboundReceiver {
         case .drop(let reason)?:
             sink.drop(reason)
         case .needsSession?, .viaCircuit?, nil:
-            sink.post(.control(Array(message), link: link, from: path))
+            relay(message, to: circuitRelay, from: link, path: path, keypair: keypair, into: &sink)
         }
+    }
+
+    /// A circuit message the switch did not pass on, handled by the relay if it holds its
+    /// circuit: what it sends, sealed here for each neighbour with a session; what it decided
+    /// that needs the control thread (a neighbour without a session, a packet that leaves the
+    /// circuit, an attach), posted. Anything else is the control thread's.
+    private func relay<Sink: InboundSink>(_ message: UnsafeRawBufferPointer, to circuitRelay: LockedCircuitRelay, from link: PeerLink,
+                                          path: Path, keypair: Keypair, into sink: inout Sink) {
+        var decided: [CircuitRelay.Action] = []
+        guard circuitRelay.take(message, from: link.publicKey, now: now, into: &decided) else {
+            return sink.post(.control(Array(message), link: link, from: path))
+        }
+        var forControl: [CircuitRelay.Action] = []
+        for action in decided {
+            let room = sink.room()
+            guard case .send(let message, let neighbour) = action,
+                  case .send(let offset, let length, let endpoint, _)? = LockedCircuitRelay.seal(
+                      message, to: neighbour, in: room, snapshot: snapshot, answering: keypair, by: path, now: now) else {
+                forControl.append(action)
+                continue
+            }
+            sink.forward(UnsafeRawBufferPointer(rebasing: room[offset..<offset + length]), to: endpoint)
+        }
+        if !forControl.isEmpty { sink.post(.relayActions(forControl)) }
     }
 }

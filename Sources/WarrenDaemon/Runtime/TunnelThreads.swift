@@ -17,7 +17,7 @@ struct TunnelThreads: Sendable {
     let socket: UDPSocket
     let snapshots: SnapshotBox<RoutingSnapshot>
     let forwarding: SnapshotBox<RelayForwarding>
-    let circuitSwitch: SnapshotBox<CircuitSwitch>
+    let circuitRelay: SnapshotBox<LockedCircuitRelay?>
     let circuitSending: SnapshotBox<CircuitSending>
     let circuitEnds: SnapshotBox<CircuitEnds>
     let queue: ControlQueue
@@ -141,7 +141,9 @@ struct TunnelThreads: Sendable {
         while wait() {
             while true {
                 guard let count = try? socket.receive(into: batch), count > 0 else { break }
-                let receiver = InboundReceiver(snapshot: snapshots.read(), relay: forwarding.read(), circuits: circuitSwitch.read(),
+                let circuitRelay = circuitRelay.read()
+                let receiver = InboundReceiver(snapshot: snapshots.read(), relay: forwarding.read(),
+                                               circuits: circuitRelay?.circuitSwitch ?? .empty, circuitRelay: circuitRelay,
                                                sending: circuitSending.read(), ends: circuitEnds.read(), now: MonotonicClock.now())
                 for i in 0..<count {
                     guard !batch.isTruncated(i), let source = batch.endpoint(i) else {

@@ -48,7 +48,7 @@ extension MeshSimulation {
         if let keypair = notices.confirmed { handle(.packet(.confirmed(keypair)), at: h) }
         switch verdict {
         case .handshake(let offset, let path): handle(.packet(.handshake(Array(datagram[offset...]), from: path)), at: h)
-        case .control(let offset, let length, let link, let path):
+        case .control(let offset, let length, let link, let path, _):
             handle(.packet(.control(Array(bytes[offset..<offset + length]), link: link, from: path)), at: h)
         case .stun: handle(.packet(.stun(datagram, from: source)), at: h)
         case .deliver(let offset, let length): delivered(Array(bytes[offset..<offset + length]), at: h)

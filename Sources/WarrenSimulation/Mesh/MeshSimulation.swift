@@ -228,7 +228,7 @@ public final class MeshSimulation {
             case .publishForwarding(let forwarding): host.forwarding = forwarding
             case .writeTUN(let packet): delivered(packet, at: h)
             case .saveContacts(let contacts): host.savedContacts = contacts
-            case .joinBeaconGroup, .sendBeacon, .saveGuards, .saveDirectory, .publishCircuitSwitch, .publishCircuitSending, .publishCircuitEnds, .reply, .log: break
+            case .joinBeaconGroup, .sendBeacon, .saveGuards, .saveDirectory, .publishCircuitRelay, .publishCircuitSending, .publishCircuitEnds, .reply, .log: break
             }
         }
         let deadline = host.node.nextDeadline(after: moment.instant).nanoseconds

@@ -1,0 +1,74 @@
+import Synchronization
+public import WarrenCrypto
+public import WarrenSession
+public import WarrenWire
+
+/// A relay's circuits (`CircuitRelay`) as both of its threads reach them, one at a time.
+///
+/// The inbound packet thread hands the relay, as they arrive, the circuit messages its
+/// `CircuitSwitch` does not pass on: creates, the extends a last hop carries out, the
+/// createds that answer them. Each hop of a build then waits for no wake-up of its control
+/// thread (a build through three hops would wait for seven), and the creates' key agreement
+/// runs where the datagram already is. The control thread keeps what needs the node core:
+/// expiry, onion keys, replies and what leaves a circuit here.
+public final class LockedCircuitRelay: Sendable {
+    private let relay: Mutex<CircuitRelay>
+
+    public init(_ relay: consuming sending CircuitRelay) {
+        self.relay = Mutex(relay)
+    }
+
+    /// Runs `body` with the relay while the other thread waits: keep it short, since the
+    /// inbound thread waits here once per batch.
+    public func withRelay<Result: Sendable>(_ body: (CircuitRelay) -> Result) -> Result {
+        relay.withLock { body($0) }
+    }
+
+    /// The circuits the inbound thread passes on by itself, as they are now.
+    public var circuitSwitch: CircuitSwitch {
+        relay.withLock { $0.circuitSwitch }
+    }
+
+    /// The decrypted control message `message` from `peer`, handled at once if it is a circuit
+    /// message the relay holds (`CircuitRelay.holds`), its decisions appended to `actions`.
+    /// False leaves it, untouched, to the control thread: a malformed message, or one of a
+    /// circuit this node sends through.
+    public func take(_ message: UnsafeRawBufferPointer, from peer: Key32, now: Instant,
+                     into actions: inout [CircuitRelay.Action]) -> Bool {
+        guard message.first == CircuitMessage.controlKind, let parsed = try? CircuitMessage(parsing: Array(message)) else {
+            return false
+        }
+        let (taken, decided): (Bool, [CircuitRelay.Action]) = relay.withLock { relay in
+            guard relay.holds(parsed, from: peer) else { return (false, []) }
+            var decided: [CircuitRelay.Action] = []
+            relay.handle(parsed, from: peer, now: now, into: &decided)
+            return (true, decided)
+        }
+        actions += decided
+        return taken
+    }
+
+    /// `message`, sealed in `room` under the session with `neighbour`, as the inbound thread
+    /// sends what the relay decided about a message that came on `keypair` by `path`. To
+    /// that message's sender it goes back the same way: after a restart a create is often
+    /// the first message of a new session, which `snapshot` may not hold yet. Nil if the
+    /// neighbour has no session with a usable keypair and a path (the control thread opens
+    /// one) or `room` is too small.
+    public static func seal(_ message: CircuitMessage, to neighbour: Key32, in room: UnsafeMutableRawBufferPointer,
+                            snapshot: borrowing RoutingSnapshot, answering keypair: Keypair, by path: Path,
+                            now: Instant) -> DataPath.Outbound? {
+        let encoded = message.encoded
+        guard DataPath.payloadOffset + encoded.count + TransportHeader.tagByteCount <= room.count else { return nil }
+        UnsafeMutableRawBufferPointer(rebasing: room[DataPath.payloadOffset...]).copyBytes(from: encoded)
+        let sent: DataPath.Outbound
+        if neighbour == keypair.link.publicKey {
+            sent = DataPath.seal(room, count: encoded.count, on: keypair, along: path, now: now)
+        } else if let route = snapshot.route(toPeer: neighbour) {
+            sent = DataPath.seal(room, count: encoded.count, for: route, now: now)
+        } else {
+            return nil
+        }
+        guard case .send = sent else { return nil }
+        return sent
+    }
+}
