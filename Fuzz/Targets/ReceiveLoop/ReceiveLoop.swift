@@ -8,7 +8,8 @@
 // 1. anyone, to bob (a live session with alice) relaying a channel pair between alice and
 //    carol: the bytes come from alice's endpoint, so an envelope on her channel is forwarded;
 // 2. alice, through her session: the bytes are a plaintext she seals (low six bits of the
-//    length's first byte + 1) times, and the entry is that GRO run of her transport packets.
+//    length's first byte + 1) times, and the entry is that GRO run of her transport packets;
+//    bob relays circuits (a fresh relay each time, onion keys fixed).
 //
 // Invariants:
 // - Nothing traps, whatever the length and segment size (a 0-byte datagram once did).
@@ -23,9 +24,12 @@
 //   run; at rest there are none.
 // - A forwarded datagram is one whole segment of the run, goes to carol with the channel
 //   rewritten to hers, and only in mode 1.
-// - Mode 2: alice's packets are delivered only with her own inner source addresses.
+// - Mode 2: alice's packets are delivered only with her own inner source addresses. What bob
+//   sends is at most one created, to alice's endpoint under her session, answering a create
+//   she sent (the rest of a run's copies reuse its circuit ID and are refused).
 import FuzzFixtures
 import FuzzSupport
+import WarrenCircuit
 import WarrenCrypto
 import WarrenDaemon
 import WarrenNode
@@ -100,6 +104,9 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
     let enveloped = RelayEnvelope.wrap(transport, channel: channels.requester)
     let initiation = net.initiationFromAlice(payload: net.alicePayload)
     let ping: [UInt8] = [0x45, 0, 0, 24, 0, 0, 0x40, 0, 64, 1, 0, 0, 10, 8, 0, 1, 10, 8, 0, 2, 8, 0, 0xf7, 0xff]
+    var buildRandom = SeededRandom(seed: 9)
+    guard let build = CircuitBuild(path: [CircuitHopSpec(node: net.bob.publicKey, onionKey: bobOnionKeys().published[0].key)], circuitID: 7,
+                                   random: &buildRandom, now: net.now.instant) else { fatalError("no build to bob") }
     Fuzz.writeSeedsIfRequested([
         ("empty", input(mode: 0, segmentBytes: 0, length: 0, [])),
         ("empty-with-segment-size", input(mode: 1, segmentBytes: 1400, length: 0, [])),
@@ -118,6 +125,8 @@ public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRa
                                             length: UInt16(initiation.count * 8), initiation)),
         ("alice-run", input(mode: 2, segmentBytes: 0, length: 2, ping)),
         ("alice-keepalives", input(mode: 2, segmentBytes: 0, length: 4, [])),
+        ("alice-create", input(mode: 2, segmentBytes: 0, length: 0, build.create.encoded)),
+        ("alice-creates", input(mode: 2, segmentBytes: 0, length: 3, build.create.encoded)),
     ])
     let (alice, bob) = net.establishedPair()
     guard let keypair = alice.snapshot(now: net.now.instant).route(to: net.bob.body.ipv4.address)?.keypair else {
@@ -174,8 +183,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     let snapshot = mode == 0 ? RoutingSnapshot.empty : fixture.bob
     let relay = mode == 1 ? fixture.relay : RelayForwarding.empty
-    let receiver = InboundReceiver(snapshot: snapshot, relay: relay, circuits: .empty, circuitRelay: nil, sending: .empty, ends: .empty,
-                                   now: now)
+    let circuitRelay = mode == 2
+        ? LockedCircuitRelay(CircuitRelay(own: net.bob.publicKey, onionKeys: bobOnionKeys(), random: SeededRandom(seed: 10))) : nil
+    let receiver = InboundReceiver(snapshot: snapshot, relay: relay, circuits: circuitRelay?.circuitSwitch ?? .empty,
+                                   circuitRelay: circuitRelay, sending: .empty, ends: .empty, now: now)
     var coalescer = TCPCoalescer(capacity: 64)
     let underLoad = bytes[0] & 0x80 != 0
     var sink = RecordingSink(backlog: underLoad ? 1000 : 0)
@@ -190,6 +201,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for packet in sink.delivered {
             let source = packet.withUnsafeBytes { IPPacket.source($0) }
             Fuzz.check(source.map(net.alice.owns) == true, "delivered a packet from \(String(describing: source))")
+        }
+        Fuzz.check(sink.forwarded.count <= 1, "bob sent \(sink.forwarded.count) datagrams")
+        for (datagram, destination) in sink.forwarded {
+            Fuzz.check(destination == net.aliceEndpoint, "bob sent to \(destination)")
+            let answer = opened(datagram, by: fixture.alice, now: now).flatMap { try? CircuitMessage(parsing: $0) }
+            Fuzz.check(answer?.kind == .created, "bob sent something alice cannot open as a created")
+            Fuzz.check((try? CircuitMessage(parsing: content))?.kind == .create, "bob sent a created to no create")
         }
         return 0
     }
@@ -253,6 +271,22 @@ func hasBobsMAC1(_ message: [UInt8]) -> Bool {
         return HandshakeMAC.verify(response.bytesBeforeMAC, mac: response.mac1, key: key)
     }
     return false
+}
+
+/// Bob's onion keys as a relay: the same at every call.
+func bobOnionKeys() -> OnionKeyRing {
+    var random = SeededRandom(seed: 8)
+    return OnionKeyRing(now: FuzzNetwork.shared.now.unixSeconds, random: &random)
+}
+
+/// The plaintext of a transport packet `keypair` opens.
+func opened(_ datagram: [UInt8], by keypair: Keypair, now: Instant) -> [UInt8]? {
+    var packet = datagram
+    return packet.withUnsafeMutableBytes { raw -> [UInt8]? in
+        guard let (_, counter) = TransportHeader.parse(UnsafeRawBufferPointer(raw)),
+              case .success(let count) = keypair.open(raw, counter: counter, now: now) else { return nil }
+        return Array(raw[TransportHeader.byteCount..<TransportHeader.byteCount + count])
+    }
 }
 
 /// A datagram without its relay envelope, if it has one.
