@@ -12,36 +12,52 @@ public import WarrenWire
 /// runs where the datagram already is. The control thread keeps what needs the node core:
 /// expiry, onion keys, replies and what leaves a circuit here.
 public final class LockedCircuitRelay: Sendable {
-    private let relay: Mutex<CircuitRelay>
+    /// Creates the inbound thread answers itself: a burst of 16, then 400 a second. Each
+    /// costs three X25519 operations (about 0.15 ms here), so creates from many members,
+    /// each within its own limit (`CircuitRelay.createBurst`), hold up the packets behind
+    /// them for a few milliseconds at most at once and 6% of the thread's time; past that
+    /// they wait for the control thread, as every create once did.
+    static let inlineCreateBurst = 16.0
+    static let inlineCreatesPerSecond = 400.0
+
+    private struct State: ~Copyable {
+        let relay: CircuitRelay
+        var inlineCreates = TokenBucket(capacity: LockedCircuitRelay.inlineCreateBurst,
+                                        perSecond: LockedCircuitRelay.inlineCreatesPerSecond, now: .zero)
+    }
+
+    private let state: Mutex<State>
 
     public init(_ relay: consuming sending CircuitRelay) {
-        self.relay = Mutex(relay)
+        state = Mutex(State(relay: relay))
     }
 
     /// Runs `body` with the relay while the other thread waits: keep it short, since the
     /// inbound thread waits here once per batch.
     public func withRelay<Result: Sendable>(_ body: (CircuitRelay) -> Result) -> Result {
-        relay.withLock { body($0) }
+        state.withLock { body($0.relay) }
     }
 
     /// The circuits the inbound thread passes on by itself, as they are now.
     public var circuitSwitch: CircuitSwitch {
-        relay.withLock { $0.circuitSwitch }
+        state.withLock { $0.relay.circuitSwitch }
     }
 
     /// The decrypted control message `message` from `peer`, handled at once if it is a circuit
     /// message the relay holds (`CircuitRelay.holds`), its decisions appended to `actions`.
-    /// False leaves it, untouched, to the control thread: a malformed message, or one of a
-    /// circuit this node sends through.
+    /// False leaves it, untouched, to the control thread: a malformed message, one of a
+    /// circuit this node sends through, or a create past `inlineCreatesPerSecond`.
     public func take(_ message: UnsafeRawBufferPointer, from peer: Key32, now: Instant,
                      into actions: inout [CircuitRelay.Action]) -> Bool {
         guard message.first == CircuitMessage.controlKind, let parsed = try? CircuitMessage(parsing: Array(message)) else {
             return false
         }
-        let (taken, decided): (Bool, [CircuitRelay.Action]) = relay.withLock { relay in
-            guard relay.holds(parsed, from: peer) else { return (false, []) }
+        let (taken, decided): (Bool, [CircuitRelay.Action]) = state.withLock { state in
+            guard state.relay.holds(parsed, from: peer), parsed.kind != .create || state.inlineCreates.take(now: now) else {
+                return (false, [])
+            }
             var decided: [CircuitRelay.Action] = []
-            relay.handle(parsed, from: peer, now: now, into: &decided)
+            state.relay.handle(parsed, from: peer, now: now, into: &decided)
             return (true, decided)
         }
         actions += decided

@@ -77,3 +77,28 @@ struct LockedCircuitRelayTests {
         #expect(actions.isEmpty && locked.withRelay(\.drops) == [.badHandshake: 1])
     }
 }
+
+extension LockedCircuitRelayTests {
+    @Test("past a burst of 16, the inbound thread answers 400 creates a second and leaves the rest to the control thread")
+    func inlineCreateLimit() throws {
+        var rng = SeededRandom(seed: 24)
+        let hop = CircuitHopSpec(node: relayNode, onionKey: onionKey)
+        func creates(_ count: Int, from first: UInt32, at now: Instant) throws -> Int {
+            var taken = 0
+            for id in first..<first + UInt32(count) {
+                let build = try #require(CircuitBuild(path: [hop], circuitID: id, random: &rng, now: now))
+                var actions: [CircuitRelay.Action] = []
+                if build.create.encoded.withUnsafeBytes({ locked.take($0, from: sender, now: now, into: &actions) }) {
+                    taken += 1
+                    #expect(actions.count == 1, "a taken create is answered")
+                } else {
+                    #expect(actions.isEmpty)
+                }
+            }
+            return taken
+        }
+        #expect(try creates(20, from: 1, at: now) == 16)
+        #expect(try creates(8, from: 100, at: now + .milliseconds(10)) == 4)
+        #expect(locked.withRelay(\.circuitCount) == 20 && locked.withRelay(\.drops).isEmpty)
+    }
+}
