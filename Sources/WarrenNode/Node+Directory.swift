@@ -181,8 +181,12 @@ extension Node {
             // Lists come from relays, and shards from the nodes asked for them: a member
             // cannot fill others' directories, and whatever it gives must still be signed by a
             // relay the CA certified.
-            guard wantsDirectory, let subject = (try? UncheckedCertificate(parsing: descriptor.certificate))?.body.publicKey else {
+            guard wantsDirectory else {
                 drops.count(.unsolicited)
+                return
+            }
+            guard let subject = (try? UncheckedCertificate(parsing: descriptor.certificate))?.body.publicKey else {
+                drops.count(.malformed)
                 return
             }
             // Its own comes back from those it gave it to; it is no hop of its own circuits.

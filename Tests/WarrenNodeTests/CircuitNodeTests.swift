@@ -385,3 +385,24 @@ extension CircuitNodeTests {
         #expect(lab.member(lab.destination).drops[.circuitRefused] >= 1)
     }
 }
+
+extension CircuitNodeTests {
+    @Test("a descriptor whose certificate does not parse is counted malformed; one to a node without circuits, unsolicited")
+    func badDescriptor() throws {
+        let lab = Lab()
+        var descriptor = try #require(lab.member(lab.relays[0]).ownDescriptor)
+        descriptor.certificate = [1, 2, 3]
+        /// From a relay member `i` has a session with.
+        func deliver(to i: Int) throws {
+            let links = lab.relays.compactMap { lab.net.members[i].snapshot.route(toPeer: lab.net.members[$0].certificate.publicKey)?.link }
+            let link = try #require(links.first)
+            let endpoint = try #require(lab.net.members.first { $0.certificate.publicKey == link.publicKey }?.endpoint)
+            lab.net.handle(.packet(.control(DirectoryMessage.descriptor(descriptor).encoded, link: link, from: .direct(endpoint))), at: i)
+        }
+        let (malformed, unsolicited) = (lab.member(lab.sender).drops[.malformed], lab.member(lab.destination).drops[.unsolicited])
+        try deliver(to: lab.sender)
+        #expect(lab.member(lab.sender).drops[.malformed] == malformed + 1)
+        try deliver(to: lab.destination)
+        #expect(lab.member(lab.destination).drops[.unsolicited] == unsolicited + 1)
+    }
+}
