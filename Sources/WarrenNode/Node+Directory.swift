@@ -37,11 +37,12 @@ extension Node {
     /// checking its reachability has published, and a union without that relay is what a
     /// withholding source would give.
     static let directoryPatience: Duration = .seconds(3)
-    /// Nodes that asked for the list before this relay first published, answered then; and
-    /// nodes given the list lately, which get descriptors new to this relay as relays do
-    /// for this long: while a network starts, a list given in its first second may lack
-    /// relays still checking their reachability.
-    static let maxListsWaiting = 256
+    /// At most this many nodes of each kind a relay keeps for later: those that asked for
+    /// the list before it first published, answered then (`listWaiting`); and those given
+    /// the list lately, which get descriptors new to this relay as relays do for
+    /// `listenWindow` (`listeners`): while a network starts, a list given in its first
+    /// second may lack relays still checking their reachability.
+    static let maxListFollowers = 256
     static let listenWindow: Duration = .seconds(60)
 
     var wantsDirectory: Bool { circuitRelay != nil || circuitPool != nil }
@@ -130,7 +131,7 @@ extension Node {
     /// This relay's descriptor and every one it holds, to a node that asked for its list.
     private func giveList(to node: Key32, now: Moment, into actions: inout [SessionAction]) {
         guard let own = ownDescriptor else { return }
-        if listeners.count < Self.maxListsWaiting || listeners[node] != nil { listeners[node] = now.instant + Self.listenWindow }
+        if listeners.count < Self.maxListFollowers || listeners[node] != nil { listeners[node] = now.instant + Self.listenWindow }
         for descriptor in [own] + relayDirectory.descriptors(now: now.unixSeconds) {
             manager.sendControl(DirectoryMessage.descriptor(descriptor).encoded, to: node, endpoint: nil, now: now, into: &actions)
         }
@@ -173,7 +174,7 @@ extension Node {
             guard ownDescriptor != nil else {
                 // Still checking its reachability (a node asks its bootstrap relays as soon
                 // as they are up): answered once it has published, not at the next round.
-                if listWaiting.count < Self.maxListsWaiting { listWaiting.insert(link.publicKey) }
+                if listWaiting.count < Self.maxListFollowers { listWaiting.insert(link.publicKey) }
                 return
             }
             giveList(to: link.publicKey, now: now, into: &actions)
