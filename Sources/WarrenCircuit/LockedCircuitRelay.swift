@@ -38,6 +38,15 @@ public final class LockedCircuitRelay: Sendable {
         state.withLock { body($0.relay) }
     }
 
+    /// What `body` decides with the relay while the other thread waits.
+    public func decide(_ body: (CircuitRelay, inout [CircuitRelay.Action]) -> Void) -> [CircuitRelay.Action] {
+        state.withLock { state in
+            var decided: [CircuitRelay.Action] = []
+            body(state.relay, &decided)
+            return decided
+        }
+    }
+
     /// The circuits the inbound thread passes on by itself, as they are now.
     public var circuitSwitch: CircuitSwitch {
         state.withLock { $0.relay.circuitSwitch }
@@ -52,25 +61,47 @@ public final class LockedCircuitRelay: Sendable {
         guard message.first == CircuitMessage.controlKind, let parsed = try? CircuitMessage(parsing: Array(message)) else {
             return false
         }
-        let (taken, decided): (Bool, [CircuitRelay.Action]) = state.withLock { state in
+        let decided: [CircuitRelay.Action]? = state.withLock { state in
             guard state.relay.holds(parsed, from: peer), parsed.kind != .create || state.inlineCreates.take(now: now) else {
-                return (false, [])
+                return nil
             }
             var decided: [CircuitRelay.Action] = []
             state.relay.handle(parsed, from: peer, now: now, into: &decided)
-            return (true, decided)
+            return decided
         }
+        guard let decided else { return false }
         actions += decided
-        return taken
+        return true
     }
 
-    /// `message`, sealed in `room` under the session with `neighbour`, as the inbound thread
-    /// sends what the relay decided about a message that came on `keypair` by `path`. To
-    /// that message's sender it goes back the same way: after a restart a create is often
-    /// the first message of a new session, which `snapshot` may not hold yet. Nil if the
+    /// Carries out, as the inbound thread does, what the relay decided about a message that
+    /// came on `keypair` by `path`: each message to a neighbour with a session is sealed in a
+    /// room `room` gives and handed to `send` with where it goes. Returns the rest, for the
+    /// control thread: messages to neighbours without a session, packets that leave the
+    /// circuit, attaches.
+    public static func carryOut(_ decided: [CircuitRelay.Action], snapshot: borrowing RoutingSnapshot, answering keypair: Keypair,
+                                by path: Path, now: Instant, room: () -> UnsafeMutableRawBufferPointer,
+                                send: (UnsafeRawBufferPointer, Endpoint) -> Void) -> [CircuitRelay.Action] {
+        var forControl: [CircuitRelay.Action] = []
+        for action in decided {
+            let room = room()
+            guard case .send(let message, let neighbour) = action,
+                  case .send(let offset, let length, let endpoint, _)? = seal(message, to: neighbour, in: room, snapshot: snapshot,
+                                                                            answering: keypair, by: path, now: now) else {
+                forControl.append(action)
+                continue
+            }
+            send(UnsafeRawBufferPointer(rebasing: room[offset..<offset + length]), endpoint)
+        }
+        return forControl
+    }
+
+    /// `message`, sealed in `room` under the session with `neighbour`. To the sender of the
+    /// message it answers it goes back the same way: after a restart a create is often the
+    /// first message of a new session, which `snapshot` may not hold yet. Nil if the
     /// neighbour has no session with a usable keypair and a path (the control thread opens
     /// one) or `room` is too small.
-    public static func seal(_ message: CircuitMessage, to neighbour: Key32, in room: UnsafeMutableRawBufferPointer,
+    private static func seal(_ message: CircuitMessage, to neighbour: Key32, in room: UnsafeMutableRawBufferPointer,
                             snapshot: borrowing RoutingSnapshot, answering keypair: Keypair, by path: Path,
                             now: Instant) -> DataPath.Outbound? {
         let encoded = message.encoded

@@ -32,11 +32,7 @@ extension Node {
     func leftCircuit(_ payload: [UInt8], on circuit: CircuitRelay.Link, now: Moment, into actions: inout [SessionAction]) {
         guard let relay = circuitRelay else { return }
         guard CircuitCommand.isCommand(payload) else { return deliverAnonymously(payload, from: circuit, now: now, into: &actions) }
-        let relayActions = relay.withRelay { relay in
-            var relayActions: [CircuitRelay.Action] = []
-            relay.command(payload, on: circuit, now: now.instant, into: &relayActions)
-            return relayActions
-        }
+        let relayActions = relay.decide { $0.command(payload, on: circuit, now: now.instant, into: &$1) }
         perform(relayActions, now: now, into: &actions)
     }
 

@@ -81,11 +81,7 @@ extension Node {
             drops.count(.circuitRefused)
             return
         }
-        let relayActions = relay.withRelay { relay in
-            var relayActions: [CircuitRelay.Action] = []
-            relay.handle(message, from: link.publicKey, now: now.instant, into: &relayActions)
-            return relayActions
-        }
+        let relayActions = relay.decide { $0.handle(message, from: link.publicKey, now: now.instant, into: &$1) }
         perform(relayActions, now: now, into: &actions)
     }
 

@@ -300,17 +300,10 @@ final class NodeNetwork {
             guard message.withUnsafeBytes({ circuitRelay.take($0, from: link.publicKey, now: now.instant, into: &decided) }) else {
                 return toControl(message, at: to, from: link, path: path)
             }
-            var forControl: [CircuitRelay.Action] = []
-            for action in decided {
-                guard case .send(let message, let neighbour) = action,
-                      case .send(let offset, let length, let endpoint, _)? = room.withUnsafeMutableBytes({
-                          LockedCircuitRelay.seal(message, to: neighbour, in: $0, snapshot: members[to].snapshot, answering: keypair,
-                                                  by: path, now: now.instant)
-                      }) else {
-                    forControl.append(action)
-                    continue
-                }
-                transmit(Array(room[offset..<offset + length]), from: to, to: endpoint)
+            // `transmit` copies what it sends, so one room serves every message.
+            let forControl = room.withUnsafeMutableBytes { room in
+                LockedCircuitRelay.carryOut(decided, snapshot: members[to].snapshot, answering: keypair, by: path, now: now.instant,
+                                            room: { room }, send: { transmit(Array($0), from: to, to: $1) })
             }
             if !forControl.isEmpty { handle(.packet(.relayActions(forControl)), at: to) }
         }

@@ -187,17 +187,8 @@ public struct InboundReceiver {
         guard circuitRelay.take(message, from: link.publicKey, now: now, into: &decided) else {
             return sink.post(.control(Array(message), link: link, from: path))
         }
-        var forControl: [CircuitRelay.Action] = []
-        for action in decided {
-            let room = sink.room()
-            guard case .send(let message, let neighbour) = action,
-                  case .send(let offset, let length, let endpoint, _)? = LockedCircuitRelay.seal(
-                      message, to: neighbour, in: room, snapshot: snapshot, answering: keypair, by: path, now: now) else {
-                forControl.append(action)
-                continue
-            }
-            sink.forward(UnsafeRawBufferPointer(rebasing: room[offset..<offset + length]), to: endpoint)
-        }
+        let forControl = LockedCircuitRelay.carryOut(decided, snapshot: snapshot, answering: keypair, by: path, now: now,
+                                                     room: { sink.room() }, send: { sink.forward($0, to: $1) })
         if !forControl.isEmpty { sink.post(.relayActions(forControl)) }
     }
 }
