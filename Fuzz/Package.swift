@@ -39,6 +39,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("CircuitMessages", ["WarrenCircuit", "WarrenNoise", "WarrenCrypto", "WarrenWire"]),
     ("RelayDescriptors", ["WarrenCircuit", "WarrenPKI", "WarrenCrypto", "WarrenWire", "FuzzFixtures"]),
     ("AnonymousTranslation", ["WarrenCircuit", "WarrenCrypto", "WarrenWire"]),
+    ("ExitPolicies", ["WarrenCircuit", "WarrenWire"]),
     ("CircuitStateFiles", ["WarrenCircuit", "WarrenPKI", "WarrenCrypto", "WarrenWire", "FuzzFixtures"]),
     ("Node", ["WarrenNode", "WarrenCircuit", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenWire", "WarrenCrypto", "FuzzFixtures"]),
 ]

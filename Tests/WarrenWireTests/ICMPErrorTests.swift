@@ -59,4 +59,17 @@ struct ICMPErrorTests {
         let sum = ICMPError.pseudoHeader(from: IPv6Address("fd00::a08:63")!, to: IPv6Address("fd00::a08:1")!, length: v6.count - 40)
         v6.withUnsafeBytes { #expect(InternetChecksum.verifies(UnsafeRawBufferPointer(rebasing: $0[40...]), pseudoHeaderSum: sum)) }
     }
+
+    @Test("a packet an exit refuses gets administratively prohibited: type 3 code 13 (IPv4), type 1 code 1 (IPv6)")
+    func prohibited() throws {
+        let reply = try #require(ICMPError.reply(.prohibited, to: echo))
+        #expect(reply[20] == 3 && reply[21] == 13 && Array(reply[28...]) == echo)
+        reply.withUnsafeBytes { #expect(InternetChecksum.verifies(UnsafeRawBufferPointer(rebasing: $0[20...]))) }
+        var p: [UInt8] = [0x60, 0, 0, 0, 0, 8, 58, 64] + IPv6Address("2001:db8::1")!.bytes + IPv6Address("2001:db8::2")!.bytes
+        p += [128, 0, 0, 0, 0, 0, 0, 0]
+        let v6 = try #require(ICMPError.reply(.prohibited, to: p))
+        #expect(v6[40] == 1 && v6[41] == 1)
+        let sum = ICMPError.pseudoHeader(from: IPv6Address("2001:db8::2")!, to: IPv6Address("2001:db8::1")!, length: v6.count - 40)
+        v6.withUnsafeBytes { #expect(InternetChecksum.verifies(UnsafeRawBufferPointer(rebasing: $0[40...]), pseudoHeaderSum: sum)) }
+    }
 }

@@ -4,11 +4,14 @@
 ///   `connect()` fail with "No route to host"; RFC 792 type 3 code 1, RFC 4443 type 1 code 3);
 /// - too big, when a packet does not fit the path it must take (a circuit's MTU), so TCP
 ///   inside lowers its segment size instead of stalling (RFC 1191 type 3 code 4 with the
-///   next-hop MTU, RFC 4443 type 2).
+///   next-hop MTU, RFC 4443 type 2);
+/// - administratively prohibited, when an exit's policy refuses a packet (RFC 1812 §5.2.7.1
+///   type 3 code 13, RFC 4443 type 1 code 1): `connect()` fails at once instead of timing out.
 public enum ICMPError {
     public enum Kind: Equatable, Sendable {
         case unreachable
         case tooBig(mtu: UInt16)
+        case prohibited
     }
 
     /// The reply to `packet`, quoting as much of it as RFC 792 / RFC 4443 allow; nil if
@@ -28,6 +31,8 @@ public enum ICMPError {
                 switch kind {
                 case .unreachable:
                     icmp = [3, 1, 0, 0, 0, 0, 0, 0]
+                case .prohibited:
+                    icmp = [3, 13, 0, 0, 0, 0, 0, 0]
                 case .tooBig(let mtu):
                     guard raw[6] & 0x40 != 0 else { return nil }
                     icmp = [3, 4, 0, 0, 0, 0, UInt8(mtu >> 8), UInt8(mtu & 0xff)]
@@ -45,6 +50,7 @@ public enum ICMPError {
                 var icmp: [UInt8]
                 switch kind {
                 case .unreachable: icmp = [1, 3, 0, 0, 0, 0, 0, 0]
+                case .prohibited: icmp = [1, 1, 0, 0, 0, 0, 0, 0]
                 case .tooBig(let mtu): icmp = [2, 0, 0, 0, 0, 0, UInt8(mtu >> 8), UInt8(mtu & 0xff)]
                 }
                 // The whole reply must fit the IPv6 minimum MTU.
