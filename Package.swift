@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
                        providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("mnl")]),
 
         // Leaves: primitives and wire vocabulary.
@@ -57,7 +58,7 @@ let package = Package(
                           path: "Sources/warren-sim", swiftSettings: strict),
 
         // The only module that makes syscalls.
-        .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], swiftSettings: strict),
+        .target(name: "WarrenLinux", dependencies: ["CLinux", "CNftables", "WarrenWire"], swiftSettings: strict),
 
         // Wiring: config, threads, control socket.
         .target(name: "WarrenDaemon",
@@ -100,6 +101,7 @@ let package = Package(
 
         .target(name: "WarrenTestSupport", path: "Tests/WarrenTestSupport"),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .target(name: "CPrivateNamespace", path: "Tests/CPrivateNamespace"),
         .testTarget(name: "WarrenCryptoTests", dependencies: ["WarrenCrypto", "WarrenTestSupport"],
                     resources: [.copy("Vectors")]),
         .testTarget(name: "WarrenWireTests", dependencies: ["WarrenWire", "WarrenCrypto"]),
@@ -115,7 +117,8 @@ let package = Package(
                                                                "WarrenWire"]),
         .testTarget(name: "WarrenNATTests", dependencies: ["WarrenNAT", "WarrenCrypto", "WarrenWire", "WarrenPKI"]),
         .testTarget(name: "WarrenSimulationTests", dependencies: ["WarrenSimulation", "WarrenDHT"]),
-        .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire"]),
+        .testTarget(name: "WarrenDaemonTests", dependencies: ["WarrenDaemon", "WarrenCircuit", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire",
+                                                             "CPrivateNamespace"]),
         .testTarget(name: "WarrenLinuxTests", dependencies: ["WarrenLinux", "WarrenWire", "CAllocationCounter"]),
         .testTarget(name: "WarrenIntegrationTests", dependencies: ["WarrenTestSupport"], exclude: ["Lab/udp-probe.py", "Lab/udp-send.py"]),
     ]

@@ -55,6 +55,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSodium", path: "Modules/CSodium", pkgConfig: "libsodium"),
         .systemLibrary(name: "CZlib", path: "Modules/CZlib", pkgConfig: "zlib"),
+        .systemLibrary(name: "CNftables", path: "Modules/CNftables", pkgConfig: "libnftables"),
         .target(name: "CLinux", path: "Modules/CLinux", linkerSettings: [.linkedLibrary("mnl")]),
         .target(name: "WarrenCrypto", dependencies: ["CSodium"], path: "Modules/WarrenCrypto", swiftSettings: strict),
         .target(name: "WarrenWire", path: "Modules/WarrenWire", swiftSettings: strict),
@@ -73,7 +74,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "WarrenNode", dependencies: ["WarrenCircuit", "WarrenSession", "WarrenDHT", "WarrenNAT", "WarrenPKI", "WarrenCrypto", "WarrenWire"], path: "Modules/WarrenNode",
                 swiftSettings: strict),
-        .target(name: "WarrenLinux", dependencies: ["CLinux", "WarrenWire"], path: "Modules/WarrenLinux",
+        .target(name: "WarrenLinux", dependencies: ["CLinux", "CNftables", "WarrenWire"], path: "Modules/WarrenLinux",
                 swiftSettings: strict),
         .target(name: "WarrenDaemon",
                 dependencies: [
