@@ -70,7 +70,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "warren",
                           dependencies: [
-                              "WarrenDaemon", "WarrenNode", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire",
+                              "WarrenDaemon", "WarrenCircuit", "WarrenNode", "WarrenPKI", "WarrenCrypto", "WarrenLinux", "WarrenWire",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
                           ],

@@ -99,6 +99,24 @@ struct ConfigTests {
         #expect(!c.circuits.relay && !c.circuits.acceptAnonymous && c.circuits.routes.isEmpty && c.circuits.hops == 3)
     }
 
+    @Test("an exit is off by default; its policy, preset and pools are read as written")
+    func exit() throws {
+        let off = try parse("")
+        #expect(!off.exit.enabled && off.exit.preset == .default && off.exit.rejectPrivate && off.exit.rules.isEmpty)
+        #expect(off.exit.ipv4Pool != nil && off.exit.ipv6Pool != nil)
+        let c = try parse("""
+            [exit]
+            enabled = true
+            preset = "reduced"
+            reject_private = false
+            policy = ["reject 198.51.100.0/24", "accept udp * port 53"]
+            pools = ["192.0.2.0/24"]
+            """)
+        #expect(c.exit.enabled && c.exit.preset == .reduced && !c.exit.rejectPrivate)
+        #expect(c.exit.rules.map(\.description) == ["reject 198.51.100.0/24", "accept udp * port 53"])
+        #expect(c.exit.pools.map(\.description) == ["192.0.2.0/24"] && c.exit.ipv6Pool == nil)
+    }
+
     @Test("each bad value names the file, the key and the problem", arguments: [
         ("[interface]\nmtu = 100", "interface.mtu", "outside 1280"),
         ("[interface]\nname = \"this-name-is-too-long\"", "interface.name", "not a valid interface name"),
@@ -123,6 +141,15 @@ struct ConfigTests {
         ("[[route]]\nto = \"bob\"\nvia = \"circuit\"", "route[0].to", "not an address or prefix"),
         ("[[route]]\nto = \"fd00::1\"\nvia = \"circuit\"", "route[0].to", "only IPv4"),
         ("[[route]]\nto = \"10.8.0.42\"\nvia = \"exit\"", "route[0].via", "\"exit\" is not a way to route"),
+        ("[exit]\nenabled = \"yes\"", "exit.enabled", "true or false"),
+        ("[exit]\npreset = \"open\"", "exit.preset", "\"open\" is not one of default, reduced"),
+        ("[exit]\npolicy = [\"accept *\", \"accept 10.0.0.1/8\"]", "exit.policy[1]", "\"accept 10.0.0.1/8\": 10.0.0.1/8 has host bits set"),
+        ("[exit]\npolicy = \"accept *\"", "exit.policy", "array of strings"),
+        ("[exit]\npools = [\"100.96.0.1/16\"]", "exit.pools[0]", "not a network prefix"),
+        ("[exit]\npools = [\"100.96.0.0/16\", \"100.97.0.0/16\"]", "exit.pools[1]", "a second IPv4 pool"),
+        ("[exit]\npools = [\"192.0.2.0/31\"]", "exit.pools[0]", "too small to lend addresses from"),
+        ("[exit]\npools = []", "exit.pools", "no pool"),
+        ("[exit]\nexit_policy = []", "exit.exit_policy", "unknown key"),
         ("[[route]]\nto = \"10.8.0.42\"\nvia = \"circuit\"\n[[route]]\nto = \"10.8.0.42/32\"\nvia = \"circuit\"", "route[1].to", "routed twice"),
         ("[dht]\nbootstrap = [\"192.0.2.1:1\"]", "dht.bootstrap[0]", "PUBLIC_KEY@IP:PORT"),
         ("[dht]\nbootstrap = [\"nope@192.0.2.1:1\"]", "dht.bootstrap[0]", "PUBLIC_KEY@IP:PORT"),

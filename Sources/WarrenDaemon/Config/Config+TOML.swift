@@ -21,7 +21,7 @@ extension Config {
             throw ConfigError(file: file, key: nil, problem: "invalid TOML: \(error)")
         }
         let r = TableReader(table: root, path: "", file: file)
-        try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "dht", "nat", "peer", "circuits", "route"])
+        try r.allowOnly(["node", "interface", "listen", "control", "log", "security", "dht", "nat", "peer", "circuits", "route", "exit"])
 
         let node = try r.table("node", required: true)!
         try node.allowOnly(["key", "certificate", "ca", "state_directory"])
@@ -141,6 +141,7 @@ extension Config {
             peers.append(entry)
         }
         try readCircuits(r)
+        try readExit(r)
     }
 
     static func directory(of file: String) -> String {

@@ -43,6 +43,7 @@ public struct Config: Sendable, Equatable {
     /// Announce this node on its LANs, and listen for other members' announcements.
     public var lanBeacons = true
     public var circuits = Circuits()
+    public var exit = Exit()
 
     /// `PUBLIC_KEY@IP:PORT`, as `warren pubkey` and the node's listen address give it.
     public struct BootstrapNode: Sendable, Equatable {

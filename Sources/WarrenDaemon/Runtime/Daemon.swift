@@ -11,8 +11,8 @@ import WarrenWire
 
 /// A running node: the TUN interface and UDP socket it owns, the packet threads, and the
 /// control thread (the caller's) that drives the `Node` and carries out its actions. `run()`
-/// returns after SIGTERM or SIGINT, with the interface, its routes and the control socket
-/// removed.
+/// returns after SIGTERM or SIGINT, with the interface, its routes, the control socket and
+/// an exit's nftables table removed.
 public final class Daemon {
     let config: Config
     let logger: Logger
@@ -154,6 +154,13 @@ public final class Daemon {
                 logger.warning("relaying datagram by datagram: \(error)")
             }
         }
+        let exitHost: ExitHost?
+        do {
+            exitHost = try ExitHost.start(config: config, certificate: certificate, interface: tun.name, logger: logger)
+        } catch {
+            teardown()
+            throw error
+        }
         let threads = TunnelThreads(tun: tun, socket: socket, snapshots: snapshots, forwarding: forwarding, circuitRelay: circuitRelay, circuitSending: circuitSending, circuitEnds: circuitEnds, queue: queue, drops: drops,
                                     stop: stop, mtu: config.mtu, overlayIPv6: certificate.body.ipv6.network,
                                     handshakeKey: node.manager.handshakePublicKey)
@@ -171,6 +178,7 @@ public final class Daemon {
                 }
             }
         } catch {
+            exitHost?.stop(logger: logger)
             teardown()
             throw StartupError("starting threads: \(error)")
         }
@@ -195,6 +203,7 @@ public final class Daemon {
         outbound.join()
         inbound.join()
         controlThread.join()
+        exitHost?.stop(logger: logger)
         teardown()
         logger.info("warren stopped; \(tun.name) removed")
     }

@@ -64,9 +64,9 @@ extension Lab {
     /// /16 of its own on the switch, reaching the others of its kind on the link through
     /// 100.64.0.0/10, as circuits need hops in distinct /16s), and a key and certificate for
     /// 10.8.0.N signed by `authority` (the lab's main CA when nil), with the relay role if
-    /// `relay`. The daemon is not configured or started yet.
+    /// `relay` and the exit role if `exit`. The daemon is not configured or started yet.
     func addNode(_ name: String, authority: Authority? = nil, behind router: NATRouter? = nil, relay: Bool = false,
-                 ownNetwork: Bool = false) async throws -> Node {
+                 exit: Bool = false, ownNetwork: Bool = false) async throws -> Node {
         // The switch side of the veth pair is named after the node; interface names are
         // limited to 15 bytes.
         precondition(name.utf8.count <= 12 && name.allSatisfy { $0.isLetter || $0.isNumber }, "short alphanumeric node names")
@@ -89,7 +89,7 @@ extension Lab {
 
         let prefix = path(name)
         try await Command.check([warren, "ca", "sign", "--ca", authority.directory, "--name", name,
-                                 "--ip", "10.8.0.\(host)/16", "--out", prefix] + (relay ? ["--relay"] : []))
+                                 "--ip", "10.8.0.\(host)/16", "--out", prefix] + (relay ? ["--relay"] : []) + (exit ? ["--exit"] : []))
         let shown = try await Command.check([warren, "cert", "show", prefix + ".crt", "--json"])
         let certificate = try JSONDecoder().decode(ShownCertificate.self, from: Data(shown.stdout.utf8))
         let node = Node(name: name, namespace: namespace, authority: authority, underlay: underlay,
