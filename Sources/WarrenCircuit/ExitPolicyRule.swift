@@ -7,7 +7,8 @@ public import WarrenWire
 ///     accept|reject [tcp|udp|icmp] *|ADDRESS|PREFIX [port N[-M][,…]]
 ///
 /// `*` is every address of both families; `icmp` is ICMP for IPv4 and ICMPv6 for IPv6; a
-/// rule with ports matches only packets that carry one (TCP, UDP, SCTP), and of those only
+/// rule with ports matches only packets that carry one (TCP, UDP, UDP-Lite, SCTP, DCCP), and
+/// of those only
 /// a first fragment.
 public struct ExitPolicyRule: Hashable, Sendable, CustomStringConvertible {
     public enum Action: String, Hashable, Sendable {

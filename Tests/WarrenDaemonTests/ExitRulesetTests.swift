@@ -29,7 +29,7 @@ struct ExitRulesetTests {
             "iifname \"warren0\" ip6 daddr fd00:8::/64 reject with icmpx type admin-prohibited",
             "iifname \"warren0\" ip daddr 0.0.0.0/8 reject with icmpx type admin-prohibited",
             "iifname \"warren0\" ip daddr 198.51.100.0/24 meta l4proto tcp th dport { 25, 8000-8100 } accept",
-            "iifname \"warren0\" meta l4proto { tcp, udp, sctp } th dport { 25, 119, 135-139, 445, 563, 1214, 4661-4666, 6346-6429, 6699, 6881-6999 } reject with icmpx type admin-prohibited",
+            "iifname \"warren0\" meta l4proto { tcp, udp, udplite, sctp, dccp } th dport { 25, 119, 135-139, 445, 563, 1214, 4661-4666, 6346-6429, 6699, 6881-6999 } reject with icmpx type admin-prohibited",
             "iifname \"warren0\" accept",
             "oifname \"warren0\" ct state established,related accept",
             "oifname \"warren0\" drop",

@@ -6,7 +6,8 @@
 // Invariants:
 // - A rule that reads prints as text that reads back as the same rule, and a refusal names
 //   the text it refused.
-// - A packet's transport has a port only for TCP, UDP and SCTP, and over IPv4 its protocol is
+// - A packet's transport has a port only for a protocol with ports (TCP, UDP, UDP-Lite, SCTP,
+//   DCCP), and over IPv4 its protocol is
 //   the header's.
 // - Neither preset lets out a packet to the overlay or to an address off the public internet
 //   (ExitPolicy.nonPublic), nor one whose headers cannot be read.
@@ -54,7 +55,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let p = UnsafeRawBufferPointer(packet)
     let transport = IPPacket.transport(p)
     if let transport, transport.destinationPort != nil {
-        Fuzz.check([IPPacket.Transport.tcp, IPPacket.Transport.udp, IPPacket.Transport.sctp].contains(transport.proto),
+        Fuzz.check(IPPacket.Transport.withPorts.contains(transport.proto),
                    "a port for protocol \(transport.proto)")
     }
     if let transport, IPPacket.version(p) == 4 {

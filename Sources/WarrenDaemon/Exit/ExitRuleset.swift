@@ -77,7 +77,7 @@ public struct ExitRuleset: Sendable, Equatable {
         case .tcp, .udp:
             return [(match + ["meta l4proto \(rule.protocols.rawValue)"] + (ports.map { [$0] } ?? []) + [action]).joined(separator: " ")]
         case .any:
-            let transport = ports.map { ["meta l4proto { tcp, udp, sctp }", $0] } ?? []
+            let transport = ports.map { ["meta l4proto { tcp, udp, udplite, sctp, dccp }", $0] } ?? []
             return [(match + transport + [action]).joined(separator: " ")]
         }
     }

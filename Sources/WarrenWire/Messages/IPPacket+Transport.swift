@@ -1,13 +1,19 @@
 extension IPPacket {
     /// What a packet carries, as far as a policy on protocol and port can see: the transport
-    /// protocol number (IPv6: past any extension headers) and, for TCP, UDP and SCTP, the
-    /// destination port when it is in this packet.
+    /// protocol number (IPv6: past any extension headers) and, for the protocols with ports
+    /// at the head of their header (TCP, UDP, UDP-Lite, SCTP, DCCP), the destination port
+    /// when it is in this packet.
     public struct Transport: Hashable, Sendable {
         public static let icmp: UInt8 = 1
         public static let tcp: UInt8 = 6
         public static let udp: UInt8 = 17
         public static let icmpv6: UInt8 = 58
         public static let sctp: UInt8 = 132
+        public static let dccp: UInt8 = 33
+        public static let udpLite: UInt8 = 136
+
+        /// Those whose destination port follows the source port at the header's start.
+        public static let withPorts: [UInt8] = [tcp, udp, udpLite, sctp, dccp]
 
         public var proto: UInt8
         /// Nil for a protocol without ports, and for a fragment other than the first (IPv4
@@ -19,7 +25,7 @@ extension IPPacket {
             self.destinationPort = destinationPort
         }
 
-        static func hasPorts(_ proto: UInt8) -> Bool { proto == tcp || proto == udp || proto == sctp }
+        static func hasPorts(_ proto: UInt8) -> Bool { withPorts.contains(proto) }
     }
 
     /// The transport of `p`, or nil for a packet too short for its headers (a first fragment
