@@ -375,6 +375,10 @@ public final class CircuitPool {
         }
         failuresInARow += 1
         if let token { unpin(token) }
+        switch error {
+        case .timedOut(hop: 0), .badReply(hop: 0): guards.unreachable(path[0].node, now: now.unixSeconds)
+        case .timedOut, .badReply: break
+        }
         if let rate = guards.recordBuild(through: path[0].node, succeeded: false, now: now.unixSeconds) {
             events.append(.guardUnreliable(path[0].node, successRate: rate))
         }

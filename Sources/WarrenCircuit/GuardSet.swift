@@ -126,24 +126,26 @@ public struct GuardSet: Codable, Equatable, Sendable {
         return primaries.min { ($0.failedAt ?? 0) < ($1.failedAt ?? 0) }?.node
     }
 
-    /// `node` cannot be reached now (its session was lost): it is passed over as a failed
-    /// build's guard would be, without counting against its success rate.
+    /// `node` cannot be reached now (its session was lost, or it never answered a build's
+    /// create): it is passed over for `retrySeconds`.
     public mutating func unreachable(_ node: Key32, now: UInt64) {
         guard let i = sampled.firstIndex(where: { $0.node == node }) else { return }
         sampled[i].failedAt = now
     }
 
-    /// Records a build through `node`. Returns the guard's success rate when it first falls
-    /// below one of `warningRates` (after `judgedAfter` builds), to be logged as a warning: a
-    /// guard that fails many builds may be one that drops circuits it does not like.
+    /// Records a build through `node`, which counts towards its success rate only: a build
+    /// that failed beyond the guard does not pass the guard over, or a hostile later hop
+    /// could steer the sender from guard to guard by failing its builds (as Tor's guard-spec,
+    /// which marks a guard unreachable only when the guard itself fails; see `unreachable`).
+    /// Returns the guard's success rate when it first falls below one of `warningRates`
+    /// (after `judgedAfter` builds), to be logged as a warning: a guard that fails many
+    /// builds may be one that drops circuits it does not like.
     public mutating func recordBuild(through node: Key32, succeeded: Bool, now: UInt64) -> Double? {
         guard let i = sampled.firstIndex(where: { $0.node == node }) else { return nil }
         sampled[i].builds += 1
         if succeeded {
             sampled[i].successes += 1
             sampled[i].failedAt = nil
-        } else {
-            sampled[i].failedAt = now
         }
         let rate = sampled[i].successRate
         guard sampled[i].builds >= Self.judgedAfter,

@@ -89,6 +89,23 @@ struct CircuitPoolTests {
         #expect(h.pool.buildingCount == 2)
         let guardNode = h.pool.guards.sampled.first { $0.builds > 0 }
         #expect(guardNode?.builds == 2 && guardNode?.successes == 0)
+        // Its guard never answered: it is passed over.
+        #expect(h.pool.guards.current(listed: Set(h.relays.map(\.node)), now: h.moment.unixSeconds) != guardNode?.node)
+    }
+
+    @Test("a build that fails beyond its guard counts against the guard but does not pass it over")
+    func failureBeyondGuard() throws {
+        let h = PoolHarness()
+        h.maintain()
+        let guardNode = try #require(h.pool.circuits.values.first?.link.peer)
+        for node in Array(h.net.relays.keys) where node != guardNode { h.net.relays[node] = nil }
+        h.advance(CircuitPool.replaceAfter)
+        h.maintain()
+        h.advance(CircuitBuild.timeout)
+        h.maintain()
+        #expect(h.failed >= 1)
+        #expect(h.pool.guards.sampled.first { $0.node == guardNode }.map { $0.builds > $0.successes } == true)
+        #expect(h.pool.guards.current(listed: Set(h.relays.map(\.node)), now: h.moment.unixSeconds) == guardNode)
     }
 
     @Test("after ten minutes new flows get a new circuit while an old flow stays on its own")

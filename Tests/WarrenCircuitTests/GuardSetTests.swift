@@ -28,7 +28,7 @@ struct GuardSetTests {
         #expect(guards.sampled.allSatisfy { (60 * Self.day...120 * Self.day).contains($0.expiresAt - $0.sampledAt) })
     }
 
-    @Test("a failed guard is passed over for ten minutes, an unlisted one until it is listed again")
+    @Test("an unreachable guard is passed over for ten minutes, one whose build failed further on is not, an unlisted one until listed again")
     func backups() {
         let relays = relayPopulation(10, seed: 22)
         var listed = Set(relays.map(\.node))
@@ -37,7 +37,10 @@ struct GuardSetTests {
         guards.update(listed: relays, now: Self.start, random: &rng)
         let primaries = guards.primaries(listed: listed).map(\.node)
         #expect(primaries.count == 3)
+        // A build that failed beyond the guard is no reason to leave it.
         #expect(guards.recordBuild(through: primaries[0], succeeded: false, now: Self.start) == nil)
+        #expect(guards.current(listed: listed, now: Self.start + 1) == primaries[0])
+        guards.unreachable(primaries[0], now: Self.start)
         #expect(guards.current(listed: listed, now: Self.start + 1) == primaries[1])
         #expect(guards.current(listed: listed, now: Self.start + 600) == primaries[0])
         listed.remove(primaries[0])
