@@ -1,3 +1,4 @@
+import DequeModule
 public import WarrenWire
 
 /// The addresses an exit lends its senders. A sender's exit session is known by the random
@@ -33,8 +34,7 @@ public struct ExitLeases: Sendable {
     private var owners: [UInt32: UInt128] = [:]
     private var neverLent: UInt32 = 1
     /// Let go, the longest ago first.
-    private var released: [UInt32] = []
-    private var releasedStart = 0
+    private var released = Deque<UInt32>()
 
     /// Pools of at most 2^32 addresses are used whole; an IPv4 pool must hold at least one
     /// address between its first and last.
@@ -99,16 +99,7 @@ public struct ExitLeases: Sendable {
             defer { neverLent += 1 }
             return neverLent
         }
-        guard releasedStart < released.count else { return nil }
-        defer {
-            releasedStart += 1
-            // Compact now and then rather than shifting at every take.
-            if releasedStart > 1024 && releasedStart * 2 > released.count {
-                released.removeFirst(releasedStart)
-                releasedStart = 0
-            }
-        }
-        return released[releasedStart]
+        return released.popFirst()
     }
 
     private func lease(_ offset: UInt32) -> Lease {

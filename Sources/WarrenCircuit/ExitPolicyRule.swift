@@ -55,16 +55,15 @@ public struct ExitPolicyRule: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var words = [action.rawValue]
         if protocols != .any { words.append(protocols.rawValue) }
-        words.append(destination.map(Self.describe) ?? "*")
-        if let ports {
-            words.append("port " + ports.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-                .joined(separator: ","))
-        }
+        words.append(destination.map { $0.isHost ? "\($0.address)" : "\($0)" } ?? "*")
+        if let ports { words.append("port " + Self.describe(ports, separator: ",")) }
         return words.joined(separator: " ")
     }
 
-    private static func describe(_ prefix: IPPrefix) -> String {
-        prefix.length == (prefix.address.isIPv4 ? 32 : 128) ? "\(prefix.address)" : "\(prefix)"
+    /// Port ranges as `N` or `N-M`, for this syntax and for nftables' sets alike.
+    public static func describe(_ ports: [ClosedRange<UInt16>], separator: String) -> String {
+        ports.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            .joined(separator: separator)
     }
 }
 

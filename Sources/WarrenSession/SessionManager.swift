@@ -91,9 +91,7 @@ public final class SessionManager {
         self.rng = random
         ownMACKey = HandshakeMAC.key(for: handshakeKey.publicKey)
         let own = certificate.body
-        routing = RoutingTable(localDestinations: [own.ipv4.address, own.ipv6.address].compactMap { address in
-            IPPrefix(address: address, length: address.isIPv4 ? 32 : 128)
-        } + own.subnets)
+        routing = RoutingTable(localDestinations: [own.ipv4.address, own.ipv6.address].map(IPPrefix.init(host:)) + own.subnets)
         for c in configured where c.publicKey != certificate.publicKey {
             guard let hk = Ed25519.x25519PublicKey(from: c.publicKey) else { continue }
             peers[c.publicKey] = Peer(publicKey: c.publicKey, handshakeKey: hk, isStatic: true,

@@ -30,6 +30,15 @@ public struct IPPrefix: Hashable, Sendable {
         self.init(address: addr, length: len)
     }
 
+    /// The prefix of `address` alone (/32 or /128).
+    public init(host address: IPAddress) {
+        self.address = address
+        length = address.isIPv4 ? 32 : 128
+    }
+
+    /// Whether this prefix is a single address.
+    public var isHost: Bool { length == (address.isIPv4 ? 32 : 128) }
+
     /// The prefix with host bits cleared (`10.8.0.0/16`).
     public var network: IPPrefix {
         switch address {

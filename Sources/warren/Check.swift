@@ -44,8 +44,7 @@ struct Check: ParsableCommand {
             return
         }
         let policy = ExitHost.policy(config.exit, certificate: certificate, interface: config.interfaceName)
-        let ruleset = ExitRuleset(interface: config.interfaceName, pools: config.exit.pools, policy: policy)
-        print("exit: lends from \(config.exit.pools.map(\.description).joined(separator: " and ")); nftables table \(ruleset.table)")
+        print("exit: lends from \(config.exit.pools.map(\.description).joined(separator: " and ")); nftables table \(ExitRuleset.table(for: config.interfaceName))")
         print("exit policy (first match wins):")
         for rule in policy.rules { print("  \(rule)") }
         print("  \(policy.otherwise.rawValue) *")

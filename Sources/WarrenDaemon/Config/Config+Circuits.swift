@@ -37,7 +37,7 @@ extension Config {
         for route in try r.tables("route") {
             try route.allowOnly(["to", "via"])
             let to = try route.string("to", required: true)!
-            guard let prefix = IPPrefix(to) ?? IPAddress(to).map({ IPPrefix(address: $0, length: $0.isIPv4 ? 32 : 128)! }) else {
+            guard let prefix = IPPrefix(to) else {
                 throw route.error("to", "\"\(to)\" is not an address or prefix (e.g. 10.8.0.42 or 10.8.0.0/24)")
             }
             guard prefix.address.isIPv4 else { throw route.error("to", "only IPv4 destinations go through circuits for now") }

@@ -14,7 +14,7 @@ public struct ExitHost {
     /// The policy this node's config and certificate make: the overlay and the host's own
     /// addresses refused before anything the operator writes.
     public static func policy(_ exit: Config.Exit, certificate: Certificate, interface: String) -> ExitPolicy {
-        let own = LocalAddresses.list(excludingInterface: interface).compactMap { IPPrefix(address: $0, length: $0.isIPv4 ? 32 : 128) }
+        let own = LocalAddresses.list(excludingInterface: interface).map(IPPrefix.init(host:))
         return ExitPolicy(exit.rules, preset: exit.preset, rejectNonPublic: exit.rejectPrivate,
                           never: [certificate.body.ipv4.network, certificate.body.ipv6.network] + own)
     }

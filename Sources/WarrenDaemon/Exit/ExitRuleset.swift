@@ -21,7 +21,7 @@ public struct ExitRuleset: Sendable, Equatable {
     public let removal: String
 
     public init(interface: String, pools: [IPPrefix], policy: ExitPolicy) {
-        table = "warren_exit_" + String(interface.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        table = Self.table(for: interface)
         let tun = "iifname \"\(interface)\""
         var forward = [
             "type filter hook forward priority filter; policy accept;",
@@ -58,14 +58,16 @@ public struct ExitRuleset: Sendable, Equatable {
         removal = "delete table inet \(table)\n"
     }
 
+    /// The table's name: the interface's, made an nftables identifier.
+    public static func table(for interface: String) -> String {
+        "warren_exit_" + String(interface.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+
     /// One policy rule as nft statements: two for ICMP (ICMP over IPv4, ICMPv6 over IPv6).
     static func statements(_ rule: ExitPolicyRule, _ tun: String) -> [String] {
         var match = [tun]
         if let prefix = rule.destination { match.append("\(prefix.address.isIPv4 ? "ip" : "ip6") daddr \(prefix)") }
-        let ports = rule.ports.map { ranges in
-            "th dport { " + ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-                .joined(separator: ", ") + " }"
-        }
+        let ports = rule.ports.map { "th dport { " + ExitPolicyRule.describe($0, separator: ", ") + " }" }
         let action = verdict(rule.action)
         switch rule.protocols {
         case .icmp:
